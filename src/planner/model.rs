@@ -1,0 +1,110 @@
+//! The planner's inputs and outputs, as plain values.
+
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PowerState {
+    Running,
+    Stopped,
+}
+
+/// Classic-network bandwidth changes go through ModifyInstanceSpec; VPC
+/// instances are refused there and use ModifyInstanceNetworkSpec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NetworkType {
+    Classic,
+    Vpc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChargeType {
+    PostPaid,
+    PrePaid,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bandwidth {
+    /// InternetMaxBandwidthOut, Mbit/s (0–100).
+    pub out: u32,
+    /// InternetMaxBandwidthIn, Mbit/s (1–200).
+    pub inbound: u32,
+}
+
+/// The instance as last observed. Only stable states reach the planner; the
+/// caller waits out Pending/Starting/Stopping first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observed {
+    pub status: PowerState,
+    pub instance_type: String,
+    pub bandwidth: Bandwidth,
+    pub network: NetworkType,
+    pub charge: ChargeType,
+    /// When our last successful modification happened, as a duration since
+    /// an epoch shared with `Limits::now` (e.g. UNIX time). `None`: unknown or
+    /// long ago.
+    pub last_modified: Option<Duration>,
+}
+
+/// What the configuration wants. `None` means "leave as it is" (for status:
+/// restore the power state the instance had before we touched it).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Desired {
+    pub status: Option<PowerState>,
+    pub instance_type: Option<String>,
+    pub bandwidth_out: Option<u32>,
+    pub bandwidth_in: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Minimum time between two modifications of one instance (the API's
+    /// 5-minute rule; scaled down against the emulator).
+    pub cooldown: Duration,
+    /// Whether we may stop a Running instance to change its type.
+    pub allow_stopping: bool,
+    /// The current time, on the same epoch as `Observed::last_modified`.
+    pub now: Duration,
+}
+
+/// Which API call changes bandwidth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BandwidthApi {
+    /// ModifyInstanceSpec (classic network).
+    InstanceSpec,
+    /// ModifyInstanceNetworkSpec (VPC).
+    NetworkSpec,
+}
+
+/// One step of a sequence. Each `Modify*` step is exactly one modification,
+/// i.e. one API call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Stop the instance and wait until it is Stopped.
+    Stop,
+    /// Start the instance and wait until it is Running.
+    Start,
+    /// Change the instance type (instance must be Stopped).
+    ModifyType { to: String },
+    /// Change bandwidth out and/or in, in one call (Running or Stopped).
+    ModifyBandwidth {
+        out: Option<u32>,
+        inbound: Option<u32>,
+        api: BandwidthApi,
+    },
+    /// Wait until `until` (same epoch as `Limits::now`): the cooldown after
+    /// the previous modification. Never scheduled while the instance is down
+    /// if it is to end Running.
+    WaitUntil { until: Duration },
+}
+
+/// Why no sequence exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlanError {
+    /// A type change needs a stop, the instance is Running and must end
+    /// Running, and stopping is not allowed.
+    StopNotAllowed { from: String, to: String },
+    /// ModifyInstanceSpec serves pay-as-you-go instances only.
+    PrePaid { what: &'static str },
+    /// A bandwidth value outside the API's range.
+    BandwidthOutOfRange { attribute: &'static str, value: u32, min: u32, max: u32 },
+}
