@@ -106,5 +106,10 @@ pub enum PlanError {
     /// ModifyInstanceSpec serves pay-as-you-go instances only.
     PrePaid { what: &'static str },
     /// A bandwidth value outside the API's range.
-    BandwidthOutOfRange { attribute: &'static str, value: u32, min: u32, max: u32 },
+    BandwidthOutOfRange {
+        attribute: &'static str,
+        value: u32,
+        min: u32,
+        max: u32,
+    },
 }

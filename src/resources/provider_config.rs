@@ -1,0 +1,408 @@
+//! The `provider "ecs" {}` block: its schema, environment fallbacks and
+//! validation.
+//!
+//! Validation runs twice. At validate/plan time (`validate`) the block may
+//! still hold unknown values, so only what is known is checked. At Configure
+//! time (`ProviderSettings::resolve`) every value is known, environment
+//! fallbacks are applied, and anything missing is an error that names the
+//! attribute and the variables that could supply it.
+
+use super::attrs;
+use super::schema_builder::{optional, sensitive};
+use crate::protocol::{AttributePath, Block, Diagnostic, Schema, Type, Value};
+use std::fmt;
+use std::time::Duration;
+
+/// Environment variables read, in order, when an attribute is not set.
+pub const REGION_ENV: &[&str] = &["ALICLOUD_REGION", "ALIBABA_CLOUD_REGION"];
+pub const ACCESS_KEY_ENV: &[&str] = &["ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID"];
+pub const SECRET_KEY_ENV: &[&str] = &["ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"];
+pub const SECURITY_TOKEN_ENV: &[&str] =
+    &["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"];
+pub const ENDPOINT_ENV: &[&str] = &["ALIBABA_CLOUD_ENDPOINT_ECS"];
+
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(300);
+pub const DEFAULT_MAX_RPS: f64 = 20.0;
+pub const DEFAULT_MAX_RETRIES: u32 = 5;
+
+pub fn schema() -> Schema {
+    let s = Type::String;
+    Schema {
+        version: 0,
+        block: Block {
+            description: "Alibaba Cloud ECS. Credentials and region may come from the environment.".into(),
+            attributes: vec![
+                optional("region", s.clone(), "Region, e.g. cn-hangzhou. Env: ALICLOUD_REGION, ALIBABA_CLOUD_REGION."),
+                optional("access_key", s.clone(), "AccessKey ID. Env: ALICLOUD_ACCESS_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID."),
+                sensitive(optional("secret_key", s.clone(), "AccessKey secret. Env: ALICLOUD_SECRET_KEY, ALIBABA_CLOUD_ACCESS_KEY_SECRET.")),
+                sensitive(optional("security_token", s.clone(), "STS security token. Env: ALICLOUD_SECURITY_TOKEN, ALIBABA_CLOUD_SECURITY_TOKEN.")),
+                optional("endpoint", s.clone(), "Full URL of the ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (http only for loopback hosts). Env: ALIBABA_CLOUD_ENDPOINT_ECS. Default https://ecs.<region>.aliyuncs.com."),
+                optional("signature_version", s.clone(), "Request signature: \"v3\" (default, ACS3-HMAC-SHA256) or \"v1\" (HMAC-SHA1)."),
+                optional("modification_cooldown", s, "Time the API needs between two modifications of one instance (the 5-minute rule). Duration such as \"5m\" or \"2s\"; default \"5m\". Lower it only for emulators."),
+                optional("max_requests_per_second", Type::Number, "Client-side rate limit shared by all operations of this provider (default 20)."),
+                optional("max_retries", Type::Number, "Retries of a failed API call that may succeed later (throttling, 5xx, network); default 5."),
+            ],
+            block_types: vec![],
+        },
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureChoice {
+    V1,
+    V3,
+}
+
+/// The provider block, validated and with fallbacks applied.
+#[derive(Clone)]
+pub struct ProviderSettings {
+    pub region: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub security_token: Option<String>,
+    pub endpoint: Option<String>,
+    pub signature_version: SignatureChoice,
+    pub modification_cooldown: Duration,
+    pub max_requests_per_second: f64,
+    pub max_retries: u32,
+}
+
+/// Secrets are never printed, not even in debug logs.
+impl fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("region", &self.region)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"***")
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| "***"),
+            )
+            .field("endpoint", &self.endpoint)
+            .field("signature_version", &self.signature_version)
+            .field("modification_cooldown", &self.modification_cooldown)
+            .field("max_requests_per_second", &self.max_requests_per_second)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
+}
+
+fn at(name: &str) -> AttributePath {
+    AttributePath::attr(name)
+}
+
+/// Checks the known values of the block (it may hold unknowns at validate time).
+pub fn validate(config: &Value) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    if let Some(v) = attrs::string(config, "signature_version") {
+        if parse_signature(&v).is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Signature Version",
+                    format!("signature_version = \"{v}\" is not supported. Use \"v3\" (the default) or \"v1\"."),
+                )
+                .at(at("signature_version")),
+            );
+        }
+    }
+    if let Some(v) = attrs::string(config, "modification_cooldown") {
+        if let Err(e) = humantime::parse_duration(&v) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Modification Cooldown",
+                    format!("modification_cooldown = \"{v}\" is not a duration ({e}). Use a value such as \"5m\", \"90s\" or \"500ms\"."),
+                )
+                .at(at("modification_cooldown")),
+            );
+        }
+    }
+    if let Some(v) = attrs::string(config, "endpoint") {
+        if let Err(msg) = check_endpoint(&v) {
+            diags.push(Diagnostic::error("Invalid Endpoint", msg).at(at("endpoint")));
+        }
+    }
+    if !attrs::is_unknown(config, "max_requests_per_second") {
+        if let Some(v) = attrs::float(config, "max_requests_per_second") {
+            if !(v > 0.0 && v <= 10_000.0) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Rate Limit",
+                        format!("max_requests_per_second = {v} must be greater than 0 and at most 10000."),
+                    )
+                    .at(at("max_requests_per_second")),
+                );
+            }
+        }
+    }
+    if !matches!(
+        attrs::get(config, "max_retries"),
+        Value::Null | Value::Unknown
+    ) {
+        match attrs::int(config, "max_retries") {
+            Some(n) if (0..=50).contains(&n) => {}
+            _ => diags.push(
+                Diagnostic::error(
+                    "Invalid Retry Count",
+                    "max_retries must be a whole number from 0 to 50.",
+                )
+                .at(at("max_retries")),
+            ),
+        }
+    }
+    for name in ["region", "access_key", "secret_key"] {
+        if attrs::string(config, name).is_some_and(|s| s.trim().is_empty()) {
+            diags.push(
+                Diagnostic::error(
+                    "Empty Provider Attribute",
+                    format!("{name} is set to an empty string. Remove it to use the environment, or set a value."),
+                )
+                .at(at(name)),
+            );
+        }
+    }
+    diags
+}
+
+fn parse_signature(v: &str) -> Option<SignatureChoice> {
+    match v.to_ascii_lowercase().as_str() {
+        "v1" => Some(SignatureChoice::V1),
+        "v3" => Some(SignatureChoice::V3),
+        _ => None,
+    }
+}
+
+/// An endpoint must be an absolute http(s) URL; plain http is only accepted
+/// for loopback hosts, so credentials never cross a network unencrypted.
+pub fn check_endpoint(v: &str) -> Result<(), String> {
+    let url = url::Url::parse(v).map_err(|e| {
+        format!("endpoint = \"{v}\" is not a URL ({e}). Use a full URL such as https://ecs.cn-hangzhou.aliyuncs.com or http://127.0.0.1:8080.")
+    })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback {
+                Ok(())
+            } else {
+                Err(format!("endpoint = \"{v}\" uses plain http to a non-loopback host, which would send signed requests unencrypted. Use https, or a loopback address (127.0.0.1, ::1, localhost) for a local emulator."))
+            }
+        }
+        other => Err(format!("endpoint = \"{v}\" has scheme \"{other}\"; use https (or http for a loopback emulator).")),
+    }
+}
+
+impl ProviderSettings {
+    /// Resolves the fully known block against the environment (`env` looks up
+    /// one variable; pass `|k| std::env::var(k).ok()` in production).
+    ///
+    /// # Errors
+    /// Every problem as a diagnostic pointing at its attribute.
+    pub fn resolve(
+        config: &Value,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let mut diags = validate(config);
+        let from = |name: &str, vars: &[&str]| -> Option<String> {
+            attrs::string(config, name)
+                .or_else(|| vars.iter().find_map(|k| env(k).filter(|v| !v.is_empty())))
+        };
+        let mut need = |name: &str, vars: &[&str], what: &str| -> String {
+            from(name, vars).unwrap_or_else(|| {
+                diags.push(
+                    Diagnostic::error(
+                        format!("Missing {what}"),
+                        format!(
+                            "Set {name} in the provider block, or the environment variable {}.",
+                            vars.join(" or ")
+                        ),
+                    )
+                    .at(at(name)),
+                );
+                String::new()
+            })
+        };
+        let region = need("region", REGION_ENV, "Region");
+        let access_key = need("access_key", ACCESS_KEY_ENV, "Access Key");
+        let secret_key = need("secret_key", SECRET_KEY_ENV, "Secret Key");
+        let security_token = from("security_token", SECURITY_TOKEN_ENV);
+        let endpoint = from("endpoint", ENDPOINT_ENV);
+        if attrs::string(config, "endpoint").is_none() {
+            if let Some(e) = &endpoint {
+                if let Err(msg) = check_endpoint(e) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Invalid Endpoint",
+                            format!("From ALIBABA_CLOUD_ENDPOINT_ECS: {msg}"),
+                        )
+                        .at(at("endpoint")),
+                    );
+                }
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(ProviderSettings {
+            region,
+            access_key,
+            secret_key,
+            security_token,
+            endpoint,
+            signature_version: attrs::string(config, "signature_version")
+                .and_then(|v| parse_signature(&v))
+                .unwrap_or(SignatureChoice::V3),
+            modification_cooldown: attrs::string(config, "modification_cooldown")
+                .and_then(|v| humantime::parse_duration(&v).ok())
+                .unwrap_or(DEFAULT_COOLDOWN),
+            max_requests_per_second: attrs::float(config, "max_requests_per_second")
+                .unwrap_or(DEFAULT_MAX_RPS),
+            max_retries: attrs::int(config, "max_retries")
+                .map(|n| n as u32)
+                .unwrap_or(DEFAULT_MAX_RETRIES),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PathStep;
+
+    fn block(pairs: &[(&str, Value)]) -> Value {
+        let mut obj = attrs::object(
+            schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for (k, v) in pairs {
+            attrs::set(&mut obj, k, v.clone());
+        }
+        obj
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn path_of(d: &Diagnostic) -> String {
+        match d.attribute.as_ref().and_then(|p| p.0.first()) {
+            Some(PathStep::Attribute(a)) => a.clone(),
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn env_fallbacks_fill_missing_attributes() {
+        let env = |k: &str| match k {
+            "ALIBABA_CLOUD_REGION" => Some("cn-beijing".to_string()),
+            "ALICLOUD_ACCESS_KEY" => Some("AKID".to_string()),
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET" => Some("s3cr3t".to_string()),
+            "ALIBABA_CLOUD_ENDPOINT_ECS" => Some("http://127.0.0.1:9000".to_string()),
+            _ => None,
+        };
+        let s = ProviderSettings::resolve(&block(&[]), env).unwrap();
+        assert_eq!(s.region, "cn-beijing");
+        assert_eq!(s.access_key, "AKID");
+        assert_eq!(s.secret_key, "s3cr3t");
+        assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s.signature_version, SignatureChoice::V3);
+        assert_eq!(s.modification_cooldown, DEFAULT_COOLDOWN);
+    }
+
+    #[test]
+    fn block_values_win_over_env() {
+        let env = |k: &str| (k == "ALICLOUD_REGION").then(|| "cn-beijing".to_string());
+        let cfg = block(&[
+            ("region", attrs::str_value("cn-hangzhou")),
+            ("access_key", attrs::str_value("a")),
+            ("secret_key", attrs::str_value("b")),
+            ("signature_version", attrs::str_value("v1")),
+            ("modification_cooldown", attrs::str_value("2s")),
+            ("max_retries", attrs::int_value(2)),
+        ]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        assert_eq!(s.region, "cn-hangzhou");
+        assert_eq!(s.signature_version, SignatureChoice::V1);
+        assert_eq!(s.modification_cooldown, Duration::from_secs(2));
+        assert_eq!(s.max_retries, 2);
+    }
+
+    #[test]
+    fn missing_credentials_name_attribute_and_variables() {
+        let err = ProviderSettings::resolve(&block(&[]), no_env).unwrap_err();
+        let paths: Vec<String> = err.iter().map(path_of).collect();
+        assert_eq!(paths, ["region", "access_key", "secret_key"]);
+        assert!(err[2].detail.contains("ALICLOUD_SECRET_KEY"));
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        assert!(check_endpoint("http://127.0.0.1:8080").is_ok());
+        assert!(check_endpoint("http://[::1]:8080").is_ok());
+        assert!(check_endpoint("http://localhost:1").is_ok());
+        assert!(check_endpoint("https://ecs.cn-hangzhou.aliyuncs.com").is_ok());
+        assert!(check_endpoint("http://10.0.0.1:8080").is_err());
+        assert!(check_endpoint("ftp://127.0.0.1").is_err());
+        assert!(check_endpoint("not a url").is_err());
+        let diags = validate(&block(&[(
+            "endpoint",
+            attrs::str_value("http://example.com"),
+        )]));
+        assert_eq!(diags.len(), 1);
+        assert_eq!(path_of(&diags[0]), "endpoint");
+    }
+
+    #[test]
+    fn bad_values_point_at_their_attribute() {
+        let diags = validate(&block(&[
+            ("signature_version", attrs::str_value("v2")),
+            ("modification_cooldown", attrs::str_value("five minutes")),
+            ("max_requests_per_second", attrs::int_value(0)),
+            ("max_retries", attrs::int_value(-1)),
+        ]));
+        let paths: Vec<String> = diags.iter().map(path_of).collect();
+        assert_eq!(
+            paths,
+            [
+                "signature_version",
+                "modification_cooldown",
+                "max_requests_per_second",
+                "max_retries"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged_at_validate() {
+        let diags = validate(&block(&[
+            ("endpoint", Value::Unknown),
+            ("max_retries", Value::Unknown),
+            ("max_requests_per_second", Value::Unknown),
+        ]));
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let env = |k: &str| match k {
+            "ALICLOUD_REGION" => Some("r".into()),
+            "ALICLOUD_ACCESS_KEY" => Some("ak".into()),
+            "ALICLOUD_SECRET_KEY" => Some("TOPSECRET".into()),
+            "ALICLOUD_SECURITY_TOKEN" => Some("STSTOKEN".into()),
+            _ => None,
+        };
+        let s = ProviderSettings::resolve(&block(&[]), env).unwrap();
+        let dbg = format!("{s:?}");
+        assert!(
+            !dbg.contains("TOPSECRET") && !dbg.contains("STSTOKEN"),
+            "{dbg}"
+        );
+    }
+}
