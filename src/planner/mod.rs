@@ -6,7 +6,7 @@
 //! - [`model`]: the plain values going in and out.
 //! - [`sequence`]: [`plan`] and [`validate`]; its docs explain the order.
 //! - [`describe`]: the plan as text, and the warning for plans that stop.
-//! - [`simulate`]: an independent judge that replays steps against the
+//! - [`mod@simulate`]: an independent judge that replays steps against the
 //!   rules; the tests' oracle, usable by the code that runs the steps.
 pub mod describe;
 pub mod model;
