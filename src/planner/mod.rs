@@ -1,9 +1,21 @@
 //! The planner/sequencer: given what an instance is now and what the
 //! configuration wants, the ordered steps that get there within the rules of
-//! ModifyInstanceSpec. Pure functions: no async, no I/O, no clock (the caller
-//! passes `now`). Property-tested in `sequence.rs`.
+//! ModifyInstanceSpec, with downtime limited to stop + modify + start.
+//! Pure functions: no async, no I/O, no clock (the caller passes `now`).
+//!
+//! - [`model`]: the plain values going in and out.
+//! - [`sequence`]: [`plan`] and [`validate`]; its docs explain the order.
+//! - [`describe`]: the plan as text, and the warning for plans that stop.
+//! - [`mod@simulate`]: an independent judge that replays steps against the
+//!   rules; the tests' oracle, usable by the code that runs the steps.
+pub mod describe;
 pub mod model;
 pub mod sequence;
+pub mod simulate;
+#[cfg(test)]
+mod tests;
 
+pub use describe::{stop_warning, summary};
 pub use model::*;
-pub use sequence::plan;
+pub use sequence::{plan, validate};
+pub use simulate::{simulate, Rule, RuleViolation};

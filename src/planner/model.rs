@@ -93,23 +93,79 @@ pub enum Step {
     },
     /// Wait until `until` (same epoch as `Limits::now`): the cooldown after
     /// the previous modification. Never scheduled while the instance is down
-    /// if it is to end Running.
+    /// if it is to end Running (one documented exception: see
+    /// [`crate::planner::sequence`]).
+    ///
+    /// `until` is computed as if every API step took no time. In reality the
+    /// stop before a type change takes a while, so the executor must wait
+    /// until `max(until, time of the last real modification + cooldown)`, or
+    /// re-plan after each step (see [`Desired::pinned`]).
     WaitUntil { until: Duration },
 }
 
-/// Why no sequence exists.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why no sequence exists. Each names the attribute at fault
+/// ([`PlanError::attribute`]) and its message says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     /// A type change needs a stop, the instance is Running and must end
     /// Running, and stopping is not allowed.
+    #[error(
+        "changing instance_type from {from} to {to} requires stopping the \
+         instance, and allow_stopping_for_update is false; set \
+         allow_stopping_for_update = true to allow a stop and start, or set \
+         status = \"Stopped\" to stop it yourself (it then stays stopped)"
+    )]
     StopNotAllowed { from: String, to: String },
-    /// ModifyInstanceSpec serves pay-as-you-go instances only.
+    /// ModifyInstanceSpec serves pay-as-you-go instances only. `what` is the
+    /// attribute that would change.
+    #[error(
+        "{what} cannot change in place on a subscription (PrePaid) instance: \
+         ModifyInstanceSpec serves pay-as-you-go instances only; keep the \
+         current value, or recreate the instance with \
+         instance_charge_type = \"PostPaid\""
+    )]
     PrePaid { what: &'static str },
     /// A bandwidth value outside the API's range.
+    #[error("{attribute} = {value} is out of range: use a value from {min} to {max} (Mbit/s)")]
     BandwidthOutOfRange {
         attribute: &'static str,
         value: u32,
         min: u32,
         max: u32,
     },
+}
+
+impl PlanError {
+    /// The configuration attribute a diagnostic should point at.
+    pub fn attribute(&self) -> &'static str {
+        match self {
+            PlanError::StopNotAllowed { .. } => "instance_type",
+            PlanError::PrePaid { what } => what,
+            PlanError::BandwidthOutOfRange { attribute, .. } => attribute,
+        }
+    }
+}
+
+/// The API's accepted range for `internet_max_bandwidth_out` (Mbit/s).
+pub const BANDWIDTH_OUT_RANGE: std::ops::RangeInclusive<u32> = 0..=100;
+/// The API's accepted range for `internet_max_bandwidth_in` (Mbit/s).
+pub const BANDWIDTH_IN_RANGE: std::ops::RangeInclusive<u32> = 1..=200;
+
+impl Desired {
+    /// The power state the instance must end in: the requested one, or with
+    /// `status` unset the one it has now.
+    pub fn end_status(&self, observed: &Observed) -> PowerState {
+        self.status.unwrap_or(observed.status)
+    }
+
+    /// This desired state with `status` fixed to [`Desired::end_status`].
+    /// An executor that re-plans after each step must plan with the pinned
+    /// value: once it has stopped the instance to change its type, "restore
+    /// the prior state" would otherwise read as "stay Stopped".
+    pub fn pinned(&self, observed: &Observed) -> Desired {
+        Desired {
+            status: Some(self.end_status(observed)),
+            ..self.clone()
+        }
+    }
 }

@@ -1,0 +1,184 @@
+//! A pure judge of step sequences: walks the steps on a virtual instance and
+//! a virtual clock, and refuses the first step that breaks a rule of
+//! ModifyInstanceSpec or lets the instance sit down during a cooldown.
+//!
+//! The planner's tests use it as the oracle ("whatever `plan` returns, the
+//! API would accept"), and so can the code that runs the steps. It is written
+//! independently of [`super::sequence`]: it knows the rules, not the order.
+//!
+//! Time: the clock starts at `limits.now`; `WaitUntil` moves it forward; API
+//! steps take no time. Two rules cannot be broken with these types and are
+//! therefore not checked: a step with two modifications (a [`Step`] carries
+//! one by construction) and a bandwidth change in a transitional state (the
+//! model has only Running and Stopped, both of which allow it).
+use std::time::Duration;
+
+use super::model::*;
+
+/// The first step the API (or our downtime goal) would refuse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("step {index}: {rule}")]
+pub struct RuleViolation {
+    /// Position of the offending step in the slice.
+    pub index: usize,
+    pub rule: Rule,
+}
+
+/// Which rule a step broke.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    #[error("the instance type can change only while the instance is Stopped (it is {0:?})")]
+    TypeChangeWhileNotStopped(PowerState),
+    #[error("a modification {since:?} after the previous one, inside the {cooldown:?} cooldown")]
+    InsideCooldown { since: Duration, cooldown: Duration },
+    #[error("the step modifies nothing (values equal the current ones, or none given)")]
+    NoModification,
+    #[error("bandwidth of a {network:?} instance must go through {expected:?}, not {got:?}")]
+    WrongBandwidthApi {
+        network: NetworkType,
+        expected: BandwidthApi,
+        got: BandwidthApi,
+    },
+    #[error("ModifyInstanceSpec serves pay-as-you-go instances only; this one is PrePaid")]
+    PrePaid,
+    #[error("{attribute} = {value} is outside the API's range")]
+    BandwidthOutOfRange { attribute: &'static str, value: u32 },
+    #[error("{step} while the instance is already {status:?}")]
+    PowerStateUnchanged {
+        step: &'static str,
+        status: PowerState,
+    },
+    #[error("a cooldown wait while the instance is Stopped, though it is to end Running")]
+    WaitWhileDown,
+}
+
+/// Walk `steps` from `observed` and return the instance they leave behind
+/// (its `last_modified` is the virtual time of the last modification).
+///
+/// # Errors
+/// The first step that breaks a rule. A `WaitUntil` while Stopped when the
+/// steps end Running counts as one, except in the single case the planner
+/// allows: the instance was Stopped from the outset, has not been started
+/// yet, and `limits.allow_stopping` is false.
+pub fn simulate(
+    observed: &Observed,
+    steps: &[Step],
+    limits: &Limits,
+) -> Result<Observed, RuleViolation> {
+    let ends_running = steps
+        .iter()
+        .rev()
+        .find_map(|s| match s {
+            Step::Start => Some(true),
+            Step::Stop => Some(false),
+            _ => None,
+        })
+        .unwrap_or(observed.status == PowerState::Running);
+    let mut now = limits.now;
+    let mut started = false;
+    let mut state = observed.clone();
+    for (index, step) in steps.iter().enumerate() {
+        let fail = |rule| Err(RuleViolation { index, rule });
+        match step {
+            Step::Stop | Step::Start => {
+                let (name, to) = match step {
+                    Step::Stop => ("Stop", PowerState::Stopped),
+                    _ => ("Start", PowerState::Running),
+                };
+                if state.status == to {
+                    return fail(Rule::PowerStateUnchanged {
+                        step: name,
+                        status: to,
+                    });
+                }
+                started |= to == PowerState::Running;
+                state.status = to;
+            }
+            Step::WaitUntil { until } => {
+                let exempt = !started && !limits.allow_stopping;
+                if state.status == PowerState::Stopped && ends_running && !exempt {
+                    return fail(Rule::WaitWhileDown);
+                }
+                now = now.max(*until);
+            }
+            Step::ModifyType { to } => {
+                let done = may_modify(&state, now, limits.cooldown)
+                    .and_then(|()| change_type(&mut state, to));
+                if let Err(rule) = done {
+                    return fail(rule);
+                }
+                state.last_modified = Some(now);
+            }
+            Step::ModifyBandwidth { out, inbound, api } => {
+                let done = may_modify(&state, now, limits.cooldown)
+                    .and_then(|()| change_bandwidth(&mut state, *out, *inbound, *api));
+                if let Err(rule) = done {
+                    return fail(rule);
+                }
+                state.last_modified = Some(now);
+            }
+        }
+    }
+    Ok(state)
+}
+
+/// The rules every modification shares: pay-as-you-go, outside the cooldown.
+fn may_modify(state: &Observed, now: Duration, cooldown: Duration) -> Result<(), Rule> {
+    if state.charge == ChargeType::PrePaid {
+        return Err(Rule::PrePaid);
+    }
+    match state.last_modified {
+        Some(last) if now < last.saturating_add(cooldown) => Err(Rule::InsideCooldown {
+            since: now.saturating_sub(last),
+            cooldown,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn change_type(state: &mut Observed, to: &str) -> Result<(), Rule> {
+    if state.status != PowerState::Stopped {
+        return Err(Rule::TypeChangeWhileNotStopped(state.status));
+    }
+    if to == state.instance_type {
+        return Err(Rule::NoModification);
+    }
+    state.instance_type = to.to_owned();
+    Ok(())
+}
+
+fn change_bandwidth(
+    state: &mut Observed,
+    out: Option<u32>,
+    inbound: Option<u32>,
+    api: BandwidthApi,
+) -> Result<(), Rule> {
+    let expected = match state.network {
+        NetworkType::Classic => BandwidthApi::InstanceSpec,
+        NetworkType::Vpc => BandwidthApi::NetworkSpec,
+    };
+    if api != expected {
+        return Err(Rule::WrongBandwidthApi {
+            network: state.network,
+            expected,
+            got: api,
+        });
+    }
+    let out_changes = out.is_some_and(|v| v != state.bandwidth.out);
+    let in_changes = inbound.is_some_and(|v| v != state.bandwidth.inbound);
+    if !out_changes && !in_changes {
+        return Err(Rule::NoModification);
+    }
+    let checks = [
+        ("internet_max_bandwidth_out", out, BANDWIDTH_OUT_RANGE),
+        ("internet_max_bandwidth_in", inbound, BANDWIDTH_IN_RANGE),
+    ];
+    for (attribute, value, range) in checks {
+        if let Some(value) = value.filter(|v| !range.contains(v)) {
+            return Err(Rule::BandwidthOutOfRange { attribute, value });
+        }
+    }
+    state.bandwidth.out = out.unwrap_or(state.bandwidth.out);
+    state.bandwidth.inbound = inbound.unwrap_or(state.bandwidth.inbound);
+    Ok(())
+}

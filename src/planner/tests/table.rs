@@ -1,0 +1,180 @@
+//! Named cases for `plan`: one `#[test]` each, the typical situations and
+//! the edges. Every successful case also goes through `check_invariants`.
+use super::*;
+use PowerState::{Running, Stopped};
+use Step::{Start, Stop};
+
+macro_rules! plan_cases {
+    ($($(#[$doc:meta])* $name:ident: $case:expr => $expected:expr;)*) => {$(
+        $(#[$doc])*
+        #[test]
+        fn $name() {
+            let case: Case = $case;
+            assert_eq!(case.plan(), $expected);
+            check_invariants(&case.observed, &case.desired, &case.limits).ok();
+        }
+    )*};
+}
+
+fn range(attribute: &'static str, value: u32, min: u32, max: u32) -> PlanError {
+    PlanError::BandwidthOutOfRange {
+        attribute,
+        value,
+        min,
+        max,
+    }
+}
+
+plan_cases! {
+    /// Nothing set in the configuration: nothing to do.
+    nothing_desired: Case::running() => Ok(vec![]);
+    /// Values equal to the observed ones are not changes.
+    same_values: Case::running().type_to(SMALL).out(5).inbound(10).want(Running) => Ok(vec![]);
+    status_start: Case::stopped().want(Running) => Ok(vec![Start]);
+    status_stop: Case::running().want(Stopped) => Ok(vec![Stop]);
+    /// The classic resize: downtime is stop + type + start.
+    running_type: Case::running().type_to(BIG) => Ok(vec![Stop, ty(BIG), Start]);
+    /// An earlier modification 60 s ago: wait its 240 s out while running.
+    running_type_recent: Case::running().type_to(BIG).modified_ago(60)
+        => Ok(vec![wait(240), Stop, ty(BIG), Start]);
+    /// Exactly one cooldown ago: ready now, no wait.
+    running_type_cooldown_just_over: Case::running().type_to(BIG).modified_ago(300)
+        => Ok(vec![Stop, ty(BIG), Start]);
+    old_modification: Case::running().out(10).modified_ago(3600) => Ok(vec![bw(Some(10), None)]);
+    /// Type first, then the cooldown while running, then bandwidth.
+    running_type_and_bandwidth: Case::running().type_to(BIG).out(10)
+        => Ok(vec![Stop, ty(BIG), Start, wait(300), bw(Some(10), None)]);
+    running_type_and_bandwidth_recent: Case::running().type_to(BIG).inbound(20).modified_ago(100)
+        => Ok(vec![wait(200), Stop, ty(BIG), Start, wait(500), bw(None, Some(20))]);
+    bandwidth_out_and_in_one_call: Case::running().out(10).inbound(20)
+        => Ok(vec![bw(Some(10), Some(20))]);
+    bandwidth_recent: Case::running().out(10).modified_ago(60) => Ok(vec![wait(240), bw(Some(10), None)]);
+    classic_bandwidth_uses_instance_spec: Case::running().classic().out(10)
+        => Ok(vec![Step::ModifyBandwidth { out: Some(10), inbound: None, api: BandwidthApi::InstanceSpec }]);
+    /// Down and staying down: waiting while stopped costs nothing.
+    stopped_stays_stopped: Case::stopped().type_to(BIG).out(10)
+        => Ok(vec![ty(BIG), wait(300), bw(Some(10), None)]);
+    stopped_to_running_type: Case::stopped().type_to(BIG).want(Running) => Ok(vec![ty(BIG), Start]);
+    stopped_to_running_type_and_bandwidth: Case::stopped().type_to(BIG).out(0).want(Running)
+        => Ok(vec![ty(BIG), Start, wait(300), bw(Some(0), None)]);
+    /// Cooling down: start now, wait while running, then bounce.
+    stopped_to_running_type_recent: Case::stopped().type_to(BIG).modified_ago(60).want(Running)
+        => Ok(vec![Start, wait(240), Stop, ty(BIG), Start]);
+    /// Same, but it may not be stopped once up: wait while still down.
+    stopped_to_running_type_recent_no_stopping:
+        Case::stopped().type_to(BIG).modified_ago(60).want(Running).no_stopping()
+        => Ok(vec![wait(240), ty(BIG), Start]);
+    stopped_to_running_bandwidth_recent: Case::stopped().out(10).modified_ago(60).want(Running)
+        => Ok(vec![Start, wait(240), bw(Some(10), None)]);
+    running_to_stopped_type_and_bandwidth: Case::running().type_to(BIG).out(10).want(Stopped)
+        => Ok(vec![Stop, ty(BIG), wait(300), bw(Some(10), None)]);
+    /// The user asked for the stop, so allow_stopping does not apply.
+    running_to_stopped_no_stopping: Case::running().type_to(BIG).want(Stopped).no_stopping()
+        => Ok(vec![Stop, ty(BIG)]);
+    stopped_type_no_stopping: Case::stopped().type_to(BIG).no_stopping() => Ok(vec![ty(BIG)]);
+    no_stopping_running_type: Case::running().type_to(BIG).no_stopping()
+        => Err(PlanError::StopNotAllowed { from: SMALL.into(), to: BIG.into() });
+    no_stopping_bandwidth_is_fine: Case::running().out(10).no_stopping() => Ok(vec![bw(Some(10), None)]);
+    zero_cooldown: Case::running().type_to(BIG).out(10).cooldown(Duration::ZERO)
+        => Ok(vec![Stop, ty(BIG), Start, bw(Some(10), None)]);
+    /// A last modification stamped in the future (clock skew) still counts.
+    last_modified_in_future: {
+        let mut case = Case::running().out(10);
+        case.observed.last_modified = Some(NOW + Duration::from_secs(10));
+        case
+    } => Ok(vec![wait(310), bw(Some(10), None)]);
+    prepaid_type: Case::running().prepaid().type_to(BIG) => Err(PlanError::PrePaid { what: "instance_type" });
+    prepaid_bandwidth_in: Case::running().prepaid().inbound(20)
+        => Err(PlanError::PrePaid { what: "internet_max_bandwidth_in" });
+    prepaid_status_only: Case::running().prepaid().want(Stopped) => Ok(vec![Stop]);
+    out_above_range: Case::running().out(101) => Err(range("internet_max_bandwidth_out", 101, 0, 100));
+    in_below_range: Case::running().inbound(0) => Err(range("internet_max_bandwidth_in", 0, 1, 200));
+    in_above_range: Case::running().inbound(201) => Err(range("internet_max_bandwidth_in", 201, 1, 200));
+    range_edges: Case::running().out(100).inbound(200) => Ok(vec![bw(Some(100), Some(200))]);
+    out_zero: Case::running().out(0) => Ok(vec![bw(Some(0), None)]);
+    /// An out-of-range value reported before the PrePaid refusal.
+    range_before_prepaid: Case::running().prepaid().out(150)
+        => Err(range("internet_max_bandwidth_out", 150, 0, 100));
+}
+
+#[test]
+fn validate_lists_every_problem() {
+    let case = Case::running()
+        .prepaid()
+        .type_to(BIG)
+        .out(150)
+        .no_stopping();
+    let problems = validate(&case.observed, &case.desired, &case.limits);
+    assert_eq!(
+        problems,
+        [
+            range("internet_max_bandwidth_out", 150, 0, 100),
+            PlanError::PrePaid {
+                what: "instance_type"
+            },
+            PlanError::PrePaid {
+                what: "internet_max_bandwidth_out"
+            },
+            PlanError::StopNotAllowed {
+                from: SMALL.into(),
+                to: BIG.into()
+            },
+        ]
+    );
+    let attributes: Vec<&str> = problems.iter().map(PlanError::attribute).collect();
+    assert_eq!(
+        attributes,
+        [
+            "internet_max_bandwidth_out",
+            "instance_type",
+            "internet_max_bandwidth_out",
+            "instance_type"
+        ]
+    );
+}
+
+#[test]
+fn error_messages_say_what_to_do() {
+    let stop = PlanError::StopNotAllowed {
+        from: SMALL.into(),
+        to: BIG.into(),
+    }
+    .to_string();
+    assert!(stop.contains("ecs.g6.large to ecs.g6.xlarge"), "{stop}");
+    assert!(stop.contains("allow_stopping_for_update = true"), "{stop}");
+    assert!(stop.contains("status = \"Stopped\""), "{stop}");
+    let prepaid = PlanError::PrePaid {
+        what: "instance_type",
+    }
+    .to_string();
+    assert!(
+        prepaid.starts_with("instance_type cannot change"),
+        "{prepaid}"
+    );
+    assert!(
+        prepaid.contains("pay-as-you-go instances only"),
+        "{prepaid}"
+    );
+    let range = range("internet_max_bandwidth_in", 0, 1, 200).to_string();
+    assert_eq!(
+        range,
+        "internet_max_bandwidth_in = 0 is out of range: use a value from 1 to 200 (Mbit/s)"
+    );
+}
+
+#[test]
+fn pinned_keeps_the_end_state_when_replanning() {
+    // Mid-sequence re-plan: stopped by us for the type change, the type done.
+    let original = Case::running().type_to(BIG);
+    let pinned = original.desired.pinned(&original.observed);
+    assert_eq!(pinned.status, Some(Running));
+    let mut now = Case::stopped().type_to(BIG);
+    now.observed.instance_type = BIG.into();
+    now.observed.last_modified = Some(NOW);
+    assert_eq!(plan(&now.observed, &pinned, &now.limits), Ok(vec![Start]));
+    // Without pinning, "status unset" would leave it Stopped.
+    assert_eq!(
+        plan(&now.observed, &original.desired, &now.limits),
+        Ok(vec![])
+    );
+}
