@@ -26,25 +26,38 @@ pub fn percent_encode(s: &str) -> String {
             out.push(b as char);
         } else {
             out.push('%');
-            out.push(char::from_digit((b >> 4) as u32, 16).unwrap().to_ascii_uppercase());
-            out.push(char::from_digit((b & 15) as u32, 16).unwrap().to_ascii_uppercase());
+            out.push(
+                char::from_digit((b >> 4) as u32, 16)
+                    .unwrap()
+                    .to_ascii_uppercase(),
+            );
+            out.push(
+                char::from_digit((b & 15) as u32, 16)
+                    .unwrap()
+                    .to_ascii_uppercase(),
+            );
         }
     }
     out
 }
 
-/// Parameters sorted by name (byte order), each `encode(k)=encode(v)`,
-/// joined with `&`. Used by V1 (over every parameter but `Signature`) and by
-/// V3 (over the query string).
+/// Parameters sorted by their raw name (UTF-8 byte order, then value), each
+/// written `encode(k)=encode(v)`, joined with `&`. Used by V1 (over every
+/// parameter but `Signature`) and by V3 (over the query string).
+///
+/// The sort happens *before* encoding, as the docs and every official SDK do
+/// it: for names holding characters such as `/` or non-ASCII letters, sorting
+/// the encoded form would give another order (`%` sorts before `-` and `.`).
 pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut pairs: Vec<(String, String)> = params
+    let mut raw: Vec<(&str, &str)> = params.into_iter().collect();
+    raw.sort();
+    let pairs: Vec<(String, String)> = raw
         .into_iter()
         .map(|(k, v)| (percent_encode(k), percent_encode(v)))
         .collect();
-    pairs.sort();
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -123,7 +136,11 @@ pub fn v3_canonical_headers(headers: &[(String, String)]) -> (String, String) {
 /// The V3 canonical request:
 /// `METHOD\nPATH\nQUERY\nHEADERS\nSIGNED_HEADERS\nPAYLOAD_HASH`.
 pub fn v3_canonical_request(input: &V3Input<'_>) -> String {
-    let path = if input.path.is_empty() { "/" } else { input.path };
+    let path = if input.path.is_empty() {
+        "/"
+    } else {
+        input.path
+    };
     let query = canonical_query(input.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let (headers, signed) = v3_canonical_headers(input.headers);
     format!(
@@ -134,7 +151,10 @@ pub fn v3_canonical_request(input: &V3Input<'_>) -> String {
 
 /// V3 string to sign: `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request.
 pub fn v3_string_to_sign(canonical_request: &str) -> String {
-    format!("{V3_ALGORITHM}\n{}", sha256_hex(canonical_request.as_bytes()))
+    format!(
+        "{V3_ALGORITHM}\n{}",
+        sha256_hex(canonical_request.as_bytes())
+    )
 }
 
 /// V3 signature: hex HMAC-SHA256 keyed with the secret itself (no `&`).
@@ -189,7 +209,10 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -218,7 +241,10 @@ mod tests {
             sts,
             "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0%26TimeStamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26"
         );
-        assert_eq!(v1_signature("testsecret", &sts), "CT9X0VtwR86fNWSnsc6v8YGOjuE=");
+        assert_eq!(
+            v1_signature("testsecret", &sts),
+            "CT9X0VtwR86fNWSnsc6v8YGOjuE="
+        );
         let modern = params.map(|(k, v)| (if k == "TimeStamp" { "Timestamp" } else { k }, v));
         assert_eq!(
             v1_signature("testsecret", &v1_string_to_sign("GET", modern)),
@@ -230,12 +256,18 @@ mod tests {
     fn v1_dara_vector() {
         let sts = v1_string_to_sign("", [("test", "ok")]);
         assert_eq!(sts, "&%2F&test%3Dok");
-        assert_eq!(v1_signature("accessKeySecret", &sts), "jHx/oHoHNrbVfhncHEvPdHXZwHU=");
+        assert_eq!(
+            v1_signature("accessKeySecret", &sts),
+            "jHx/oHoHNrbVfhncHEvPdHXZwHU="
+        );
     }
 
     fn v3_doc(date: &str, nonce: &str) -> String {
         let query = p(&[
-            ("ImageId", "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd"),
+            (
+                "ImageId",
+                "win2019_1809_x64_dtc_zh-cn_40G_alibase_20230811.vhd",
+            ),
             ("RegionId", "cn-shanghai"),
         ]);
         let headers = p(&[
@@ -253,7 +285,10 @@ mod tests {
             headers: &headers,
             payload_hash: EMPTY_BODY_SHA256,
         };
-        v3_signature("YourAccessKeySecret", &v3_string_to_sign(&v3_canonical_request(&input)))
+        v3_signature(
+            "YourAccessKeySecret",
+            &v3_string_to_sign(&v3_canonical_request(&input)),
+        )
     }
 
     #[test]
