@@ -148,6 +148,22 @@ impl Client {
 
     /// Runs `call` with retries and decodes its answer.
     async fn run<T: DeserializeOwned>(&self, call: Call) -> Outcome<T> {
+        let action = call.action;
+        let out = self.run_raw(call).await;
+        Outcome {
+            result: out.result.and_then(|body| {
+                wire::decode::<T>(&body)
+                    .map_err(|m| Error::local(ErrorKind::Other, action, codes::INVALID_RESPONSE, m))
+            }),
+            maybe_applied: out.maybe_applied,
+        }
+    }
+
+    /// Runs `call` with retries; the 2xx body as is. Calls whose answer is
+    /// only a RequestId use this directly: a 2xx means done, whatever the
+    /// body looks like (the documented ModifyInstanceSpec sample is not even
+    /// valid JSON).
+    async fn run_raw(&self, call: Call) -> Outcome<Vec<u8>> {
         let inner = &self.inner;
         let retrier = Retrier {
             policy: &inner.policy,
@@ -159,12 +175,7 @@ impl Client {
         };
         let call = &call;
         retrier
-            .run(call.action, |n| async move {
-                let body = inner.transport.send(call, n).await?;
-                wire::decode::<T>(&body).map_err(|m| {
-                    Error::local(ErrorKind::Other, call.action, codes::INVALID_RESPONSE, m)
-                })
-            })
+            .run(call.action, |n| inner.transport.send(call, n))
             .await
     }
 
@@ -363,7 +374,7 @@ impl Client {
     /// may have been applied means that attempt did the work.
     async fn settle(&self, call: Call, done_kind: ErrorKind) -> Result<()> {
         let action = call.action;
-        let out: Outcome<wire::Empty> = self.run(call).await;
+        let out = self.run_raw(call).await;
         match out.result {
             Ok(_) => Ok(()),
             Err(e) if out.maybe_applied && e.kind == done_kind => {
@@ -399,7 +410,7 @@ impl Client {
                 .opt("InternetMaxBandwidthOut", *out)
                 .opt("InternetMaxBandwidthIn", *inbound),
         };
-        self.run::<wire::Empty>(call).await.result.map(|_| ())
+        self.run_raw(call).await.result.map(|_| ())
     }
 
     /// ModifyInstanceNetworkSpec: bandwidth change, immediate.
@@ -420,7 +431,7 @@ impl Client {
             .opt("InternetMaxBandwidthOut", out)
             .opt("InternetMaxBandwidthIn", inbound)
             .param("ClientToken", client_token);
-        self.run::<wire::Empty>(call).await.result.map(|_| ())
+        self.run_raw(call).await.result.map(|_| ())
     }
 
     /// ModifyInstanceAttribute (name, description); no call when both are
@@ -439,7 +450,7 @@ impl Client {
             .param("InstanceId", id)
             .opt("InstanceName", name)
             .opt("Description", description);
-        self.run::<wire::Empty>(call).await.result.map(|_| ())
+        self.run_raw(call).await.result.map(|_| ())
     }
 }
 

@@ -225,6 +225,14 @@ mod tests {
     }
 
     #[test]
+    fn parameters_sort_by_raw_name_before_encoding() {
+        // Raw order: "a." < "a/" < "aé"; encoded order would put "a%2F" and
+        // "a%C3%A9" first. The official SDKs sort raw names.
+        let q = canonical_query([("aé", "3"), ("a/", "2"), ("a.", "1")]);
+        assert_eq!(q, "a.=1&a%2F=2&a%C3%A9=3");
+    }
+
+    #[test]
     fn v1_doc_vector() {
         let params = [
             ("AccessKeyId", "testid"),

@@ -48,12 +48,6 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "PascalCase", default)]
-pub struct Empty {
-    pub request_id: String,
-}
-
-#[derive(Deserialize, Default, Debug)]
-#[serde(rename_all = "PascalCase", default)]
 pub struct DescribeInstances {
     pub request_id: String,
     pub next_token: String,
