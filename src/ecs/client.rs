@@ -483,6 +483,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn builds_for_the_default_https_endpoint_and_refuses_bad_config() {
+        use crate::ecs::Secret;
+        let cfg = ClientConfig::new("cn-hangzhou", "ak", Secret::new("sk"));
+        let client = Client::new(cfg.clone()).expect("rustls client builds");
+        assert_eq!(client.region(), "cn-hangzhou");
+        assert_eq!(client.requests_sent(), 0);
+        assert!(!format!("{client:?}").contains("sk\""));
+        let mut bad = cfg;
+        bad.access_key_secret = Secret::new("");
+        let err = Client::new(bad).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidParameter);
+        assert!(err.to_string().contains("secret_key"), "{err}");
+    }
+
+    #[test]
     fn client_tokens_fit_the_api_limit_and_differ() {
         for action in [
             "ModifyInstanceNetworkSpec",
