@@ -1,3 +1,37 @@
 //! The Alibaba Cloud ECS API: signing, transport, retries, rate limiting and
 //! typed errors. This module knows nothing of Terraform.
+//!
+//! # Layout
+//! - [`sign`]: V1/V3 signature primitives (shared with the emulator).
+//! - `request`: one call → one signed HTTP request (pure).
+//! - `transport`: sends an attempt, maps the answer or failure to [`Error`].
+//! - `retry`: backoff + jitter, deadline, cancellation; `limiter`: the
+//!   shared AIMD token bucket; `batch`: merges single-instance lookups.
+//! - [`Client`]: one method per action, built from the above.
+//! - `codes`: the error table behind [`ErrorKind`], retryability and remedies.
+//! - [`model`] (what callers see) and `wire` (the JSON shapes).
+//!
+//! Design notes: docs/ecs-client.md.
+mod batch;
+mod client;
+pub mod codes;
+mod config;
+mod error;
+mod limiter;
+pub mod model;
+mod request;
+mod retry;
+mod secret;
 pub mod sign;
+mod transport;
+mod wire;
+
+pub use client::{Client, Tuning};
+pub use config::{ClientConfig, SignatureVersion};
+pub use error::{Error, ErrorKind, Result};
+pub use model::{
+    parse_api_time, AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec,
+    RunInstancesRequest,
+};
+pub use retry::RetryPolicy;
+pub use secret::Secret;

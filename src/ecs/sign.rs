@@ -41,18 +41,23 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Parameters sorted by name (byte order), each `encode(k)=encode(v)`,
-/// joined with `&`. Used by V1 (over every parameter but `Signature`) and by
-/// V3 (over the query string).
+/// Parameters sorted by their raw name (UTF-8 byte order, then value), each
+/// written `encode(k)=encode(v)`, joined with `&`. Used by V1 (over every
+/// parameter but `Signature`) and by V3 (over the query string).
+///
+/// The sort happens *before* encoding, as the docs and every official SDK do
+/// it: for names holding characters such as `/` or non-ASCII letters, sorting
+/// the encoded form would give another order (`%` sorts before `-` and `.`).
 pub fn canonical_query<'a, I>(params: I) -> String
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
-    let mut pairs: Vec<(String, String)> = params
+    let mut raw: Vec<(&str, &str)> = params.into_iter().collect();
+    raw.sort();
+    let pairs: Vec<(String, String)> = raw
         .into_iter()
         .map(|(k, v)| (percent_encode(k), percent_encode(v)))
         .collect();
-    pairs.sort();
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -217,6 +222,14 @@ mod tests {
             "begin_%2B_%2A_~_-_._%22_%20end"
         );
         assert_eq!(percent_encode("é/:"), "%C3%A9%2F%3A");
+    }
+
+    #[test]
+    fn parameters_sort_by_raw_name_before_encoding() {
+        // Raw order: "a." < "a/" < "aé"; encoded order would put "a%2F" and
+        // "a%C3%A9" first. The official SDKs sort raw names.
+        let q = canonical_query([("aé", "3"), ("a/", "2"), ("a.", "1")]);
+        assert_eq!(q, "a.=1&a%2F=2&a%C3%A9=3");
     }
 
     #[test]

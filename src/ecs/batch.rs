@@ -1,0 +1,220 @@
+//! Merges concurrent single-instance lookups into one DescribeInstances.
+//!
+//! `terraform plan -parallelism=100` refreshes 100 instances at once, and
+//! status polls during applies pile up the same way. Each lookup joins the
+//! open batch; the batch closes when its window (a few ms) ends or when it
+//! holds [`MAX_IDS`] distinct ids, then one call answers everyone. An id the
+//! answer does not contain is answered `Ok(None)`; a failed call fails every
+//! waiter of that batch with the same error.
+//!
+//! The fetch runs in its own task, so a waiter that gives up (its future is
+//! dropped) never strands the others.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::oneshot;
+
+use super::codes;
+use super::error::{Error, ErrorKind, Result};
+use super::model::Instance;
+
+/// DescribeInstances takes at most 100 ids per call.
+pub const MAX_IDS: usize = 100;
+
+/// The call that answers a batch: ids in, the instances found out.
+pub type Fetch =
+    Arc<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<Instance>>> + Send + Sync>;
+
+type Reply = oneshot::Sender<Result<Option<Instance>>>;
+
+#[derive(Default)]
+struct Open {
+    generation: u64,
+    ids: Vec<String>,
+    waiters: HashMap<String, Vec<Reply>>,
+}
+
+pub struct Batcher {
+    window: Duration,
+    open: Arc<Mutex<Option<Open>>>,
+    generations: std::sync::atomic::AtomicU64,
+}
+
+impl Batcher {
+    pub fn new(window: Duration) -> Batcher {
+        Batcher {
+            window,
+            open: Arc::new(Mutex::new(None)),
+            generations: Default::default(),
+        }
+    }
+
+    /// Looks `id` up through the current batch.
+    pub async fn lookup(&self, id: &str, fetch: Fetch) -> Result<Option<Instance>> {
+        let (tx, rx) = oneshot::channel();
+        let full = {
+            let mut open = self.open.lock().unwrap();
+            let batch = open.get_or_insert_with(|| {
+                let generation = self
+                    .generations
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.close_later(generation, fetch.clone());
+                Open {
+                    generation,
+                    ..Default::default()
+                }
+            });
+            let waiters = batch.waiters.entry(id.to_string()).or_default();
+            if waiters.is_empty() {
+                batch.ids.push(id.to_string());
+            }
+            waiters.push(tx);
+            if batch.ids.len() >= MAX_IDS {
+                open.take()
+            } else {
+                None
+            }
+        };
+        if let Some(batch) = full {
+            tokio::spawn(answer(batch, fetch));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(Error::local(
+                ErrorKind::Other,
+                "DescribeInstances",
+                codes::INVALID_RESPONSE,
+                "the batched lookup ended without an answer",
+            ))
+        })
+    }
+
+    /// Closes batch `generation` when the window ends (unless it filled up
+    /// and closed before).
+    fn close_later(&self, generation: u64, fetch: Fetch) {
+        let open = Arc::clone(&self.open);
+        let window = self.window;
+        tokio::spawn(async move {
+            tokio::time::sleep(window).await;
+            let batch = {
+                let mut open = open.lock().unwrap();
+                match open.as_ref() {
+                    Some(b) if b.generation == generation => open.take(),
+                    _ => None,
+                }
+            };
+            if let Some(batch) = batch {
+                answer(batch, fetch).await;
+            }
+        });
+    }
+}
+
+async fn answer(batch: Open, fetch: Fetch) {
+    tracing::debug!(ids = batch.ids.len(), "ecs batched DescribeInstances");
+    let result = fetch(batch.ids).await;
+    match result {
+        Ok(instances) => {
+            let found: HashMap<&str, &Instance> = instances
+                .iter()
+                .map(|i| (i.instance_id.as_str(), i))
+                .collect();
+            for (id, replies) in batch.waiters {
+                let hit = found.get(id.as_str()).map(|i| (*i).clone());
+                for reply in replies {
+                    let _ = reply.send(Ok(hit.clone()));
+                }
+            }
+        }
+        Err(e) => {
+            for reply in batch.waiters.into_values().flatten() {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::FutureExt;
+
+    fn fake(calls: Arc<Mutex<Vec<usize>>>, fail: bool) -> Fetch {
+        Arc::new(move |ids: Vec<String>| {
+            calls.lock().unwrap().push(ids.len());
+            async move {
+                if fail {
+                    return Err(Error::api(
+                        "DescribeInstances",
+                        Some(503),
+                        "ServiceUnavailable",
+                        "",
+                        None,
+                    ));
+                }
+                Ok(ids
+                    .into_iter()
+                    .filter(|id| !id.ends_with("-gone"))
+                    .map(|id| Instance {
+                        instance_id: id,
+                        ..Default::default()
+                    })
+                    .collect())
+            }
+            .boxed()
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_lookups_share_calls_of_at_most_100_ids() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let tasks: Vec<_> = (0..250)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                let id = if i % 50 == 7 {
+                    format!("i-{i}-gone")
+                } else {
+                    format!("i-{i}")
+                };
+                tokio::spawn(async move { (id.clone(), b.lookup(&id, f).await) })
+            })
+            .collect();
+        for t in tasks {
+            let (id, r) = t.await.unwrap();
+            match r.unwrap() {
+                Some(inst) => assert_eq!(inst.instance_id, id),
+                None => assert!(id.ends_with("-gone"), "{id} should be found"),
+            }
+        }
+        let calls = calls.lock().unwrap().clone();
+        assert_eq!(calls, vec![100, 100, 50]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn duplicate_ids_are_asked_once_and_errors_reach_everyone() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), true);
+        let (r1, r2) = tokio::join!(
+            b.lookup("i-1", fetch.clone()),
+            b.lookup("i-1", fetch.clone())
+        );
+        assert_eq!(r1.unwrap_err().code, "ServiceUnavailable");
+        assert_eq!(r2.unwrap_err().code, "ServiceUnavailable");
+        assert_eq!(*calls.lock().unwrap(), vec![1]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lookups_after_the_window_start_a_new_batch() {
+        let b = Batcher::new(Duration::from_millis(5));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        assert!(b.lookup("i-1", fetch.clone()).await.unwrap().is_some());
+        assert!(b.lookup("i-2-gone", fetch.clone()).await.unwrap().is_none());
+        assert_eq!(*calls.lock().unwrap(), vec![1, 1]);
+    }
+}

@@ -1,0 +1,520 @@
+//! [`Client`]: one method per ECS action, each running through the shared
+//! limiter and the retry loop, with typed answers.
+//!
+//! One `Client` per configured provider; clones share everything (transport,
+//! limiter, batcher, cancellation), so handing a clone to every resource
+//! operation is the intended use.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::batch::{self, Batcher, Fetch};
+use super::codes;
+use super::config::ClientConfig;
+use super::error::{Error, ErrorKind, Result};
+use super::limiter::Limiter;
+use super::model::{
+    AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec, RunInstancesRequest,
+};
+use super::request::{Call, Method};
+use super::retry::{Outcome, Retrier, RetryPolicy};
+use super::transport::Transport;
+use super::wire;
+
+/// Knobs that are not provider settings: backoff timing and the batching
+/// window. The defaults suit the real API; tests and the emulator shrink them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tuning {
+    pub retry: RetryPolicy,
+    /// How long a single-instance lookup waits for others to join its batch.
+    pub batch_window: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            retry: RetryPolicy::default(),
+            batch_window: Duration::from_millis(5),
+        }
+    }
+}
+
+struct Inner {
+    region: String,
+    max_retries: u32,
+    policy: RetryPolicy,
+    transport: Transport,
+    limiter: Limiter,
+    batcher: Batcher,
+    cancel: CancellationToken,
+}
+
+/// The ECS client. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    deadline: Option<Instant>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("region", &self.inner.region)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Validates `cfg` and builds the client.
+    ///
+    /// # Errors
+    /// `ErrorKind::InvalidParameter` naming the bad setting.
+    pub fn new(cfg: ClientConfig) -> Result<Client> {
+        Client::with_tuning(cfg, Tuning::default())
+    }
+
+    pub fn with_tuning(cfg: ClientConfig, tuning: Tuning) -> Result<Client> {
+        let transport = Transport::new(&cfg)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                region: cfg.region.clone(),
+                max_retries: cfg.max_retries,
+                policy: tuning.retry,
+                transport,
+                limiter: Limiter::new(cfg.max_requests_per_second),
+                batcher: Batcher::new(tuning.batch_window),
+                cancel: CancellationToken::new(),
+            }),
+            deadline: None,
+        })
+    }
+
+    /// A handle whose calls stop retrying (and waiting) at `deadline`, e.g.
+    /// the end of a resource's Update timeout. Shares everything else.
+    pub fn with_deadline(&self, deadline: Instant) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline: Some(deadline),
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// New idempotence token for one logical step: `tfecs-<action>-<uuid>`,
+    /// at most 64 ASCII characters (the action part is shortened to fit).
+    pub fn new_client_token(action: &str) -> String {
+        let uuid = uuid::Uuid::new_v4().simple().to_string();
+        let room = 64 - "tfecs-".len() - 1 - uuid.len();
+        let action: String = action
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(room)
+            .collect();
+        format!("tfecs-{action}-{uuid}")
+    }
+
+    /// Cancels every in-flight and future wait/retry of this client
+    /// (Terraform's Stop RPC). Calls then fail with `ErrorKind::Cancelled`;
+    /// a mutating request already sent is allowed to get its answer.
+    pub fn cancel(&self) {
+        self.inner.cancel.cancel();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.is_cancelled()
+    }
+
+    /// Number of HTTP requests sent so far (tests/benches).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.transport.requests_sent()
+    }
+
+    /// The current request-rate allowance (drops on throttling).
+    pub fn current_rate(&self) -> f64 {
+        self.inner.limiter.rate()
+    }
+
+    fn call_of(&self, action: &'static str, method: Method) -> Call {
+        Call::new(action, method).param("RegionId", self.inner.region.clone())
+    }
+
+    /// Runs `call` with retries and decodes its answer.
+    async fn run<T: DeserializeOwned>(&self, call: Call) -> Outcome<T> {
+        let action = call.action;
+        let out = self.run_raw(call).await;
+        Outcome {
+            result: out.result.and_then(|body| {
+                wire::decode::<T>(&body)
+                    .map_err(|m| Error::local(ErrorKind::Other, action, codes::INVALID_RESPONSE, m))
+            }),
+            maybe_applied: out.maybe_applied,
+        }
+    }
+
+    /// Runs `call` with retries; the 2xx body as is. Calls whose answer is
+    /// only a RequestId use this directly: a 2xx means done, whatever the
+    /// body looks like (the documented ModifyInstanceSpec sample is not even
+    /// valid JSON).
+    async fn run_raw(&self, call: Call) -> Outcome<Vec<u8>> {
+        let inner = &self.inner;
+        let retrier = Retrier {
+            policy: &inner.policy,
+            max_retries: inner.max_retries,
+            limiter: &inner.limiter,
+            cancel: &inner.cancel,
+            deadline: self.deadline,
+            finish_in_flight: call.method == Method::Post,
+        };
+        let call = &call;
+        retrier
+            .run(call.action, |n| inner.transport.send(call, n))
+            .await
+    }
+
+    /// Batched lookup: concurrent calls within the batch window share one
+    /// DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
+    pub async fn describe_instance(&self, id: &str) -> Result<Option<Instance>> {
+        let base = Client {
+            inner: Arc::clone(&self.inner),
+            deadline: None,
+        };
+        let fetch: Fetch = Arc::new(move |ids: Vec<String>| {
+            let c = base.clone();
+            async move { c.describe_instances(&ids).await }.boxed()
+        });
+        let lookup = self.inner.batcher.lookup(id, fetch);
+        match self.deadline {
+            None => lookup.await,
+            Some(d) => tokio::time::timeout_at(d, lookup)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::local(
+                        ErrorKind::Timeout,
+                        "DescribeInstances",
+                        codes::DEADLINE_EXCEEDED,
+                        format!("no answer for {id} before the deadline"),
+                    ))
+                }),
+        }
+    }
+
+    /// DescribeInstances for `ids` directly: chunks of 100, every page.
+    /// Instances that do not exist are simply absent.
+    pub async fn describe_instances(&self, ids: &[String]) -> Result<Vec<Instance>> {
+        let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        let mut out = Vec::new();
+        for chunk in unique.chunks(batch::MAX_IDS) {
+            let ids_json = serde_json::to_string(chunk).expect("strings serialize");
+            let mut next_token = String::new();
+            loop {
+                let call = self
+                    .call_of("DescribeInstances", Method::Get)
+                    .param("InstanceIds", ids_json.clone())
+                    .param("MaxResults", "100")
+                    .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
+                let page: wire::DescribeInstances = self.run(call).await.result?;
+                out.extend(page.instances.instance.into_iter().map(Instance::from));
+                if page.next_token.is_empty() || page.next_token == next_token {
+                    break;
+                }
+                next_token = page.next_token;
+            }
+        }
+        Ok(out)
+    }
+
+    /// DescribeInstanceTypes, every page; ids are asked 10 at a time (the
+    /// API's limit).
+    pub async fn describe_instance_types(
+        &self,
+        filter: &InstanceTypeFilter,
+    ) -> Result<Vec<InstanceType>> {
+        let groups: Vec<&[String]> = if filter.instance_type_ids.is_empty() {
+            vec![&[]]
+        } else {
+            filter.instance_type_ids.chunks(10).collect()
+        };
+        let mut out = Vec::new();
+        for group in groups {
+            let mut next_token = String::new();
+            loop {
+                let mut call = self
+                    .call_of("DescribeInstanceTypes", Method::Get)
+                    .param("MaxResults", "100")
+                    .opt("InstanceTypeFamily", filter.family.as_ref())
+                    .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
+                for (i, t) in group.iter().enumerate() {
+                    call = call.param(format!("InstanceTypes.{}", i + 1), t.clone());
+                }
+                let page: wire::DescribeInstanceTypes = self.run(call).await.result?;
+                out.extend(
+                    page.instance_types
+                        .instance_type
+                        .into_iter()
+                        .map(InstanceType::from),
+                );
+                if page.next_token.is_empty() || page.next_token == next_token {
+                    break;
+                }
+                next_token = page.next_token;
+            }
+        }
+        Ok(out)
+    }
+
+    /// DescribeResourcesModification(ResourceId=id,
+    /// DestinationResource=InstanceType, OperationType=op): the types this
+    /// instance can change to (`op` is `Upgrade` or `Downgrade`).
+    pub async fn describe_resources_modification(
+        &self,
+        id: &str,
+        operation_type: &str,
+    ) -> Result<Vec<AvailableType>> {
+        let call = self
+            .call_of("DescribeResourcesModification", Method::Get)
+            .param("ResourceId", id)
+            .param("DestinationResource", "InstanceType")
+            .param("OperationType", operation_type);
+        let r: wire::DescribeResourcesModification = self.run(call).await.result?;
+        Ok(r.instance_types())
+    }
+
+    /// RunInstances for one instance; returns its id. Retries reuse
+    /// `client_token`, so a lost answer never creates a second instance.
+    pub async fn run_instances(
+        &self,
+        req: &RunInstancesRequest,
+        client_token: &str,
+    ) -> Result<String> {
+        check_token("RunInstances", client_token)?;
+        let mut call = self
+            .call_of("RunInstances", Method::Post)
+            .param("ImageId", req.image_id.clone())
+            .param("InstanceType", req.instance_type.clone())
+            .opt("ZoneId", req.zone_id.as_ref())
+            .opt("VSwitchId", req.vswitch_id.as_ref())
+            .opt("InstanceName", req.instance_name.as_ref())
+            .opt("Description", req.description.as_ref())
+            .opt("InternetChargeType", req.internet_charge_type.as_ref())
+            .opt("InternetMaxBandwidthOut", req.internet_max_bandwidth_out)
+            .opt("InternetMaxBandwidthIn", req.internet_max_bandwidth_in)
+            .opt("InstanceChargeType", req.instance_charge_type.as_ref())
+            .param("Amount", "1")
+            .param("ClientToken", client_token);
+        for (i, sg) in req.security_group_ids.iter().enumerate() {
+            call = call.param(format!("SecurityGroupIds.{}", i + 1), sg.clone());
+        }
+        let r: wire::RunInstances = self.run(call).await.result?;
+        r.instance_id_sets
+            .instance_id_set
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                Error::local(
+                    ErrorKind::Other,
+                    "RunInstances",
+                    codes::INVALID_RESPONSE,
+                    format!(
+                        "the answer holds no instance id [RequestId: {}]",
+                        r.request_id
+                    ),
+                )
+            })
+    }
+
+    /// StartInstance. A retry after a lost answer that finds the instance
+    /// already starting counts as success.
+    pub async fn start_instance(&self, id: &str) -> Result<()> {
+        let call = self
+            .call_of("StartInstance", Method::Post)
+            .param("InstanceId", id);
+        self.settle(call, ErrorKind::InvalidStatus).await
+    }
+
+    /// StopInstance (`ForceStop`, `StoppedMode` = `KeepCharging` |
+    /// `StopCharging`). Like [`Client::start_instance`] about lost answers.
+    pub async fn stop_instance(
+        &self,
+        id: &str,
+        force: bool,
+        stopped_mode: Option<&str>,
+    ) -> Result<()> {
+        let call = self
+            .call_of("StopInstance", Method::Post)
+            .param("InstanceId", id)
+            .param("ForceStop", force.to_string())
+            .opt("StoppedMode", stopped_mode);
+        self.settle(call, ErrorKind::InvalidStatus).await
+    }
+
+    /// DeleteInstance (`Force` releases a Running instance). A retry after a
+    /// lost answer that finds the instance gone counts as success.
+    pub async fn delete_instance(&self, id: &str, force: bool) -> Result<()> {
+        let call = self
+            .call_of("DeleteInstance", Method::Post)
+            .param("InstanceId", id)
+            .param("Force", force.to_string());
+        self.settle(call, ErrorKind::NotFound).await
+    }
+
+    /// Runs a call without a ClientToken; `done_kind` after an attempt that
+    /// may have been applied means that attempt did the work.
+    async fn settle(&self, call: Call, done_kind: ErrorKind) -> Result<()> {
+        let action = call.action;
+        let out = self.run_raw(call).await;
+        match out.result {
+            Ok(_) => Ok(()),
+            Err(e) if out.maybe_applied && e.kind == done_kind => {
+                tracing::debug!(action, code = %e.code, "earlier attempt was applied; treated as success");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// ModifyInstanceSpec: a type change (instance Stopped) or a bandwidth
+    /// change, one per call.
+    pub async fn modify_instance_spec(
+        &self,
+        id: &str,
+        spec: &ModifySpec,
+        client_token: &str,
+    ) -> Result<()> {
+        check_token("ModifyInstanceSpec", client_token)?;
+        let call = self
+            .call_of("ModifyInstanceSpec", Method::Post)
+            .param("InstanceId", id)
+            .param("ClientToken", client_token);
+        let call = match spec {
+            ModifySpec::Type(t) => call.param("InstanceType", t.clone()),
+            ModifySpec::Bandwidth {
+                out: None,
+                inbound: None,
+            } => {
+                return Err(nothing_to_change("ModifyInstanceSpec"));
+            }
+            ModifySpec::Bandwidth { out, inbound } => call
+                .opt("InternetMaxBandwidthOut", *out)
+                .opt("InternetMaxBandwidthIn", *inbound),
+        };
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// ModifyInstanceNetworkSpec: bandwidth change, immediate.
+    pub async fn modify_instance_network_spec(
+        &self,
+        id: &str,
+        out: Option<i64>,
+        inbound: Option<i64>,
+        client_token: &str,
+    ) -> Result<()> {
+        check_token("ModifyInstanceNetworkSpec", client_token)?;
+        if out.is_none() && inbound.is_none() {
+            return Err(nothing_to_change("ModifyInstanceNetworkSpec"));
+        }
+        let call = self
+            .call_of("ModifyInstanceNetworkSpec", Method::Post)
+            .param("InstanceId", id)
+            .opt("InternetMaxBandwidthOut", out)
+            .opt("InternetMaxBandwidthIn", inbound)
+            .param("ClientToken", client_token);
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// ModifyInstanceAttribute (name, description); no call when both are
+    /// `None`. Setting the same values again is harmless, so retries are safe.
+    pub async fn modify_instance_attribute(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<()> {
+        if name.is_none() && description.is_none() {
+            return Ok(());
+        }
+        let call = self
+            .call_of("ModifyInstanceAttribute", Method::Post)
+            .param("InstanceId", id)
+            .opt("InstanceName", name)
+            .opt("Description", description);
+        self.run_raw(call).await.result.map(|_| ())
+    }
+}
+
+fn check_token(action: &str, token: &str) -> Result<()> {
+    if token.is_empty() || token.len() > 64 || !token.is_ascii() {
+        return Err(Error::local(
+            ErrorKind::InvalidParameter,
+            action,
+            "InvalidClientToken.ValueNotSupported",
+            format!(
+                "ClientToken must be 1–64 ASCII characters, got {} bytes",
+                token.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn nothing_to_change(action: &str) -> Error {
+    Error::local(
+        ErrorKind::InvalidParameter,
+        action,
+        "MissingParameter",
+        "neither InternetMaxBandwidthOut nor InternetMaxBandwidthIn was given",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_for_the_default_https_endpoint_and_refuses_bad_config() {
+        use crate::ecs::Secret;
+        let cfg = ClientConfig::new("cn-hangzhou", "ak", Secret::new("sk"));
+        let client = Client::new(cfg.clone()).expect("rustls client builds");
+        assert_eq!(client.region(), "cn-hangzhou");
+        assert_eq!(client.requests_sent(), 0);
+        assert!(!format!("{client:?}").contains("sk\""));
+        let mut bad = cfg;
+        bad.access_key_secret = Secret::new("");
+        let err = Client::new(bad).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidParameter);
+        assert!(err.to_string().contains("secret_key"), "{err}");
+    }
+
+    #[test]
+    fn client_tokens_fit_the_api_limit_and_differ() {
+        for action in [
+            "ModifyInstanceNetworkSpec",
+            "RunInstances",
+            "a-very-long-action-name-that-goes-on-and-on",
+            "",
+        ] {
+            let t = Client::new_client_token(action);
+            assert!(t.len() <= 64 && t.is_ascii(), "{t}");
+            assert!(t.starts_with("tfecs-"), "{t}");
+        }
+        assert_eq!(
+            Client::new_client_token("ModifyInstanceNetworkSpec").len(),
+            64,
+            "the longest action fits whole"
+        );
+        assert!(Client::new_client_token("RunInstances").starts_with("tfecs-RunInstances-"));
+        assert_ne!(Client::new_client_token("X"), Client::new_client_token("X"));
+    }
+}

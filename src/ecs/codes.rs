@@ -1,0 +1,314 @@
+//! The error table: every ECS code the provider knows → kind, retryable or
+//! not, and a one-line remedy. Codes not in the table fall back to rules on
+//! their shape (`Throttling*`, `*.NotFound`, `Invalid*`, `Missing*`,
+//! `Forbidden*`) and on the HTTP status (5xx → server, retryable).
+//!
+//! Sources: the ModifyInstanceSpec error table, the gateway's common codes,
+//! and the ECS codes the official SDKs and Terraform providers handle. An
+//! explicit entry always wins over the status: `InvalidAction` comes with
+//! HTTP 500 but retrying it is pointless.
+
+use super::error::{Error, ErrorKind};
+
+use ErrorKind::*;
+
+// Local codes: failures with no ECS answer.
+pub const TRANSPORT: &str = "Transport";
+pub const CONNECT_TIMEOUT: &str = "ConnectTimeout";
+pub const READ_TIMEOUT: &str = "ReadTimeout";
+pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
+pub const CANCELLED: &str = "Cancelled";
+pub const INVALID_RESPONSE: &str = "InvalidResponse";
+pub const INVALID_CONFIG: &str = "InvalidConfig";
+
+/// One row of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Class {
+    pub kind: ErrorKind,
+    pub retryable: bool,
+    pub remedy: &'static str,
+}
+
+const fn c(kind: ErrorKind, retryable: bool, remedy: &'static str) -> Class {
+    Class {
+        kind,
+        retryable,
+        remedy,
+    }
+}
+
+const THROTTLED: Class = c(
+    Throttled,
+    true,
+    "ECS is throttling this account; retried with backoff — lower max_requests_per_second or terraform -parallelism if it persists",
+);
+const SERVER: Class = c(
+    Server,
+    true,
+    "a temporary ECS failure; it was retried — run apply again later, quoting the RequestId to support if it persists",
+);
+const IN_PROGRESS: Class = c(
+    Conflict,
+    true,
+    "an earlier request for this instance is still being processed; it was retried — wait a minute and apply again",
+);
+const IDEMPOTENCE: Class = c(
+    Idempotence,
+    false,
+    "a ClientToken was reused with different parameters; run apply again (a new token is generated per step)",
+);
+const INSTANCE_NOT_FOUND: Class = c(
+    NotFound,
+    false,
+    "the instance does not exist in this region; check the id and region, or remove it from state",
+);
+
+/// Known codes. Kept sorted by theme; the table test walks every row.
+pub static TABLE: &[(&str, Class)] = &[
+    // --- ModifyInstanceSpec's own table -------------------------------------
+    ("Account.Arrearage", c(Billing, false, "the account has an overdue payment; settle it in the billing console, then apply again")),
+    ("DependencyViolation.InstanceType", c(Unsupported, false, "this instance cannot change to that instance_type; pick one listed by DescribeResourcesModification for this instance")),
+    ("IdempotenceParamNotMatch", IDEMPOTENCE),
+    ("InvalidClientToken.ValueNotSupported", c(InvalidParameter, false, "the ClientToken was refused (max 64 ASCII characters); this is a provider bug, please report it")),
+    ("InvalidInstance.UnpaidOrder", c(Billing, false, "the instance has an unpaid order; pay or cancel it in the billing console, then apply again")),
+    ("InvalidInstanceType.ValueNotSupported", c(InvalidParameter, false, "instance_type does not exist or is not offered here; check the name against DescribeInstanceTypes for this region")),
+    ("InvalidInstanceType.ValueUnauthorized", c(Unsupported, false, "the account may not use this instance_type; request access to it or choose another type")),
+    ("InvalidInternetChargeType.ValueNotSupported", c(InvalidParameter, false, "internet_charge_type must be PayByTraffic or PayByBandwidth")),
+    ("InvalidParameter", c(InvalidParameter, false, "a request value is invalid (see the message); e.g. internet_max_bandwidth_out must be within 0–100 Mbps")),
+    ("InvalidParameter.Bandwidth", c(InvalidParameter, false, "the bandwidth is out of range for this charge type; adjust internet_max_bandwidth_out / internet_max_bandwidth_in")),
+    ("InvalidParameter.Conflict", c(Unsupported, false, "the instance's image does not support this instance_type; choose another instance_type or image")),
+    ("InvalidParameter.Mismatch", c(InvalidParameter, false, "ModifyInstanceSpec takes either instance_type or bandwidth per call, not both; this is a provider bug, please report it")),
+    ("InvalidStatus.ValueNotSupported", c(InvalidStatus, false, "the instance's current status does not allow this change; wait until it is Running or Stopped and apply again")),
+    ("OperationDenied", c(Unsupported, false, "ECS denied the operation for this instance (network type, or no stock of the type); see the message, choose another instance_type or zone")),
+    ("Price.PricePlanResultNotFound", c(InvalidParameter, false, "no price exists for this bandwidth; choose other internet_max_bandwidth_in / internet_max_bandwidth_out values")),
+    ("Throttling", THROTTLED),
+    ("InvalidInstanceStatus.NotStopped", c(InvalidStatus, false, "the instance must be Stopped to change instance_type")),
+    ("CategoryViolation", c(Unsupported, false, "the instance's disk category does not support this change; choose another instance_type")),
+    ("ChargeTypeViolation", c(Unsupported, false, "ModifyInstanceSpec only serves pay-as-you-go instances")),
+    ("Imagenotsupportinstancetype", c(Unsupported, false, "the instance's image does not support this instance_type; choose another instance_type or image")),
+    ("InstanceLockedForSecurity", c(InvalidStatus, false, "the instance is locked for security reasons; resolve the lock in the console, then apply again")),
+    ("InvalidAccountStatus.NotEnoughBalance", c(Billing, false, "the account balance is too low; top it up or fix the payment method, then apply again")),
+    ("LastTokenProcessing", IN_PROGRESS),
+    ("InvalidInstanceId.NotFound", INSTANCE_NOT_FOUND),
+    ("InternalError", SERVER),
+    ("InvalidAction", c(Unsupported, false, "the endpoint does not offer this action; check the endpoint setting points to ECS")),
+    // --- Gateway codes, common to every API ---------------------------------
+    ("InvalidAccessKeyId.NotFound", c(Auth, false, "the access key does not exist; check access_key (or ALIBABA_CLOUD_ACCESS_KEY_ID)")),
+    ("InvalidAccessKeyId.Inactive", c(Auth, false, "the access key is disabled; enable it in the RAM console or use another one")),
+    ("SignatureDoesNotMatch", c(Auth, false, "the signature was rejected; check secret_key (or ALIBABA_CLOUD_ACCESS_KEY_SECRET) for typos or stray spaces")),
+    ("IncompleteSignature", c(Auth, false, "the signature was incomplete; check the access key pair, and that no proxy strips the x-acs-* headers")),
+    ("SignatureNonceUsed", c(Auth, true, "a request nonce was reused; it was retried with a fresh one — if it persists, check for a proxy replaying requests")),
+    ("InvalidTimeStamp.Format", c(Auth, false, "the request timestamp was refused; this is a provider bug, please report it")),
+    ("InvalidTimeStamp.Expired", c(Auth, false, "this machine's clock is more than 15 minutes off; synchronise it (NTP) and apply again")),
+    ("InvalidSecurityToken.Expired", c(Auth, false, "the STS security_token has expired; get a fresh one and apply again")),
+    ("InvalidSecurityToken.Malformed", c(Auth, false, "the STS security_token is malformed; check security_token (or ALIBABA_CLOUD_SECURITY_TOKEN)")),
+    ("InvalidSecurityToken.MismatchWithAccessKey", c(Auth, false, "the security_token belongs to another access key; use the key pair issued with it")),
+    ("MissingParameter", c(InvalidParameter, false, "a required parameter is missing (see the message); this is likely a provider bug, please report it")),
+    ("InvalidApi.NotFound", c(Unsupported, false, "the endpoint does not know this API; check the endpoint and region settings")),
+    ("UnsupportedHTTPMethod", c(Unsupported, false, "the endpoint refused the HTTP method; check the endpoint setting points to ECS")),
+    ("Throttling.User", THROTTLED),
+    ("Throttling.Api", THROTTLED),
+    ("Throttling.Resource", THROTTLED),
+    ("Rejected.Throttling", THROTTLED),
+    ("Forbidden.RAM", c(Auth, false, "the RAM user or role lacks permission for this action; grant it ecs:<Action> in a RAM policy")),
+    ("Forbidden", c(Auth, false, "access was denied; check the RAM policy of the access key's user or role")),
+    ("Forbidden.RiskControl", c(Auth, false, "the account is under risk control; verify it in the console, then apply again")),
+    ("InternalError.Timeout", SERVER),
+    ("UnknownError", SERVER),
+    ("ServiceUnavailable", SERVER),
+    ("ServiceUnavailable.Timeout", SERVER),
+    // --- Other ECS codes seen around instance lifecycles -------------------
+    ("IdempotentParameterMismatch", IDEMPOTENCE),
+    ("LastRequestProcessing", IN_PROGRESS),
+    ("LastOrderProcessing", IN_PROGRESS),
+    ("OperationConflict", c(Conflict, true, "another operation on this instance is in progress; it was retried — wait for it to finish and apply again")),
+    ("IncorrectInstanceStatus", c(InvalidStatus, false, "the instance is in a status that does not allow this action; wait until it is Running or Stopped and apply again")),
+    ("IncorrectInstanceStatus.Initializing", c(InvalidStatus, false, "the instance is still initialising; wait a minute and apply again")),
+    ("Forbidden.InstanceNotFound", INSTANCE_NOT_FOUND),
+    ("InvalidInstanceId.Malformed", c(InvalidParameter, false, "the instance id is malformed; ids look like i-bp1...")),
+    ("OperationDenied.NoStock", c(Unsupported, false, "the zone has no stock of this instance_type; choose another instance_type or zone, or retry later")),
+    ("InvalidResourceType.NotSupported", c(Unsupported, false, "this instance_type is not offered in the zone; choose another instance_type or zone")),
+    ("Zone.NotOnSale", c(Unsupported, false, "the zone does not sell this resource; choose another zone")),
+    ("QuotaExceed.ElasticQuota", c(Unsupported, false, "the account's instance quota is used up; raise the quota in Quota Center or release instances")),
+    ("InvalidImageId.NotFound", c(InvalidParameter, false, "image_id does not exist in this region; check the image id")),
+    ("InvalidVSwitchId.NotFound", c(InvalidParameter, false, "vswitch_id does not exist in this region; check the vSwitch id")),
+    ("InvalidSecurityGroupId.NotFound", c(InvalidParameter, false, "a security group id does not exist in this region; check security_group_ids")),
+    ("DryRunOperation", c(Other, false, "a dry run succeeded; nothing was changed")),
+];
+
+/// Classes for local failures and for codes the table does not list.
+const LOCAL_TRANSPORT: Class = c(Transport, true, "ECS could not be reached; check network access to the endpoint (proxy, firewall, DNS) and apply again");
+const LOCAL_TIMEOUT: Class = c(
+    Timeout,
+    true,
+    "ECS did not answer in time; check the network, or raise read_timeout / connect_timeout",
+);
+const LOCAL_DEADLINE: Class = c(
+    Timeout,
+    false,
+    "the operation ran out of time; raise the resource's timeouts or apply again later",
+);
+const LOCAL_CANCELLED: Class = c(
+    Cancelled,
+    false,
+    "Terraform asked the provider to stop; run apply again to finish the change",
+);
+const LOCAL_RESPONSE: Class = c(
+    Other,
+    false,
+    "ECS answered with an unexpected body; check the endpoint setting points to an ECS API",
+);
+const LOCAL_CONFIG: Class = c(
+    InvalidParameter,
+    false,
+    "fix the provider setting named in the message",
+);
+const GENERIC_NOT_FOUND: Class = c(
+    InvalidParameter,
+    false,
+    "a resource named in the request does not exist; check the ids in the configuration",
+);
+const GENERIC_INVALID: Class = c(
+    InvalidParameter,
+    false,
+    "a request value is invalid (see the message); correct it in the configuration",
+);
+const GENERIC_FORBIDDEN: Class = c(
+    Auth,
+    false,
+    "access was denied; check the RAM policy of the access key's user or role",
+);
+const GENERIC_CLIENT: Class = c(
+    Other,
+    false,
+    "ECS refused the request (see the message); quote the RequestId to support if unclear",
+);
+
+/// Looks a code up in the table, exactly and then ignoring case (the docs
+/// spell some codes inconsistently, e.g. `Imagenotsupportinstancetype`).
+pub fn lookup(code: &str) -> Option<Class> {
+    TABLE
+        .iter()
+        .find(|(k, _)| *k == code)
+        .or_else(|| TABLE.iter().find(|(k, _)| k.eq_ignore_ascii_case(code)))
+        .map(|(_, class)| *class)
+}
+
+/// The class of `code` answered with `http_status`.
+pub fn classify(code: &str, http_status: Option<u16>) -> Class {
+    if let Some(class) = lookup(code).or_else(|| local(code)) {
+        return class;
+    }
+    // Shape rules: only instance codes may mean "the instance is gone"; any
+    // other `*.NotFound` is a wrong reference in the request.
+    if code.starts_with("Throttling") || code.contains(".Throttling") {
+        return THROTTLED;
+    }
+    if code.starts_with("InvalidInstanceId.") && code.ends_with("NotFound") {
+        return INSTANCE_NOT_FOUND;
+    }
+    if code.ends_with(".NotFound") {
+        return GENERIC_NOT_FOUND;
+    }
+    match http_status {
+        Some(s) if s >= 500 => SERVER,
+        Some(429) => THROTTLED,
+        _ if code.starts_with("Invalid") || code.starts_with("Missing") => GENERIC_INVALID,
+        _ if code.starts_with("Forbidden") || http_status == Some(403) => GENERIC_FORBIDDEN,
+        _ => GENERIC_CLIENT,
+    }
+}
+
+fn local(code: &str) -> Option<Class> {
+    Some(match code {
+        TRANSPORT => LOCAL_TRANSPORT,
+        CONNECT_TIMEOUT | READ_TIMEOUT => LOCAL_TIMEOUT,
+        DEADLINE_EXCEEDED => LOCAL_DEADLINE,
+        CANCELLED => LOCAL_CANCELLED,
+        INVALID_RESPONSE => LOCAL_RESPONSE,
+        INVALID_CONFIG => LOCAL_CONFIG,
+        _ => return None,
+    })
+}
+
+/// The class used for `err`: its code's row when the code is known, else
+/// one that follows the error's kind (errors may be built by hand).
+fn class_of(err: &Error) -> Class {
+    if let Some(class) = lookup(&err.code).or_else(|| local(&err.code)) {
+        return class;
+    }
+    let by_code = classify(&err.code, err.http_status);
+    if by_code.kind == err.kind {
+        return by_code;
+    }
+    match err.kind {
+        Throttled => THROTTLED,
+        Server => SERVER,
+        Transport => LOCAL_TRANSPORT,
+        Timeout => LOCAL_TIMEOUT,
+        Cancelled => LOCAL_CANCELLED,
+        NotFound => INSTANCE_NOT_FOUND,
+        Idempotence => IDEMPOTENCE,
+        Conflict => IN_PROGRESS,
+        InvalidParameter => GENERIC_INVALID,
+        Auth => GENERIC_FORBIDDEN,
+        _ => by_code,
+    }
+}
+
+pub fn is_retryable(err: &Error) -> bool {
+    class_of(err).retryable
+}
+
+pub fn remedy(err: &Error) -> &'static str {
+    class_of(err).remedy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_has_no_duplicate_codes() {
+        let mut codes: Vec<&str> = TABLE.iter().map(|(k, _)| *k).collect();
+        codes.sort();
+        let before = codes.len();
+        codes.dedup();
+        assert_eq!(before, codes.len(), "a code appears twice in TABLE");
+    }
+
+    #[test]
+    fn explicit_rows_beat_the_status() {
+        assert!(!classify("InvalidAction", Some(500)).retryable);
+        assert!(classify("SomethingNew", Some(502)).retryable);
+    }
+
+    #[test]
+    fn shape_rules() {
+        assert_eq!(classify("Throttling.Whatever", Some(400)).kind, Throttled);
+        assert_eq!(
+            classify("InvalidInstanceId.NotFound", Some(404)).kind,
+            NotFound
+        );
+        assert_eq!(
+            classify("InvalidKeyPairName.NotFound", Some(404)).kind,
+            InvalidParameter
+        );
+        assert_eq!(
+            classify("MissingInstanceId", Some(400)).kind,
+            InvalidParameter
+        );
+        assert_eq!(
+            classify("imagenotsupportinstancetype", Some(403)).kind,
+            Unsupported
+        );
+    }
+
+    #[test]
+    fn hand_built_errors_follow_their_kind() {
+        let e = Error::local(Throttled, "X", "Custom", "");
+        assert!(e.is_retryable());
+        let e = Error::local(Timeout, "X", DEADLINE_EXCEEDED, "");
+        assert!(!e.is_retryable());
+    }
+}

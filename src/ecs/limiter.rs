@@ -1,0 +1,177 @@
+//! One token bucket per client, shared by every call: all resources of one
+//! provider configuration draw from it, so `terraform apply -parallelism=100`
+//! never sends more than `max_requests_per_second`.
+//!
+//! ECS throttles per account, region and API, and publishes no numbers. So
+//! the limiter adapts (AIMD, as TCP does): a Throttling answer halves the
+//! rate (at most once per second, so a burst of throttled answers from one
+//! wave counts once) and empties the bucket; the rate then climbs back
+//! linearly, reaching the configured maximum within [`RECOVERY`] of the
+//! floor. Time is tokio's, so tests run it under `tokio::time::pause`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// Time to climb from the floor back to the configured rate.
+pub const RECOVERY: Duration = Duration::from_secs(30);
+/// Throttling answers closer together than this halve the rate once.
+const DECREASE_GAP: Duration = Duration::from_secs(1);
+/// The rate never drops below this (requests/s), as ECS advises probing
+/// at 1 QPS after throttling.
+const FLOOR: f64 = 1.0;
+
+pub struct Limiter {
+    max_rate: f64,
+    state: Mutex<State>,
+}
+
+struct State {
+    tokens: f64,
+    refilled_at: Instant,
+    /// Rate right after the last decrease, and when it happened.
+    base_rate: f64,
+    decreased_at: Option<Instant>,
+}
+
+impl Limiter {
+    pub fn new(max_rate: f64) -> Limiter {
+        Limiter {
+            max_rate,
+            state: Mutex::new(State {
+                tokens: max_rate.max(1.0),
+                refilled_at: Instant::now(),
+                base_rate: max_rate,
+                decreased_at: None,
+            }),
+        }
+    }
+
+    fn floor(&self) -> f64 {
+        FLOOR.min(self.max_rate)
+    }
+
+    fn rate_at(&self, s: &State, now: Instant) -> f64 {
+        match s.decreased_at {
+            None => self.max_rate,
+            Some(at) => {
+                let climb = self.max_rate / RECOVERY.as_secs_f64();
+                (s.base_rate + climb * (now - at).as_secs_f64()).min(self.max_rate)
+            }
+        }
+    }
+
+    /// The current allowed rate in requests per second.
+    pub fn rate(&self) -> f64 {
+        let s = self.state.lock().unwrap();
+        self.rate_at(&s, Instant::now())
+    }
+
+    fn refill(&self, s: &mut State, now: Instant) {
+        let rate = self.rate_at(s, now);
+        let burst = rate.max(1.0);
+        s.tokens = (s.tokens + (now - s.refilled_at).as_secs_f64() * rate).min(burst);
+        s.refilled_at = now;
+    }
+
+    /// Takes a token, or says how long to wait before asking again.
+    fn try_take(&self) -> Result<(), Duration> {
+        let mut s = self.state.lock().unwrap();
+        let now = Instant::now();
+        self.refill(&mut s, now);
+        if s.tokens >= 1.0 {
+            s.tokens -= 1.0;
+            return Ok(());
+        }
+        let rate = self.rate_at(&s, now);
+        Err(Duration::from_secs_f64((1.0 - s.tokens) / rate).max(Duration::from_micros(100)))
+    }
+
+    /// Waits for a token. Cancel-safe: dropping the future takes nothing.
+    pub async fn acquire(&self) {
+        while let Err(wait) = self.try_take() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Multiplicative decrease after a Throttling answer.
+    pub fn on_throttled(&self) {
+        let mut s = self.state.lock().unwrap();
+        let now = Instant::now();
+        if matches!(s.decreased_at, Some(at) if now - at < DECREASE_GAP) {
+            return;
+        }
+        self.refill(&mut s, now);
+        let halved = (self.rate_at(&s, now) / 2.0).max(self.floor());
+        s.base_rate = halved;
+        s.decreased_at = Some(now);
+        s.tokens = s.tokens.min(0.0);
+        tracing::debug!(rate = halved, "ecs throttled: request rate halved");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Virtual seconds needed to take `n` tokens.
+    async fn time_for(l: &Limiter, n: usize) -> f64 {
+        let start = Instant::now();
+        for _ in 0..n {
+            l.acquire().await;
+        }
+        (Instant::now() - start).as_secs_f64()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bursts_then_holds_the_rate() {
+        let l = Limiter::new(10.0);
+        assert!(
+            time_for(&l, 10).await < 0.001,
+            "the first second's worth is a burst"
+        );
+        let t = time_for(&l, 50).await;
+        assert!((4.9..=5.1).contains(&t), "50 more at 10/s took {t}s");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_halves_once_per_wave_then_recovers() {
+        let l = Limiter::new(20.0);
+        l.on_throttled();
+        l.on_throttled();
+        assert!((l.rate() - 10.0).abs() < 1e-9, "rate {}", l.rate());
+        tokio::time::advance(Duration::from_millis(1500)).await;
+        l.on_throttled();
+        let r = l.rate();
+        assert!((5.0..6.5).contains(&r), "second wave halves again: {r}");
+        tokio::time::advance(RECOVERY).await;
+        assert!((l.rate() - 20.0).abs() < 1e-9, "recovered to {}", l.rate());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn never_below_the_floor() {
+        let l = Limiter::new(4.0);
+        for _ in 0..10 {
+            l.on_throttled();
+            tokio::time::advance(Duration::from_secs(2)).await;
+        }
+        assert!(l.rate() >= 1.0);
+        let l = Limiter::new(0.5);
+        l.on_throttled();
+        assert!(
+            (l.rate() - 0.5).abs() < 1e-9,
+            "a rate below the floor stays put"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_rate_slows_acquisition() {
+        let l = Limiter::new(10.0);
+        time_for(&l, 10).await;
+        l.on_throttled();
+        // ~5/s now (climbing by 1/3 per second): 10 tokens take about 1.8 s.
+        let t = time_for(&l, 10).await;
+        assert!((1.5..2.2).contains(&t), "took {t}s");
+    }
+}

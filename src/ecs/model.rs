@@ -1,0 +1,123 @@
+//! The caller's view of ECS data: flat structs with the wrapper objects of
+//! the wire format (`{"Instances":{"Instance":[...]}}`) already unwrapped, and
+//! units named in the field (`memory_mib`, `memory_gib`).
+//!
+//! The serde structs that mirror the wire live in [`super::wire`]; this file
+//! holds only what callers see, plus request types.
+
+/// One instance as DescribeInstances reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Instance {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub description: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub zone_id: String,
+    pub region_id: String,
+    /// `Pending` | `Starting` | `Running` | `Stopping` | `Stopped`.
+    pub status: String,
+    pub cpu: i64,
+    /// Memory in MiB, as the API reports it (`Memory`).
+    pub memory_mib: i64,
+    pub internet_charge_type: String,
+    pub instance_charge_type: String,
+    /// Mbit/s.
+    pub internet_max_bandwidth_out: i64,
+    /// Mbit/s.
+    pub internet_max_bandwidth_in: i64,
+    /// `classic` | `vpc`.
+    pub instance_network_type: String,
+    pub vswitch_id: String,
+    pub vpc_id: String,
+    pub security_group_ids: Vec<String>,
+    /// `PublicIpAddress.IpAddress`, then the EIP if one is bound.
+    pub public_ips: Vec<String>,
+    /// `VpcAttributes.PrivateIpAddress.IpAddress`, or `InnerIpAddress` for
+    /// classic network instances.
+    pub private_ips: Vec<String>,
+    /// Minute precision, e.g. `2017-12-10T04:04Z`; see [`parse_api_time`].
+    pub creation_time: String,
+    /// `KeepCharging` | `StopCharging` | `Not-applicable` (or empty).
+    pub stopped_mode: String,
+}
+
+/// One entry of DescribeInstanceTypes.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct InstanceType {
+    pub instance_type_id: String,
+    pub family: String,
+    pub cpu_core_count: i64,
+    /// `MemorySize`, in GiB (a float: `0.5` exists).
+    pub memory_gib: f64,
+    pub cpu_architecture: String,
+}
+
+/// An instance type this instance can change to, from
+/// DescribeResourcesModification.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AvailableType {
+    pub instance_type: String,
+    /// `Available` | `SoldOut`.
+    pub status: String,
+    /// `WithStock` | `ClosedWithStock` | `WithoutStock`.
+    pub status_category: String,
+}
+
+/// RunInstances for one instance (`Amount=1`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RunInstancesRequest {
+    pub image_id: String,
+    pub instance_type: String,
+    pub zone_id: Option<String>,
+    pub vswitch_id: Option<String>,
+    pub security_group_ids: Vec<String>,
+    pub instance_name: Option<String>,
+    pub description: Option<String>,
+    pub internet_charge_type: Option<String>,
+    pub internet_max_bandwidth_out: Option<i64>,
+    pub internet_max_bandwidth_in: Option<i64>,
+    pub instance_charge_type: Option<String>,
+}
+
+/// Which instance types to list: a family (`ecs.g6`) and/or exact ids.
+/// Both empty lists every type of the region.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct InstanceTypeFilter {
+    pub family: Option<String>,
+    pub instance_type_ids: Vec<String>,
+}
+
+/// What one ModifyInstanceSpec call changes: the API takes one or the other.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModifySpec {
+    Type(String),
+    Bandwidth {
+        out: Option<i64>,
+        inbound: Option<i64>,
+    },
+}
+
+/// Parses an ECS time: minute precision (`2017-12-10T04:04Z`) as
+/// DescribeInstances returns it, or with seconds (`2017-12-10T04:04:05Z`).
+pub fn parse_api_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDateTime, TimeZone, Utc};
+    ["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s.trim(), f).ok())
+        .map(|t| Utc.from_utc_datetime(&t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_times_parse_at_minute_and_second_precision() {
+        let t = parse_api_time("2017-12-10T04:04Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2017-12-10T04:04:00+00:00");
+        let t = parse_api_time("2017-12-10T04:04:05Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2017-12-10T04:04:05+00:00");
+        assert!(parse_api_time("yesterday").is_none());
+    }
+}

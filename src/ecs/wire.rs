@@ -1,0 +1,344 @@
+//! Serde mirrors of the ECS JSON responses, and the error body parser.
+//!
+//! ECS wraps every array in an object named after its singular element
+//! (`"SecurityGroupIds":{"SecurityGroupId":["sg-1"]}`); these structs follow
+//! that shape exactly and convert into the flat [`super::model`] types. Every
+//! field defaults when absent, and `null`s are dropped before decoding, so a
+//! sparse answer (or a newer API adding fields) never breaks a read.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use super::model::{AvailableType, Instance, InstanceType};
+
+/// Decodes a JSON success body into `T`, ignoring `null` values.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    strip_nulls(&mut value);
+    serde_json::from_value(value).map_err(|e| format!("unexpected JSON shape: {e}"))
+}
+
+fn strip_nulls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+/// Integers sometimes arrive as strings; accept both.
+fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Int {
+        N(i64),
+        F(f64),
+        S(String),
+    }
+    Ok(match Int::deserialize(d)? {
+        Int::N(n) => n,
+        Int::F(f) => f as i64,
+        Int::S(s) => s.trim().parse().map_err(serde::de::Error::custom)?,
+    })
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeInstances {
+    pub request_id: String,
+    pub next_token: String,
+    pub instances: Instances,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Instances {
+    pub instance: Vec<WireInstance>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireInstance {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub description: String,
+    pub instance_type: String,
+    pub image_id: String,
+    pub zone_id: String,
+    pub region_id: String,
+    pub status: String,
+    #[serde(deserialize_with = "int")]
+    pub cpu: i64,
+    #[serde(deserialize_with = "int")]
+    pub memory: i64,
+    pub internet_charge_type: String,
+    pub instance_charge_type: String,
+    #[serde(deserialize_with = "int")]
+    pub internet_max_bandwidth_out: i64,
+    #[serde(deserialize_with = "int")]
+    pub internet_max_bandwidth_in: i64,
+    pub instance_network_type: String,
+    pub vpc_attributes: VpcAttributes,
+    pub security_group_ids: SecurityGroupIds,
+    pub public_ip_address: IpAddresses,
+    pub inner_ip_address: IpAddresses,
+    pub eip_address: EipAddress,
+    pub creation_time: String,
+    pub stopped_mode: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpcAttributes {
+    pub vpc_id: String,
+    #[serde(rename = "VSwitchId")]
+    pub vswitch_id: String,
+    pub private_ip_address: IpAddresses,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct IpAddresses {
+    pub ip_address: Vec<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SecurityGroupIds {
+    pub security_group_id: Vec<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EipAddress {
+    pub ip_address: String,
+}
+
+impl From<WireInstance> for Instance {
+    fn from(w: WireInstance) -> Instance {
+        let mut public_ips = w.public_ip_address.ip_address;
+        if !w.eip_address.ip_address.is_empty() && !public_ips.contains(&w.eip_address.ip_address) {
+            public_ips.push(w.eip_address.ip_address);
+        }
+        let private_ips = if w.vpc_attributes.private_ip_address.ip_address.is_empty() {
+            w.inner_ip_address.ip_address
+        } else {
+            w.vpc_attributes.private_ip_address.ip_address
+        };
+        Instance {
+            instance_id: w.instance_id,
+            instance_name: w.instance_name,
+            description: w.description,
+            instance_type: w.instance_type,
+            image_id: w.image_id,
+            zone_id: w.zone_id,
+            region_id: w.region_id,
+            status: w.status,
+            cpu: w.cpu,
+            memory_mib: w.memory,
+            internet_charge_type: w.internet_charge_type,
+            instance_charge_type: w.instance_charge_type,
+            internet_max_bandwidth_out: w.internet_max_bandwidth_out,
+            internet_max_bandwidth_in: w.internet_max_bandwidth_in,
+            instance_network_type: w.instance_network_type,
+            vswitch_id: w.vpc_attributes.vswitch_id,
+            vpc_id: w.vpc_attributes.vpc_id,
+            security_group_ids: w.security_group_ids.security_group_id,
+            public_ips,
+            private_ips,
+            creation_time: w.creation_time,
+            stopped_mode: w.stopped_mode,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeInstanceTypes {
+    pub request_id: String,
+    pub next_token: String,
+    pub instance_types: InstanceTypes,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceTypes {
+    pub instance_type: Vec<WireInstanceType>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireInstanceType {
+    pub instance_type_id: String,
+    pub instance_type_family: String,
+    #[serde(deserialize_with = "int")]
+    pub cpu_core_count: i64,
+    pub memory_size: f64,
+    pub cpu_architecture: String,
+}
+
+impl From<WireInstanceType> for InstanceType {
+    fn from(w: WireInstanceType) -> InstanceType {
+        InstanceType {
+            instance_type_id: w.instance_type_id,
+            family: w.instance_type_family,
+            cpu_core_count: w.cpu_core_count,
+            memory_gib: w.memory_size,
+            cpu_architecture: w.cpu_architecture,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeResourcesModification {
+    pub request_id: String,
+    pub available_zones: AvailableZones,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AvailableZones {
+    pub available_zone: Vec<AvailableZone>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AvailableZone {
+    pub zone_id: String,
+    pub status: String,
+    pub status_category: String,
+    pub available_resources: AvailableResources,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AvailableResources {
+    pub available_resource: Vec<AvailableResource>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AvailableResource {
+    #[serde(rename = "Type")]
+    pub kind: String,
+    pub supported_resources: SupportedResources,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SupportedResources {
+    pub supported_resource: Vec<SupportedResource>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SupportedResource {
+    pub value: String,
+    pub status: String,
+    pub status_category: String,
+}
+
+impl DescribeResourcesModification {
+    /// Every `InstanceType` resource across zones, once per type; a type
+    /// `Available` in any zone wins over `SoldOut` elsewhere.
+    pub fn instance_types(self) -> Vec<AvailableType> {
+        let mut out: Vec<AvailableType> = Vec::new();
+        let resources = self
+            .available_zones
+            .available_zone
+            .into_iter()
+            .flat_map(|z| z.available_resources.available_resource)
+            .filter(|r| r.kind == "InstanceType")
+            .flat_map(|r| r.supported_resources.supported_resource);
+        for r in resources {
+            let t = AvailableType {
+                instance_type: r.value,
+                status: r.status,
+                status_category: r.status_category,
+            };
+            match out.iter_mut().find(|o| o.instance_type == t.instance_type) {
+                Some(o) if o.status != "Available" && t.status == "Available" => *o = t,
+                Some(_) => {}
+                None => out.push(t),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RunInstances {
+    pub request_id: String,
+    pub instance_id_sets: InstanceIdSets,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceIdSets {
+    pub instance_id_set: Vec<String>,
+}
+
+/// The fields of an error body, JSON or XML alike.
+#[derive(Deserialize, Default, Debug, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ErrorBody {
+    pub request_id: Option<String>,
+    pub host_id: Option<String>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub recommend: Option<String>,
+}
+
+impl ErrorBody {
+    /// Parses a JSON (`{"Code":...}`) or XML (`<Error><Code>...`) body;
+    /// `None` when it is neither (an HTML page from a proxy, say).
+    pub fn parse(body: &[u8]) -> Option<ErrorBody> {
+        let text = std::str::from_utf8(body)
+            .ok()?
+            .trim_start_matches('\u{feff}')
+            .trim();
+        let parsed = if text.starts_with('<') {
+            quick_xml::de::from_str::<ErrorBody>(text).ok()
+        } else {
+            decode::<ErrorBody>(text.as_bytes()).ok()
+        }?;
+        parsed.code.as_ref()?;
+        Some(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_xml_error_bodies() {
+        let json = br#"{"RequestId":"R1","HostId":"ecs.aliyuncs.com","Code":"Throttling","Message":"m","Recommend":"https://x"}"#;
+        let b = ErrorBody::parse(json).unwrap();
+        assert_eq!(b.code.as_deref(), Some("Throttling"));
+        assert_eq!(b.request_id.as_deref(), Some("R1"));
+        assert_eq!(b.recommend.as_deref(), Some("https://x"));
+        let xml = br#"<?xml version="1.0" encoding="UTF-8"?><Error><RequestId>R2</RequestId><HostId>h</HostId><Code>InternalError</Code><Message>boom</Message></Error>"#;
+        let b = ErrorBody::parse(xml).unwrap();
+        assert_eq!(b.code.as_deref(), Some("InternalError"));
+        assert_eq!(b.request_id.as_deref(), Some("R2"));
+        assert_eq!(b.host_id.as_deref(), Some("h"));
+        assert!(ErrorBody::parse(b"<html>bad gateway</html>").is_none());
+        assert!(ErrorBody::parse(b"{\"RequestId\":\"x\"}").is_none());
+    }
+
+    #[test]
+    fn nulls_and_string_numbers_are_tolerated() {
+        let body = br#"{"Instances":{"Instance":[{"InstanceId":"i-1","Cpu":"2","Memory":4096,"Description":null}]},"NextToken":null}"#;
+        let r: DescribeInstances = decode(body).unwrap();
+        let i: Instance = r.instances.instance.into_iter().next().unwrap().into();
+        assert_eq!((i.cpu, i.memory_mib, i.description.as_str()), (2, 4096, ""));
+        assert_eq!(r.next_token, "");
+    }
+}
