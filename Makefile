@@ -29,10 +29,11 @@ build:
 tools:
 	bash scripts/install-tools.sh all
 
-# Binaries first, so integration tests and the conformance suite find them; then every cargo
-# target; then pytest, only when the conformance folder holds tests (pytest exits 5 on none).
+# Build everything first (`--no-run` also builds both binaries into target/debug, with the same
+# dependency features as the tests, so nothing is compiled twice); then run every cargo target;
+# then pytest, only when the conformance folder holds tests (pytest exits 5 on none).
 test: tools
-	$(CARGO) build --bins
+	$(CARGO) test --all-targets --no-run
 	$(CARGO) test --all-targets
 	@if compgen -G '$(CONFORMANCE)/test_*.py' >/dev/null \
 		|| compgen -G '$(CONFORMANCE)/*_test.py' >/dev/null; then \
