@@ -232,8 +232,11 @@ pub enum Direction {
 }
 
 /// Types an instance of `current` running `image_id` may change to:
-/// authorized, compatible with the image, and not smaller (Upgrade) or not
-/// bigger (Downgrade) in both vCPU and memory, the current type excluded.
+/// authorized, compatible with the image, other than `current`, and
+/// - Upgrade: at least as many vCPU and as much memory (so a same-size
+///   type of another family, e.g. g6.large → g7.large, is an upgrade);
+/// - Downgrade: at most as many vCPU and as much memory, and smaller in one.
+///
 /// Ordered by vCPU, memory, then id.
 pub fn resize_candidates(
     current: &TypeSpec,
@@ -243,11 +246,15 @@ pub fn resize_candidates(
     let mut out: Vec<&TypeSpec> = types()
         .iter()
         .filter(|t| t.authorized && t.id != current.id && check_image(t, image_id).is_ok())
-        .filter(|t| match dir {
-            Direction::Upgrade => t.cpu >= current.cpu && t.memory_gib >= current.memory_gib,
-            Direction::Downgrade => t.cpu <= current.cpu && t.memory_gib <= current.memory_gib,
+        .filter(|t| {
+            let same_size = t.cpu == current.cpu && t.memory_gib == current.memory_gib;
+            match dir {
+                Direction::Upgrade => t.cpu >= current.cpu && t.memory_gib >= current.memory_gib,
+                Direction::Downgrade => {
+                    t.cpu <= current.cpu && t.memory_gib <= current.memory_gib && !same_size
+                }
+            }
         })
-        .filter(|t| !(t.cpu == current.cpu && t.memory_gib == current.memory_gib))
         .collect();
     out.sort_by(|a, b| {
         (a.cpu, a.memory_gib as u64, &a.id).cmp(&(b.cpu, b.memory_gib as u64, &b.id))
