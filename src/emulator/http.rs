@@ -178,7 +178,7 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
             if dropped {
                 return drop_answer(killer).await;
             }
-            let body = wire::success_body(&request_id, &s.fields);
+            let body = wire::success_body(&request_id, s.fields);
             wire::render(200, &format!("{}Response", s.action), &body, format)
         }
         Err(e) => {

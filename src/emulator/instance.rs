@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 /// The five API states. Transitional ones (Pending, Starting, Stopping) end
 /// by themselves after `--transition`.
@@ -142,6 +142,10 @@ impl Instance {
     }
 
     /// The DescribeInstances `Instance` object.
+    ///
+    /// Built field by field rather than with `json!`, which serializes every
+    /// field through serde: this runs for every instance of every Describe
+    /// page and is the emulator's hottest path.
     pub fn to_wire(&self, region: &str) -> Value {
         let (os_type, os_name) = os_of(&self.image_id);
         let locks: Vec<Value> = [
@@ -150,64 +154,100 @@ impl Instance {
         ]
         .iter()
         .filter(|(on, _)| *on)
-        .map(|(_, reason)| json!({"LockReason": reason, "LockMsg": ""}))
+        .map(|(_, reason)| Obj::new(2).s("LockReason", reason).s("LockMsg", "").done())
         .collect();
         let tags: Vec<Value> = self
             .tags
             .iter()
-            .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+            .map(|(k, v)| Obj::new(2).s("TagKey", k).s("TagValue", v).done())
             .collect();
         let stopped_mode = if self.status == Status::Stopped {
             self.stopped_mode.as_str()
         } else {
             "Not-applicable"
         };
-        json!({
-            "InstanceId": self.id,
-            "InstanceName": self.name,
-            "Description": self.description,
-            "HostName": self.host_name,
-            "RegionId": region,
-            "ZoneId": self.zone_id,
-            "ImageId": self.image_id,
-            "OSType": os_type,
-            "OSName": os_name,
-            "InstanceType": self.instance_type,
-            "InstanceTypeFamily": self.family,
-            "Cpu": self.cpu,
-            "Memory": self.memory,
-            "Status": self.status.as_str(),
-            "InstanceChargeType": self.instance_charge_type,
-            "InternetChargeType": self.internet_charge_type,
-            "InternetMaxBandwidthOut": self.bandwidth_out,
-            "InternetMaxBandwidthIn": self.bandwidth_in,
-            "InstanceNetworkType": self.network_type,
-            "SpotStrategy": self.spot_strategy,
-            "StoppedMode": stopped_mode,
-            "DeletionProtection": self.deletion_protection,
-            "SerialNumber": self.serial_number,
-            "CreationTime": self.creation_time,
-            "StartTime": self.start_time,
-            "ExpiredTime": "2099-12-31T15:59Z",
-            "AutoReleaseTime": "",
-            "VpcAttributes": {
-                "VpcId": self.vpc_id,
-                "VSwitchId": self.vswitch_id,
-                "NatIpAddress": "",
-                "PrivateIpAddress": {"IpAddress": self.private_ips},
-            },
-            "InnerIpAddress": {"IpAddress": self.inner_ips},
-            "PublicIpAddress": {"IpAddress": self.public_ips},
-            "EipAddress": {
-                "AllocationId": "",
-                "IpAddress": "",
-                "Bandwidth": 0,
-                "InternetChargeType": "",
-                "IsSupportUnassociate": false,
-            },
-            "SecurityGroupIds": {"SecurityGroupId": self.security_group_ids},
-            "Tags": {"Tag": tags},
-            "OperationLocks": {"LockReason": locks},
-        })
+        let vpc = Obj::new(4)
+            .s("VpcId", &self.vpc_id)
+            .s("VSwitchId", &self.vswitch_id)
+            .s("NatIpAddress", "")
+            .v("PrivateIpAddress", strings("IpAddress", &self.private_ips))
+            .done();
+        let eip = Obj::new(5)
+            .s("AllocationId", "")
+            .s("IpAddress", "")
+            .v("Bandwidth", Value::from(0))
+            .s("InternetChargeType", "")
+            .v("IsSupportUnassociate", Value::Bool(false))
+            .done();
+        Obj::new(40)
+            .s("InstanceId", &self.id)
+            .s("InstanceName", &self.name)
+            .s("Description", &self.description)
+            .s("HostName", &self.host_name)
+            .s("RegionId", region)
+            .s("ZoneId", &self.zone_id)
+            .s("ImageId", &self.image_id)
+            .s("OSType", os_type)
+            .s("OSName", os_name)
+            .s("InstanceType", &self.instance_type)
+            .s("InstanceTypeFamily", &self.family)
+            .v("Cpu", Value::from(self.cpu))
+            .v("Memory", Value::from(self.memory))
+            .s("Status", self.status.as_str())
+            .s("InstanceChargeType", &self.instance_charge_type)
+            .s("InternetChargeType", &self.internet_charge_type)
+            .v("InternetMaxBandwidthOut", Value::from(self.bandwidth_out))
+            .v("InternetMaxBandwidthIn", Value::from(self.bandwidth_in))
+            .s("InstanceNetworkType", &self.network_type)
+            .s("SpotStrategy", &self.spot_strategy)
+            .s("StoppedMode", stopped_mode)
+            .v("DeletionProtection", Value::Bool(self.deletion_protection))
+            .s("SerialNumber", &self.serial_number)
+            .s("CreationTime", &self.creation_time)
+            .s("StartTime", &self.start_time)
+            .s("ExpiredTime", "2099-12-31T15:59Z")
+            .s("AutoReleaseTime", "")
+            .v("VpcAttributes", vpc)
+            .v("InnerIpAddress", strings("IpAddress", &self.inner_ips))
+            .v("PublicIpAddress", strings("IpAddress", &self.public_ips))
+            .v("EipAddress", eip)
+            .v(
+                "SecurityGroupIds",
+                strings("SecurityGroupId", &self.security_group_ids),
+            )
+            .v("Tags", Obj::new(1).v("Tag", Value::Array(tags)).done())
+            .v(
+                "OperationLocks",
+                Obj::new(1).v("LockReason", Value::Array(locks)).done(),
+            )
+            .done()
     }
+}
+
+/// A JSON object under construction.
+struct Obj(Map<String, Value>);
+
+impl Obj {
+    fn new(capacity: usize) -> Self {
+        Obj(Map::with_capacity(capacity))
+    }
+
+    fn s(self, key: &str, value: &str) -> Self {
+        self.v(key, Value::String(value.to_owned()))
+    }
+
+    fn v(mut self, key: &str, value: Value) -> Self {
+        self.0.insert(key.to_owned(), value);
+        self
+    }
+
+    fn done(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// `{name: ["a", "b"]}`.
+fn strings(name: &str, items: &[String]) -> Value {
+    let list = items.iter().map(|s| Value::String(s.clone())).collect();
+    Obj::new(1).v(name, Value::Array(list)).done()
 }

@@ -30,12 +30,12 @@ impl Format {
 }
 
 /// A success body: `RequestId` first, then the action's fields.
-pub fn success_body(request_id: &str, fields: &Map<String, Value>) -> Value {
+pub fn success_body(request_id: &str, fields: Map<String, Value>) -> Value {
     let mut body = Map::with_capacity(fields.len() + 1);
     body.insert("RequestId".into(), Value::String(request_id.into()));
     for (k, v) in fields {
         if k != "RequestId" {
-            body.insert(k.clone(), v.clone());
+            body.insert(k, v);
         }
     }
     Value::Object(body)

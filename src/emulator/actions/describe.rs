@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Answer, Ctx};
+use super::{with, wrap, Answer, Ctx};
 use crate::emulator::error::ApiError;
 use crate::emulator::instance::Instance;
 use crate::emulator::params::Params;
@@ -34,26 +34,49 @@ fn name_matches(pattern: &str, name: &str) -> bool {
     }
 }
 
-fn matches(inst: &Instance, params: &Params, tags: &[(String, String)]) -> bool {
-    let eq = |key: &str, value: &str| params.get(key).is_none_or(|v| v == value);
-    eq("Status", inst.status.as_str())
-        && eq("ZoneId", &inst.zone_id)
-        && eq("VpcId", &inst.vpc_id)
-        && eq("VSwitchId", &inst.vswitch_id)
-        && eq("InstanceType", &inst.instance_type)
-        && eq("InstanceTypeFamily", &inst.family)
-        && eq("InstanceChargeType", &inst.instance_charge_type)
-        && eq("InternetChargeType", &inst.internet_charge_type)
-        && eq("InstanceNetworkType", &inst.network_type)
-        && eq("ImageId", &inst.image_id)
-        && params
-            .get("InstanceName")
-            .is_none_or(|p| name_matches(p, &inst.name))
-        && tags.iter().all(|(k, v)| {
-            inst.tags
-                .iter()
-                .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
-        })
+/// Reads one filterable field of an instance.
+type Field = fn(&Instance) -> &str;
+
+/// DescribeInstances filters, read once per request (not once per instance).
+struct Filters<'a> {
+    exact: Vec<(&'a str, Field)>,
+    name: Option<&'a str>,
+    tags: Vec<(String, String)>,
+}
+
+impl<'a> Filters<'a> {
+    fn new(params: &'a Params) -> Self {
+        let fields: [(&str, Field); 10] = [
+            ("Status", |i| i.status.as_str()),
+            ("ZoneId", |i| &i.zone_id),
+            ("VpcId", |i| &i.vpc_id),
+            ("VSwitchId", |i| &i.vswitch_id),
+            ("InstanceType", |i| &i.instance_type),
+            ("InstanceTypeFamily", |i| &i.family),
+            ("InstanceChargeType", |i| &i.instance_charge_type),
+            ("InternetChargeType", |i| &i.internet_charge_type),
+            ("InstanceNetworkType", |i| &i.network_type),
+            ("ImageId", |i| &i.image_id),
+        ];
+        Filters {
+            exact: fields
+                .into_iter()
+                .filter_map(|(key, field)| Some((params.get(key)?, field)))
+                .collect(),
+            name: params.get("InstanceName"),
+            tags: params.pairs("Tag", "Key", "Value"),
+        }
+    }
+
+    fn matches(&self, inst: &Instance) -> bool {
+        self.exact.iter().all(|(want, field)| field(inst) == *want)
+            && self.name.is_none_or(|p| name_matches(p, &inst.name))
+            && self.tags.iter().all(|(k, v)| {
+                inst.tags
+                    .iter()
+                    .any(|(tk, tv)| tk == k && (v.is_empty() || tv == v))
+            })
+    }
 }
 
 fn id_filter(params: &Params) -> Result<Option<Vec<String>>, ApiError> {
@@ -73,7 +96,7 @@ fn id_filter(params: &Params) -> Result<Option<Vec<String>>, ApiError> {
 
 pub fn describe_instances(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let ids = id_filter(params)?;
-    let tags = params.pairs("Tag", "Key", "Value");
+    let filters = Filters::new(params);
     let token_paging = params.get("MaxResults").is_some() || params.get("NextToken").is_some();
     let (page, number, size) = if token_paging {
         let max = params
@@ -103,7 +126,7 @@ pub fn describe_instances(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, 
         .ordered()
         .into_iter()
         .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
-        .filter(|i| matches(i, params, &tags))
+        .filter(|i| filters.matches(i))
         .collect();
     let total = selected.len();
     let region = &ctx.config.region;
@@ -118,14 +141,14 @@ pub fn describe_instances(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, 
     } else {
         String::new()
     };
+    let fields = json!({
+        "TotalCount": total,
+        "PageNumber": number,
+        "PageSize": size,
+        "NextToken": next,
+    });
     Ok(Answer::new(
-        json!({
-            "TotalCount": total,
-            "PageNumber": number,
-            "PageSize": size,
-            "NextToken": next,
-            "Instances": {"Instance": items},
-        }),
+        with(fields, "Instances", wrap("Instance", items)),
         None,
     ))
 }
@@ -150,13 +173,13 @@ pub fn describe_instance_status(ctx: &mut Ctx<'_>, params: &Params) -> Result<An
         .take(size)
         .map(|i| json!({"InstanceId": i.id, "Status": i.status.as_str()}))
         .collect();
+    let fields = json!({
+        "TotalCount": selected.len(),
+        "PageNumber": number,
+        "PageSize": size,
+    });
     Ok(Answer::new(
-        json!({
-            "TotalCount": selected.len(),
-            "PageNumber": number,
-            "PageSize": size,
-            "InstanceStatuses": {"InstanceStatus": items},
-        }),
+        with(fields, "InstanceStatuses", wrap("InstanceStatus", items)),
         None,
     ))
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Answer, Ctx};
+use super::{with, wrap, Answer, Ctx};
 use crate::emulator::catalog::{self, Direction, TypeSpec};
 use crate::emulator::error::ApiError;
 use crate::emulator::params::Params;
@@ -60,7 +60,11 @@ pub fn describe_instance_types(_ctx: &mut Ctx<'_>, params: &Params) -> Result<An
         String::new()
     };
     Ok(Answer::new(
-        json!({"NextToken": next, "InstanceTypes": {"InstanceType": items}}),
+        with(
+            json!({"NextToken": next}),
+            "InstanceTypes",
+            wrap("InstanceType", items),
+        ),
         None,
     ))
 }
@@ -138,19 +142,25 @@ pub fn describe_resources_modification(
         } else {
             ("SoldOut", "WithoutStock")
         };
-        vec![json!({
+        let resource = with(
+            json!({"Type": kind}),
+            "SupportedResources",
+            wrap("SupportedResource", supported),
+        );
+        let zone = json!({
             "RegionId": ctx.config.region,
             "ZoneId": inst.zone_id,
             "Status": status,
             "StatusCategory": category,
-            "AvailableResources": {"AvailableResource": [{
-                "Type": kind,
-                "SupportedResources": {"SupportedResource": supported},
-            }]},
-        })]
+        });
+        vec![with(
+            zone,
+            "AvailableResources",
+            wrap("AvailableResource", vec![resource]),
+        )]
     };
     Ok(Answer::new(
-        json!({"AvailableZones": {"AvailableZone": zones}}),
+        with(json!({}), "AvailableZones", wrap("AvailableZone", zones)),
         Some(id.to_string()),
     ))
 }
