@@ -174,7 +174,11 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         .record_request(entry);
     match result {
         Ok(s) => {
-            tracing::debug!(action = s.action, "answered OK");
+            if s.mutating {
+                tracing::info!(action = s.action, instance = ?s.instance_id, dropped, "applied");
+            } else {
+                tracing::debug!(action = s.action, "answered OK");
+            }
             if dropped {
                 return drop_answer(killer).await;
             }
