@@ -126,3 +126,32 @@ impl fmt::Debug for Config {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_setting() {
+        assert!(Config::default().validate().is_ok());
+        let bad = Config {
+            drop_rate: 1.5,
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("--drop-rate"));
+        let bad = Config {
+            throttle_qps: Some(0.0),
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("--throttle-qps"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = Config {
+            access_key_secret: "hunter2".into(),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -89,7 +89,10 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("ecs-emulator")
         .to_string();
-    let body = to_bytes(body, MAX_BODY).await.map(|b| b.to_vec());
+    let (body_bytes, too_large) = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => (b.to_vec(), false),
+        Err(_) => (Vec::new(), true),
+    };
     let is_form = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -102,7 +105,6 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         .query()
         .map(|q| decode(q.as_bytes()))
         .unwrap_or_default();
-    let body_bytes = body.as_ref().map(Vec::clone).unwrap_or_default();
     let form = if is_form { decode(&body_bytes) } else { vec![] };
     let params = Params::from_pairs(query.iter().chain(&form).cloned());
     let format = Format::from_param(params.get("Format"));
@@ -116,18 +118,20 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         params,
         arrival,
     };
-    let result = match body {
-        Err(_) => Err(ApiError::new(
+    let result = if too_large {
+        Err(ApiError::new(
             400,
             "InvalidParameter",
             "The request body is larger than 1 MiB.",
-        )),
-        Ok(_) if parts.method != Method::GET && parts.method != Method::POST => Err(ApiError::new(
+        ))
+    } else if parts.method != Method::GET && parts.method != Method::POST {
+        Err(ApiError::new(
             400,
             "UnsupportedHTTPMethod",
             "The specified HTTP method is not supported.",
-        )),
-        Ok(_) => process(&emu, &incoming).await,
+        ))
+    } else {
+        process(&emu, &incoming).await
     };
     let p = &incoming.params;
     let named_action = match &result {

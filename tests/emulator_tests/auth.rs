@@ -83,6 +83,22 @@ async fn missing_pieces() {
 }
 
 #[tokio::test]
+async fn only_get_and_post() {
+    let env = start_default().await;
+    let api = &env.api;
+    let signed = api.sign_get(common("DescribeInstances", AK));
+    let resp = api
+        .http
+        .put(format!("{}/?{}", api.url, encode_query(&signed)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["Code"], "UnsupportedHTTPMethod");
+}
+
+#[tokio::test]
 async fn unknown_action_version_and_region() {
     let env = start_default().await;
     let api = &env.api;

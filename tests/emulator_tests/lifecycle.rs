@@ -274,3 +274,51 @@ async fn describe_filters_and_pages() {
         .await
         .expect_err(400, "InvalidParameter");
 }
+
+#[tokio::test]
+async fn attributes_and_deletion_guards() {
+    let env = start_default().await;
+    let api = &env.api;
+    let id = api.run_one(&[]).await;
+    api.call(
+        "ModifyInstanceAttribute",
+        &[
+            ("InstanceId", &id),
+            ("InstanceName", "renamed"),
+            ("Description", "a web server"),
+            ("DeletionProtection", "true"),
+            ("SecurityGroupIds.1", "sg-1"),
+        ],
+    )
+    .await
+    .ok();
+    let inst = api.instance(&id).await.unwrap();
+    assert_eq!(inst["InstanceName"], "renamed");
+    assert_eq!(inst["Description"], "a web server");
+    assert_eq!(inst["DeletionProtection"], true);
+    assert_eq!(
+        inst["SecurityGroupIds"]["SecurityGroupId"],
+        serde_json::json!(["sg-1"])
+    );
+    api.call(
+        "ModifyInstanceAttribute",
+        &[("InstanceId", &id), ("InstanceName", "x")],
+    )
+    .await
+    .expect_err(400, "InvalidInstanceName.Malformed");
+    api.call("DeleteInstance", &[("InstanceId", &id), ("Force", "true")])
+        .await
+        .expect_err(403, "InvalidOperation.DeletionProtection");
+
+    let prepaid = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    api.stop(&prepaid).await;
+    api.call("DeleteInstance", &[("InstanceId", &prepaid)])
+        .await
+        .expect_err(403, "ChargeTypeViolation");
+    api.call(
+        "DeleteInstance",
+        &[("InstanceId", &prepaid), ("TerminateSubscription", "true")],
+    )
+    .await
+    .ok();
+}
