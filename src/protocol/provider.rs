@@ -93,8 +93,7 @@ pub trait Provider: Send + Sync + 'static {
     async fn validate_resource_config(&self, type_name: &str, config: Value) -> Vec<Diagnostic>;
 
     /// ValidateDataSourceConfig (config may hold unknowns).
-    async fn validate_data_source_config(&self, type_name: &str, config: Value)
-        -> Vec<Diagnostic>;
+    async fn validate_data_source_config(&self, type_name: &str, config: Value) -> Vec<Diagnostic>;
 
     /// Configure: the provider block, fully known.
     async fn configure(&self, terraform_version: &str, config: Value) -> Vec<Diagnostic>;
@@ -113,8 +112,10 @@ pub trait Provider: Send + Sync + 'static {
 
     async fn read_resource(&self, req: ReadResourceRequest) -> ReadResourceResponse;
 
-    async fn plan_resource_change(&self, req: PlanResourceChangeRequest)
-        -> PlanResourceChangeResponse;
+    async fn plan_resource_change(
+        &self,
+        req: PlanResourceChangeRequest,
+    ) -> PlanResourceChangeResponse;
 
     async fn apply_resource_change(
         &self,
