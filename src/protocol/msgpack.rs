@@ -165,7 +165,7 @@ impl<'a> Reader<'a> {
             0xd6 => 4,
             0xd7 => 8,
             0xd8 => 16,
-            0xc7 | 0xc8 | 0xc9 => {
+            0xc7..=0xc9 => {
                 self.byte()?;
                 let width = 1 << (marker - 0xc7);
                 let len = self.len(width)?;
