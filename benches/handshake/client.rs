@@ -394,3 +394,35 @@ pub fn vm_rss_kib(pid: u32) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// A gRPC channel over an already-connected stream (used once).
+pub async fn channel_over(
+    io: Box<dyn Io>,
+) -> Result<tonic::transport::Channel, tonic::transport::Error> {
+    let slot = Arc::new(std::sync::Mutex::new(Some(io)));
+    let connector = OneShot(slot);
+    tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(connector)
+        .await
+}
+
+#[derive(Clone)]
+struct OneShot(Arc<std::sync::Mutex<Option<Box<dyn Io>>>>);
+
+impl tonic::codegen::Service<http::Uri> for OneShot {
+    type Response = hyper_util::rt::TokioIo<Box<dyn Io>>;
+    type Error = io::Error;
+    type Future = std::future::Ready<io::Result<Self::Response>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Uri) -> Self::Future {
+        let io = self.0.lock().unwrap().take();
+        std::future::ready(
+            io.map(hyper_util::rt::TokioIo::new)
+                .ok_or_else(|| io::Error::other("connection already used")),
+        )
+    }
+}
