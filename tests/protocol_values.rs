@@ -101,10 +101,17 @@ proptest! {
         prop_assert_eq!(Type::from_json_bytes(&ty.to_json_bytes()).unwrap(), ty);
     }
 
-    /// Arbitrary bytes: an error or a value, never a panic.
+    /// Arbitrary bytes: an error or a value, never a panic; and whatever
+    /// decodes survives re-encoding.
     #[test]
-    fn decoder_never_panics_on_arbitrary_bytes(ty in arb_type(), bytes in prop::collection::vec(any::<u8>(), 0..256)) {
-        let _ = Value::from_msgpack(&bytes, &ty);
+    fn decoder_never_panics_on_arbitrary_bytes(
+        ty in arb_type(),
+        bytes in prop::collection::vec(any::<u8>(), 0..256),
+    ) {
+        if let Ok(value) = Value::from_msgpack(&bytes, &ty) {
+            let again = value.to_msgpack(&ty).expect("a decoded value re-encodes");
+            prop_assert_eq!(Value::from_msgpack(&again, &ty).unwrap(), value);
+        }
         let _ = Value::from_json(&bytes, &ty);
     }
 
@@ -120,6 +127,9 @@ proptest! {
         let mut bytes = value.to_msgpack(&ty).unwrap();
         let i = at.index(bytes.len());
         if cut { bytes.truncate(i) } else { bytes[i] = byte }
-        let _ = Value::from_msgpack(&bytes, &ty);
+        if let Ok(value) = Value::from_msgpack(&bytes, &ty) {
+            let again = value.to_msgpack(&ty).expect("a decoded value re-encodes");
+            prop_assert_eq!(Value::from_msgpack(&again, &ty).unwrap(), value);
+        }
     }
 }

@@ -224,7 +224,7 @@ fn tls_config(
         Trust::Pinned => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(PinnedServer {
-                cert: server_cert,
+                cert: PinSlot::Now(server_cert),
                 crypto: crypto(),
             })),
     };
@@ -319,11 +319,61 @@ impl tonic::codegen::Service<http::Uri> for Connector {
     }
 }
 
+/// A TLS client prepared before the plugin starts, as go-plugin prepares
+/// its configuration (and key) before spawning: only the server certificate
+/// to pin is filled in once the handshake line is read.
+pub struct PreparedTls {
+    config: Arc<rustls::ClientConfig>,
+    server_cert: Arc<std::sync::Mutex<Option<CertificateDer<'static>>>>,
+}
+
+impl PreparedTls {
+    pub fn new(client_cert: &ClientCert) -> io::Result<PreparedTls> {
+        let server_cert = Arc::new(std::sync::Mutex::new(None));
+        let verifier = PinnedServer {
+            cert: PinSlot::Later(server_cert.clone()),
+            crypto: crypto(),
+        };
+        let mut config = rustls::ClientConfig::builder_with_provider(crypto())
+            .with_safe_default_protocol_versions()
+            .map_err(io::Error::other)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_client_auth_cert(vec![client_cert.der.clone()], client_cert.key.clone_key())
+            .map_err(io::Error::other)?;
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(PreparedTls {
+            config: Arc::new(config),
+            server_cert,
+        })
+    }
+
+    /// Connects to the plugin that printed `handshake`, trusting exactly
+    /// its certificate, and completes the TLS handshake.
+    pub async fn connect(&self, handshake: &Handshake) -> io::Result<Box<dyn Io>> {
+        let der = handshake
+            .cert
+            .clone()
+            .ok_or_else(|| io::Error::other("no certificate in the handshake"))?;
+        *self.server_cert.lock().unwrap() = Some(CertificateDer::from(der));
+        let stream = connect_raw(handshake).await?;
+        let name = ServerName::try_from("localhost").expect("valid name");
+        let connector = tokio_rustls::TlsConnector::from(self.config.clone());
+        Ok(Box::new(connector.connect(name, stream).await?))
+    }
+}
+
+#[derive(Debug)]
+enum PinSlot {
+    Now(CertificateDer<'static>),
+    Later(Arc<std::sync::Mutex<Option<CertificateDer<'static>>>>),
+}
+
 /// Trusts exactly one server certificate, and checks the handshake
 /// signatures against its key.
 #[derive(Debug)]
 struct PinnedServer {
-    cert: CertificateDer<'static>,
+    cert: PinSlot,
     crypto: Arc<rustls::crypto::CryptoProvider>,
 }
 
@@ -336,7 +386,15 @@ impl ServerCertVerifier for PinnedServer {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if end_entity.as_ref() == self.cert.as_ref() {
+        let pinned = match &self.cert {
+            PinSlot::Now(cert) => end_entity.as_ref() == cert.as_ref(),
+            PinSlot::Later(slot) => slot
+                .lock()
+                .unwrap()
+                .as_ref()
+                .is_some_and(|cert| end_entity.as_ref() == cert.as_ref()),
+        };
+        if pinned {
             Ok(ServerCertVerified::assertion())
         } else {
             Err(rustls::Error::InvalidCertificate(

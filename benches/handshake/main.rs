@@ -1,9 +1,10 @@
 //! Handshake benchmark: this provider against a Go provider
 //! (terraform-provider-lxd v1.5.0, built on go-plugin), side by side.
 //!
-//! Each run does what Terraform does when it starts a provider: spawn it with
-//! the AutoMTLS environment (a fresh ECDSA P-521 client certificate), read
-//! the handshake line, and complete the TLS connection. Measured: the time
+//! Each run does what Terraform does when it starts a provider: make a fresh
+//! ECDSA P-521 client certificate and TLS configuration, spawn the provider
+//! with the AutoMTLS environment, read the handshake line, and complete the
+//! TLS connection pinned to the printed certificate. Measured: the time
 //! from spawn to that completed connection, and the resident memory (VmRSS)
 //! once the connection has served one health check. Runs alternate between
 //! the two binaries so that machine noise hits both alike.
@@ -17,7 +18,7 @@
 #[path = "client.rs"]
 mod client;
 
-use client::{ClientCert, Trust};
+use client::{ClientCert, PreparedTls};
 use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -28,13 +29,16 @@ struct Sample {
 }
 
 async fn measure(binary: &Path) -> Result<Sample, String> {
-    // Terraform makes its certificate before it spawns the plugin.
+    // Terraform makes its certificate and TLS configuration before it spawns
+    // the plugin.
     let cert = ClientCert::generate();
+    let tls = PreparedTls::new(&cert).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let mut plugin = client::launch(binary, Some(&cert), &[], Stdio::null())
         .await
         .map_err(|e| format!("{}: {e}", binary.display()))?;
-    let io = client::connect_tls(&plugin.handshake, Some(&cert), Trust::Pinned)
+    let io = tls
+        .connect(&plugin.handshake)
         .await
         .map_err(|e| format!("{}: TLS: {e}", binary.display()))?;
     let handshake = start.elapsed();
@@ -78,7 +82,8 @@ fn main() -> ExitCode {
     let go = go_provider();
     if !go.is_file() {
         eprintln!(
-            "The Go provider is not installed at {}.\nInstall it with `scripts/install-tools.sh lxd` \
+            "The Go provider is not installed at {}.\n\
+             Install it with `scripts/install-tools.sh lxd` \
              (or set BENCH_GO_PROVIDER to its path).",
             go.display()
         );
@@ -118,8 +123,14 @@ fn main() -> ExitCode {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let mib = |kib: u64| kib as f64 / 1024.0;
 
-    println!("Handshake benchmark: {runs} runs each, alternating; AutoMTLS with a P-521 client certificate");
-    println!("(time = spawn → handshake line → TLS connection complete; RSS = VmRSS after one health check)\n");
+    println!(
+        "Handshake benchmark: {runs} runs each, alternating; \
+         AutoMTLS with a P-521 client certificate"
+    );
+    println!(
+        "(time = spawn → handshake line → TLS connection complete; \
+         RSS = VmRSS after one health check)\n"
+    );
     println!("{:<34} {:>16} {:>12}", "", "median time", "median RSS");
     println!(
         "{:<34} {:>13.2} ms {:>8.1} MiB",

@@ -244,10 +244,17 @@ async fn run_until_shutdown(
     incoming: tokio_stream::wrappers::ReceiverStream<std::io::Result<super::listen::Conn>>,
     shutdown: CancellationToken,
 ) -> Result<(), String> {
-    let serving = router.serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
+    let signal = shutdown.clone().cancelled_owned();
+    let serving = router.serve_with_incoming_shutdown(incoming, signal);
+    let grace_over = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
     tokio::select! {
-        result = serving => result.map_err(|e| format!("terraform-provider-ecs: serving failed: {e}")),
-        () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+        result = serving => {
+            result.map_err(|e| format!("terraform-provider-ecs: serving failed: {e}"))
+        }
+        () = grace_over => {
             tracing::debug!("In-flight calls did not finish before shutdown; exiting anyway");
             Ok(())
         }
