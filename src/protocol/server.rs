@@ -270,7 +270,10 @@ impl pb::provider_server::Provider for ProviderService {
         let req = request.into_inner();
         async {
             let ty = or_reply!(self.resource_type(&req.type_name));
-            let version = self.schema.resources[&req.type_name].version;
+            let version = self
+                .schema
+                .resource(&req.type_name)
+                .map_or(0, |s| s.version);
             let raw = req.raw_state.unwrap_or_default();
             if raw.json.is_empty() && !raw.flatmap.is_empty() {
                 return Ok(Response::new(reply_with(Diagnostic::error(

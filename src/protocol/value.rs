@@ -308,3 +308,75 @@ impl<T: Into<Value>> From<Option<T>> for Value {
         v.map_or(Value::Null, Into::into)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> Value {
+        Value::object([
+            ("id", Value::from("i-1")),
+            ("cpu", 4i64.into()),
+            ("ratio", 0.5f64.into()),
+            ("on", true.into()),
+            ("gone", Value::Null),
+            ("later", Value::Unknown),
+            ("dyn", Value::Dynamic(Box::new((Type::String, "x".into())))),
+            (
+                "tags",
+                Value::Map([("env".to_string(), "dev".into())].into()),
+            ),
+        ])
+    }
+
+    #[test]
+    fn getters_read_known_values_and_answer_none_otherwise() {
+        let s = state();
+        assert_eq!(s.get_str("id"), Some("i-1"));
+        assert_eq!(s.get_i64("cpu"), Some(4));
+        assert_eq!(s.get_f64("cpu"), Some(4.0));
+        assert_eq!(s.get_f64("ratio"), Some(0.5));
+        assert_eq!(s.get_i64("ratio"), None, "not a whole number");
+        assert_eq!(s.get_bool("on"), Some(true));
+        assert_eq!(s.get_str("dyn"), Some("x"), "reads through dynamic");
+        assert_eq!(s.get("tags").and_then(|t| t.get_str("env")), Some("dev"));
+        for absent in ["gone", "later", "missing"] {
+            assert_eq!(s.get_str(absent), None, "{absent}");
+            assert!(s.attr_is_unset(absent), "{absent}");
+        }
+        assert!(!s.attr_is_unset("id"));
+        assert!(s.attr_is_unknown("later") && !s.attr_is_unknown("gone"));
+        assert_eq!(s.get_i64("id"), None, "wrong kind");
+    }
+
+    #[test]
+    fn numbers_convert_exactly_or_not_at_all() {
+        assert_eq!(Number::Float(3.0).as_i64(), Some(3));
+        assert_eq!(Number::Float(1e300).as_i64(), None);
+        assert_eq!(Number::Big("12".into()).as_i64(), Some(12));
+        assert_eq!(Number::Big("18446744073709551616".into()).as_i64(), None);
+        assert_eq!(Number::Big("0.25".into()).as_f64(), Some(0.25));
+        assert_eq!(Number::Int(7).to_string(), "7");
+    }
+
+    #[test]
+    fn wholly_known_looks_inside() {
+        assert!(Value::object([("a", Value::from(1i64))]).is_wholly_known());
+        assert!(!state().is_wholly_known());
+        assert!(!Value::List(vec![Value::Unknown]).is_wholly_known());
+        assert!(Value::Null.is_wholly_known());
+    }
+
+    #[test]
+    fn set_and_with_build_objects() {
+        let mut v = Value::Null;
+        v.set("a", 1i64);
+        assert_eq!(v, Value::object([("a", Value::from(1i64))]));
+        let v = v.with("b", Some("x")).with("c", None::<String>);
+        assert_eq!(v.get_str("b"), Some("x"));
+        assert!(v.get("c").unwrap().is_null());
+        let mut unknown = Value::Unknown;
+        unknown.set("id", "i-1");
+        assert_eq!(unknown.get_str("id"), Some("i-1"));
+    }
+}
