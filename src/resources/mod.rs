@@ -3,24 +3,79 @@
 //! This is the only module that knows all three.
 
 pub mod attrs;
+pub mod data_instance_types;
+pub mod data_type_modifications;
+pub mod instance;
 pub mod provider_config;
 pub mod resource;
 pub mod schema_builder;
 
+use crate::ecs;
 use crate::protocol::{
     ApplyResourceChangeRequest, ApplyResourceChangeResponse, Diagnostic,
     ImportResourceStateResponse, PlanResourceChangeRequest, PlanResourceChangeResponse, Provider,
     ProviderSchema, ReadDataSourceResponse, ReadResourceRequest, ReadResourceResponse, Value,
 };
+use instance::api::PollPolicy;
+use provider_config::SignatureChoice;
 pub use provider_config::ProviderSettings;
 pub use resource::{DataSource, Resource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use tokio_util::sync::CancellationToken;
 
 /// What every operation of a configured provider shares.
 #[derive(Debug)]
 pub struct Context {
     pub settings: ProviderSettings,
+    /// The ECS client of this configuration; clones share its rate limiter,
+    /// batched lookups and cancellation.
+    pub client: ecs::Client,
+    /// Cancelled by Terraform's Stop (Ctrl-C), together with the client, so
+    /// that our own sleeps (polling, cooldown waits) end at once too.
+    pub cancel: CancellationToken,
+    /// How waits poll the instance.
+    pub poll: PollPolicy,
+}
+
+impl Context {
+    /// Builds the client for `settings`.
+    ///
+    /// # Errors
+    /// A diagnostic naming the setting the client refused.
+    pub fn new(settings: ProviderSettings, poll: PollPolicy) -> Result<Context, Diagnostic> {
+        let mut cfg = ecs::ClientConfig::new(
+            settings.region.clone(),
+            settings.access_key.clone(),
+            ecs::Secret::new(settings.secret_key.clone()),
+        );
+        cfg.security_token = settings.security_token.clone().map(ecs::Secret::new);
+        cfg.endpoint = settings.endpoint.clone();
+        cfg.signature_version = match settings.signature_version {
+            SignatureChoice::V1 => ecs::SignatureVersion::V1,
+            SignatureChoice::V3 => ecs::SignatureVersion::V3,
+        };
+        cfg.max_requests_per_second = settings.max_requests_per_second;
+        cfg.max_retries = settings.max_retries;
+        let client = ecs::Client::new(cfg).map_err(|e| {
+            Diagnostic::error(
+                "Invalid Provider Configuration",
+                format!("The ECS client could not be set up: {}", e.message),
+            )
+        })?;
+        Ok(Context {
+            settings,
+            client,
+            cancel: CancellationToken::new(),
+            poll,
+        })
+    }
+
+    /// Cancels every wait and retry in flight (and any later one).
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+        self.client.cancel();
+    }
 }
 
 /// The ECS provider: a registry of resource and data source types plus the
@@ -53,8 +108,11 @@ fn not_configured() -> Diagnostic {
 
 impl EcsProvider {
     pub fn new(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        let resources: Vec<Box<dyn Resource>> = vec![];
-        let data_sources: Vec<Box<dyn DataSource>> = vec![];
+        let resources: Vec<Box<dyn Resource>> = vec![Box::new(instance::EcsInstance)];
+        let data_sources: Vec<Box<dyn DataSource>> = vec![
+            Box::new(data_instance_types::InstanceTypes),
+            Box::new(data_type_modifications::TypeModifications),
+        ];
         EcsProvider {
             resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
             data_sources: data_sources
@@ -108,13 +166,17 @@ impl Provider for EcsProvider {
     }
 
     async fn configure(&self, _terraform_version: &str, config: Value) -> Vec<Diagnostic> {
-        match ProviderSettings::resolve(&config, &self.env) {
-            Ok(settings) => {
-                tracing::debug!(?settings, "provider configured");
-                *self.ctx.write().expect("context lock") = Some(Arc::new(Context { settings }));
+        let settings = match ProviderSettings::resolve(&config, &self.env) {
+            Ok(settings) => settings,
+            Err(diags) => return diags,
+        };
+        tracing::debug!(?settings, "provider configured");
+        match Context::new(settings, PollPolicy::from_env(&self.env)) {
+            Ok(ctx) => {
+                *self.ctx.write().expect("context lock") = Some(Arc::new(ctx));
                 Vec::new()
             }
-            Err(diags) => diags,
+            Err(diag) => vec![diag],
         }
     }
 
@@ -180,5 +242,8 @@ impl Provider for EcsProvider {
 
     fn stop(&self) {
         tracing::info!("stop requested: cancelling in-flight operations");
+        if let Some(ctx) = self.ctx() {
+            ctx.cancel();
+        }
     }
 }
