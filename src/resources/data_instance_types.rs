@@ -174,7 +174,10 @@ mod tests {
 
     fn ids(v: &Value) -> Vec<String> {
         match v {
-            Value::List(items) => items.iter().filter_map(|i| attrs::string(i, "id")).collect(),
+            Value::List(items) => items
+                .iter()
+                .filter_map(|i| attrs::string(i, "id"))
+                .collect(),
             _ => panic!("not a list: {v:?}"),
         }
     }
@@ -189,14 +192,22 @@ mod tests {
         ];
         assert_eq!(
             ids(&listing(&all, &Filters::default())),
-            ["ecs.c6.large", "ecs.g6.large", "ecs.g8y.large", "ecs.g6.xlarge"]
+            [
+                "ecs.c6.large",
+                "ecs.g6.large",
+                "ecs.g8y.large",
+                "ecs.g6.xlarge"
+            ]
         );
         let two_cpu_8g = Filters {
             cpu: Some(2),
             memory_gib: Some(8.0),
             ..Filters::default()
         };
-        assert_eq!(ids(&listing(&all, &two_cpu_8g)), ["ecs.g6.large", "ecs.g8y.large"]);
+        assert_eq!(
+            ids(&listing(&all, &two_cpu_8g)),
+            ["ecs.g6.large", "ecs.g8y.large"]
+        );
         let arm = Filters {
             architecture: Some("arm".into()),
             ..Filters::default()
@@ -206,7 +217,10 @@ mod tests {
             family: Some("ecs.g6".into()),
             ..Filters::default()
         };
-        assert_eq!(ids(&listing(&all, &family)), ["ecs.g6.large", "ecs.g6.xlarge"]);
+        assert_eq!(
+            ids(&listing(&all, &family)),
+            ["ecs.g6.large", "ecs.g6.xlarge"]
+        );
     }
 
     #[test]

@@ -107,7 +107,12 @@ mod tests {
         let a = |t: &str, s: &str| AvailableType {
             instance_type: t.into(),
             status: s.into(),
-            status_category: if s == "Available" { "WithStock" } else { "WithoutStock" }.into(),
+            status_category: if s == "Available" {
+                "WithStock"
+            } else {
+                "WithoutStock"
+            }
+            .into(),
         };
         let v = listing(&[
             a("ecs.g6.xlarge", "Available"),
@@ -116,9 +121,15 @@ mod tests {
         ]);
         let Value::List(items) = v else { panic!() };
         assert_eq!(items.len(), 2);
-        assert_eq!(attrs::string(&items[1], "instance_type").unwrap(), "ecs.g6.8xlarge");
+        assert_eq!(
+            attrs::string(&items[1], "instance_type").unwrap(),
+            "ecs.g6.8xlarge"
+        );
         assert_eq!(attrs::string(&items[1], "status").unwrap(), "SoldOut");
-        assert_eq!(attrs::string(&items[1], "status_category").unwrap(), "WithoutStock");
+        assert_eq!(
+            attrs::string(&items[1], "status_category").unwrap(),
+            "WithoutStock"
+        );
     }
 
     #[test]

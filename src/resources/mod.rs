@@ -17,8 +17,8 @@ use crate::protocol::{
     ProviderSchema, ReadDataSourceResponse, ReadResourceRequest, ReadResourceResponse, Value,
 };
 use instance::api::PollPolicy;
-use provider_config::SignatureChoice;
 pub use provider_config::ProviderSettings;
+use provider_config::SignatureChoice;
 pub use resource::{DataSource, Resource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -78,13 +78,16 @@ impl Context {
     }
 }
 
+/// Looks up one environment variable (the process environment in production).
+type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
+
 /// The ECS provider: a registry of resource and data source types plus the
 /// configured context.
 pub struct EcsProvider {
     resources: BTreeMap<&'static str, Box<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSource>>,
     ctx: RwLock<Option<Arc<Context>>>,
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Box<EnvLookup>,
 }
 
 /// The provider as the plugin server serves it, reading the process environment.

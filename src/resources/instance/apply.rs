@@ -31,7 +31,10 @@ use std::time::Duration;
 /// afresh: the update's own timeout may be what failed.
 const RECOVERY_BUDGET: Duration = Duration::from_secs(5 * 60);
 
-pub async fn apply(ctx: Arc<Context>, req: ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
+pub async fn apply(
+    ctx: Arc<Context>,
+    req: ApplyResourceChangeRequest,
+) -> ApplyResourceChangeResponse {
     match (&req.prior_state, &req.planned_state) {
         (Value::Null, Value::Null) => ApplyResourceChangeResponse::default(),
         (Value::Null, _) => create(&ctx, &req).await,
@@ -118,7 +121,11 @@ fn attribute_of(e: &ApplyError) -> Option<AttributePath> {
 }
 
 fn error_diag(id: &str, e: &ApplyError) -> Diagnostic {
-    let what = if id.is_empty() { String::new() } else { format!("{id}: ") };
+    let what = if id.is_empty() {
+        String::new()
+    } else {
+        format!("{id}: ")
+    };
     let d = Diagnostic::error(e.summary(), format!("{what}{e}"));
     match attribute_of(e) {
         Some(path) => d.at(path),
@@ -129,7 +136,10 @@ fn error_diag(id: &str, e: &ApplyError) -> Diagnostic {
 fn run_request(planned: &Value) -> RunInstancesRequest {
     let s = |n: &str| attrs::string(planned, n);
     let groups = match attrs::get(planned, "security_group_ids") {
-        Value::Set(v) | Value::List(v) => v.iter().filter_map(|x| str_of(x).map(String::from)).collect(),
+        Value::Set(v) | Value::List(v) => v
+            .iter()
+            .filter_map(|x| str_of(x).map(String::from))
+            .collect(),
         _ => Vec::new(),
     };
     RunInstancesRequest {
@@ -153,7 +163,12 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     // One token for this apply's creation: retries of the call reuse it, so
     // a lost answer never yields a second instance; a new apply gets a new one.
     let token = Client::new_client_token("RunInstances");
-    let id = match session.api.0.run_instances(&run_request(planned), &token).await {
+    let id = match session
+        .api
+        .0
+        .run_instances(&run_request(planned), &token)
+        .await
+    {
         Ok(id) => id,
         Err(e) => {
             return ApplyResourceChangeResponse {
@@ -228,9 +243,8 @@ async fn update_attributes(
     prior: &Value,
     planned: &Value,
 ) -> Result<(), ApplyError> {
-    let changed = |n: &str| {
-        attrs::string(planned, n).filter(|v| attrs::string(prior, n).as_ref() != Some(v))
-    };
+    let changed =
+        |n: &str| attrs::string(planned, n).filter(|v| attrs::string(prior, n).as_ref() != Some(v));
     let name = changed("instance_name");
     let description = changed("description");
     if name.is_some() || description.is_some() {
@@ -305,7 +319,11 @@ async fn update_failed(
             ));
         } else {
             let recovery = Session::new(ctx, "update", RECOVERY_BUDGET);
-            match recovery.executor(ctx, id, planned).start(&mut progress).await {
+            match recovery
+                .executor(ctx, id, planned)
+                .start(&mut progress)
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(id, "started the instance again after the failed update");
                     diagnostics.push(Diagnostic::warning(
@@ -352,10 +370,18 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
             Step::ModifyType { to } => attrs::set(&mut s, "instance_type", attrs::str_value(to)),
             Step::ModifyBandwidth { out, inbound, .. } => {
                 if let Some(v) = out {
-                    attrs::set(&mut s, "internet_max_bandwidth_out", attrs::int_value(i64::from(*v)));
+                    attrs::set(
+                        &mut s,
+                        "internet_max_bandwidth_out",
+                        attrs::int_value(i64::from(*v)),
+                    );
                 }
                 if let Some(v) = inbound {
-                    attrs::set(&mut s, "internet_max_bandwidth_in", attrs::int_value(i64::from(*v)));
+                    attrs::set(
+                        &mut s,
+                        "internet_max_bandwidth_in",
+                        attrs::int_value(i64::from(*v)),
+                    );
                 }
             }
             Step::WaitUntil { .. } => {}
@@ -442,8 +468,19 @@ mod tests {
         ));
         assert_eq!(attribute_of(&e), Some(AttributePath::attr("instance_type")));
         let d = error_diag("i-1", &e);
-        assert!(d.detail.starts_with("i-1: RunInstances: InvalidInstanceType"), "{}", d.detail);
-        let other = ApplyError::Api(ecs::Error::api("StopInstance", Some(500), "InternalError", "", None));
+        assert!(
+            d.detail
+                .starts_with("i-1: RunInstances: InvalidInstanceType"),
+            "{}",
+            d.detail
+        );
+        let other = ApplyError::Api(ecs::Error::api(
+            "StopInstance",
+            Some(500),
+            "InternalError",
+            "",
+            None,
+        ));
         assert_eq!(attribute_of(&other), None);
     }
 }

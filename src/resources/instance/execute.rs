@@ -180,10 +180,15 @@ impl Executor<'_> {
 
     /// One modification with its own token, retried (same token) while it
     /// is refused in a way that looks like the cooldown.
-    async fn modify(&self, change: Modification, progress: &mut Progress) -> Result<(), ApplyError> {
+    async fn modify(
+        &self,
+        change: Modification,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
         self.wait_cooldown(None, progress).await?;
         let token = self.api().new_token(change.action());
-        let first_delay = (self.cooldown / 20).clamp(self.waiter.poll.initial, Duration::from_secs(15));
+        let first_delay =
+            (self.cooldown / 20).clamp(self.waiter.poll.initial, Duration::from_secs(15));
         let max_delay = (self.cooldown / 4).clamp(first_delay, Duration::from_secs(30));
         let mut delay = first_delay;
         let mut attempts = 0u32;

@@ -21,12 +21,12 @@ pub mod private;
 pub mod read;
 pub mod schema;
 pub mod state;
+#[cfg(test)]
+mod tests;
 pub mod timeouts;
 pub mod type_check;
 pub mod validate;
 pub mod wait;
-#[cfg(test)]
-mod tests;
 
 use super::{Context, Resource};
 use crate::protocol::{

@@ -129,8 +129,14 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     };
     attrs::set(&mut planned, "network_type", network);
     for (name, default) in [
-        ("internet_charge_type", attrs::str_value(DEFAULT_INTERNET_CHARGE_TYPE)),
-        ("instance_charge_type", attrs::str_value(DEFAULT_INSTANCE_CHARGE_TYPE)),
+        (
+            "internet_charge_type",
+            attrs::str_value(DEFAULT_INTERNET_CHARGE_TYPE),
+        ),
+        (
+            "instance_charge_type",
+            attrs::str_value(DEFAULT_INSTANCE_CHARGE_TYPE),
+        ),
         ("status", attrs::str_value(DEFAULT_STATUS)),
         // Chosen by ECS when not asked for.
         ("zone_id", Value::Unknown),
@@ -212,8 +218,8 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                 Ok(steps) => {
                     explain(&id, &observed, &desired, &steps, input, &mut out);
                     let stops = steps.contains(&Step::Stop);
-                    let economical = attrs::string(config, "stopped_mode").as_deref()
-                        == Some("StopCharging");
+                    let economical =
+                        attrs::string(config, "stopped_mode").as_deref() == Some("StopCharging");
                     if stops && economical {
                         // Economical stops may release the public address.
                         attrs::set(&mut planned, "public_ip", Value::Unknown);
@@ -229,10 +235,16 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         let from = observed.instance_type.clone();
         if let (true, true, Some(to)) = (
             type_changed,
-            out.diagnostics.iter().all(|d| d.severity != crate::protocol::Severity::Error),
+            out.diagnostics
+                .iter()
+                .all(|d| d.severity != crate::protocol::Severity::Error),
             desired.instance_type.clone(),
         ) {
-            out.type_change = Some(TypeChange { id: id.clone(), from, to });
+            out.type_change = Some(TypeChange {
+                id: id.clone(),
+                from,
+                to,
+            });
         }
     }
     out.state = planned;
@@ -258,9 +270,7 @@ fn explain(
     out: &mut Planned,
 ) {
     if let Some(text) = planner::stop_warning(id, observed, desired, steps) {
-        let because_of_type = steps
-            .iter()
-            .any(|s| matches!(s, Step::ModifyType { .. }));
+        let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
         let attr = if because_of_type && desired.status != Some(planner::PowerState::Stopped) {
             "instance_type"
         } else {
@@ -306,7 +316,10 @@ fn now_since_epoch() -> Duration {
 
 /// PlanResourceChange: the pure plan, then (when the provider is configured
 /// and the instance exists) the availability check of a new type.
-pub async fn plan(ctx: Option<Arc<Context>>, req: PlanResourceChangeRequest) -> PlanResourceChangeResponse {
+pub async fn plan(
+    ctx: Option<Arc<Context>>,
+    req: PlanResourceChangeRequest,
+) -> PlanResourceChangeResponse {
     let private = Private::decode(&req.prior_private);
     let input = PlanInput {
         prior: &req.prior_state,

@@ -122,7 +122,13 @@ mod tests {
             .attributes
             .iter()
             .map(|a| a.name.as_str())
-            .chain(schema.block.block_types.iter().map(|b| b.type_name.as_str()))
+            .chain(
+                schema
+                    .block
+                    .block_types
+                    .iter()
+                    .map(|b| b.type_name.as_str()),
+            )
             .collect();
         for name in REPLACE_ON_CHANGE
             .iter()

@@ -104,7 +104,10 @@ where
 
 /// A few available types, those of the wanted type's family first.
 fn suggestions(change: &TypeChange, candidates: &[AvailableType]) -> Vec<String> {
-    let family = |t: &str| t.rsplit_once('.').map_or(t.to_string(), |(f, _)| f.to_string());
+    let family = |t: &str| {
+        t.rsplit_once('.')
+            .map_or(t.to_string(), |(f, _)| f.to_string())
+    };
     let wanted = family(&change.to);
     let mut available: Vec<&AvailableType> = candidates
         .iter()
@@ -138,7 +141,12 @@ mod tests {
         AvailableType {
             instance_type: t.into(),
             status: status.into(),
-            status_category: if status == "Available" { "WithStock" } else { "WithoutStock" }.into(),
+            status_category: if status == "Available" {
+                "WithStock"
+            } else {
+                "WithoutStock"
+            }
+            .into(),
         }
     }
 
@@ -168,8 +176,9 @@ mod tests {
         assert_eq!(d[0].summary, "Instance Type Sold Out");
         assert_eq!(d[0].attribute, Some(AttributePath::attr("instance_type")));
         assert!(
-            d[0].detail
-                .ends_with("Types i-1 can change to now: ecs.g6.xlarge, ecs.g6.2xlarge, ecs.c6.xlarge."),
+            d[0].detail.ends_with(
+                "Types i-1 can change to now: ecs.g6.xlarge, ecs.g6.2xlarge, ecs.c6.xlarge."
+            ),
             "{}",
             d[0].detail
         );

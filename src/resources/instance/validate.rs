@@ -134,7 +134,11 @@ mod tests {
             paths(&diags),
             ["internet_max_bandwidth_out", "internet_max_bandwidth_in"]
         );
-        assert!(diags[0].detail.contains("from 0 to 100"), "{}", diags[0].detail);
+        assert!(
+            diags[0].detail.contains("from 0 to 100"),
+            "{}",
+            diags[0].detail
+        );
         let negative = validate(&config(&[(
             "internet_max_bandwidth_out",
             attrs::int_value(-1),

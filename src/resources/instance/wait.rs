@@ -38,10 +38,7 @@ impl Waiter<'_> {
         if self.clock.now() + d > self.deadline {
             return Err(self.timeout(what));
         }
-        self.clock
-            .sleep(d)
-            .await
-            .map_err(|_| ApplyError::Cancelled)
+        self.clock.sleep(d).await.map_err(|_| ApplyError::Cancelled)
     }
 
     /// Sleeps until clock time `t` (no-op if it has passed).
@@ -111,10 +108,7 @@ impl Waiter<'_> {
             };
             let remaining = self.deadline.saturating_sub(self.clock.now());
             if remaining.is_zero() {
-                return Err(self.timeout(format!(
-                    "deletion of {id} (last seen {})",
-                    inst.status
-                )));
+                return Err(self.timeout(format!("deletion of {id} (last seen {})", inst.status)));
             }
             self.clock
                 .sleep(interval.min(remaining))
