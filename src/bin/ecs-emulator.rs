@@ -1,1 +1,131 @@
-fn main() {}
+//! `ecs-emulator`: serve a local Alibaba Cloud ECS endpoint.
+//!
+//! Prints `listening on http://HOST:PORT` as the first stdout line (flushed,
+//! so a parent process can read the port of `--listen 127.0.0.1:0`); logs
+//! go to stderr (`RUST_LOG` filters them, default `info`). Stops on Ctrl-C
+//! or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use terraform_provider_ecs::emulator::{self, config, Config};
+
+/// A local, faithful Alibaba Cloud ECS endpoint for demos, tests and CI.
+#[derive(Parser)]
+#[command(name = "ecs-emulator", version)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Access key id clients must sign with.
+    #[arg(long, env = "ECS_EMULATOR_ACCESS_KEY_ID", default_value = config::DEFAULT_ACCESS_KEY_ID)]
+    access_key_id: String,
+    /// Access key secret clients must sign with.
+    #[arg(
+        long,
+        env = "ECS_EMULATOR_ACCESS_KEY_SECRET",
+        default_value = config::DEFAULT_ACCESS_KEY_SECRET,
+        hide_default_value = true,
+        hide_env_values = true
+    )]
+    access_key_secret: String,
+    /// Region served; zones are REGION-h, REGION-i, REGION-j.
+    #[arg(long, default_value = config::DEFAULT_REGION)]
+    region: String,
+    /// State file: loaded at start, rewritten before every acknowledged change.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Seed file (JSON instances, or {"Account":{…},"Instances":[…]}), used
+    /// when the state file does not exist yet.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// After a successful modification, further modifications of that
+    /// instance are refused for this long.
+    #[arg(long, default_value = "300s", value_parser = humantime::parse_duration)]
+    cooldown: Duration,
+    /// Time spent in Pending, Starting and Stopping.
+    #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
+    transition: Duration,
+    /// Probability that a mutating call answers 500 InternalError, unchanged.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Probability that a mutating call is applied and then left unanswered.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Requests per second allowed per action; the excess gets Throttling.
+    #[arg(long)]
+    throttle_qps: Option<f64>,
+    /// Delay added to every API request.
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    latency: Duration,
+    /// Count InternetMaxBandwidthOut and In in one call as two modifications.
+    #[arg(long)]
+    strict_bandwidth: bool,
+}
+
+impl From<Cli> for Config {
+    fn from(c: Cli) -> Self {
+        Config {
+            listen: c.listen,
+            access_key_id: c.access_key_id,
+            access_key_secret: c.access_key_secret,
+            region: c.region,
+            state: c.state,
+            seed: c.seed,
+            cooldown: c.cooldown,
+            transition: c.transition,
+            fail_rate: c.fail_rate,
+            drop_rate: c.drop_rate,
+            throttle_qps: c.throttle_qps,
+            latency: c.latency,
+            strict_bandwidth: c.strict_bandwidth,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let config: Config = Cli::parse().into();
+    tracing::info!(?config, "starting");
+    let handle = match emulator::start(config).await {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("ecs-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "listening on {}", handle.url());
+    let _ = out.flush();
+    drop(out);
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    handle.shutdown().await;
+    std::process::ExitCode::SUCCESS
+}

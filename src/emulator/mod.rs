@@ -1,1 +1,53 @@
-//! emulator
+//! `ecs-emulator`: a local, faithful Alibaba Cloud ECS endpoint, so demos,
+//! tests and users' CI run without a cloud account. The official SDKs talk
+//! to it unchanged (V1 and V3 signatures, JSON or XML answers).
+//!
+//! # Layout
+//! - [`config`]: every setting ([`Config`]), shared by CLI and tests.
+//! - [`server`]: [`router`], [`serve`], [`start`]; the accept loop that can
+//!   drop a connection on purpose.
+//! - `http`: the request pipeline (auth → throttle → faults → idempotence →
+//!   action → persist → journal → answer).
+//! - `auth`: V1/V3 verification with the client's own `crate::ecs::sign`.
+//! - `actions`: one module per group of ECS actions, pure functions over
+//!   the store.
+//! - `store`, `instance`, `catalog`: the world: instances and their timed
+//!   transitions, the instance-type catalog with stock per zone.
+//! - `admin`, `journal`: the loopback-only admin API and its request and
+//!   status-change journal.
+//! - `persist`, `seed`, `fields`: the state file and the seed file.
+//!
+//! The emulator keeps its own wire shapes (it does not import the client's
+//! models), so a wrong field name cannot pass on both sides at once.
+//! `docs/emulator.md` documents behaviour and every error choice.
+
+mod actions;
+mod admin;
+mod auth;
+pub mod catalog;
+pub mod config;
+mod error;
+mod faults;
+mod fields;
+mod http;
+mod idempotence;
+mod instance;
+mod journal;
+mod params;
+mod persist;
+mod seed;
+pub mod server;
+mod state;
+mod store;
+mod wire;
+
+pub use config::Config;
+pub use error::ApiError;
+pub use http::API_VERSION;
+pub use server::{router, serve, start, ServerHandle};
+pub use state::{Emulator, EmulatorError};
+
+/// Names of the ECS actions the emulator implements.
+pub fn actions() -> Vec<&'static str> {
+    actions::names().collect()
+}

@@ -1,0 +1,80 @@
+//! StartInstance (Stopped → Starting → Running), StopInstance (Running →
+//! Stopping → Stopped) and DeleteInstance (Stopped, or Running with Force).
+
+use serde_json::json;
+
+use super::{check_payment, check_security_lock, dry_run, Answer, Ctx};
+use crate::emulator::error::ApiError;
+use crate::emulator::instance::Status;
+use crate::emulator::params::Params;
+
+pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let id = params.required("InstanceId")?;
+    let inst = ctx.store.get(id)?;
+    check_security_lock(inst)?;
+    check_payment(ctx.store, Some(inst))?;
+    if inst.status != Status::Stopped {
+        return Err(ApiError::incorrect_status());
+    }
+    params.boolean("InitLocalDisk")?;
+    dry_run(params)?;
+    ctx.store.set_status(
+        id,
+        Status::Starting,
+        ctx.now,
+        Some((Status::Running, ctx.config.transition)),
+    );
+    Ok(Answer::new(json!({}), Some(id.to_string())))
+}
+
+pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let id = params.required("InstanceId")?;
+    let mode = match params.get("StoppedMode") {
+        None => "KeepCharging",
+        Some(m @ ("KeepCharging" | "StopCharging")) => m,
+        Some(_) => return Err(ApiError::invalid("StoppedMode")),
+    };
+    params.boolean("ForceStop")?;
+    let inst = ctx.store.get(id)?;
+    check_security_lock(inst)?;
+    if inst.status != Status::Running {
+        return Err(ApiError::incorrect_status());
+    }
+    dry_run(params)?;
+    ctx.store.get_mut(id)?.stopped_mode = mode.to_string();
+    ctx.store.set_status(
+        id,
+        Status::Stopping,
+        ctx.now,
+        Some((Status::Stopped, ctx.config.transition)),
+    );
+    Ok(Answer::new(json!({}), Some(id.to_string())))
+}
+
+pub fn delete_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let id = params.required("InstanceId")?;
+    let force = params.boolean("Force")?.unwrap_or(false);
+    let terminate = params.boolean("TerminateSubscription")?.unwrap_or(false);
+    let inst = ctx.store.get(id)?;
+    if inst.deletion_protection {
+        return Err(ApiError::new(
+            403,
+            "InvalidOperation.DeletionProtection",
+            "The operation is denied due to the deletion protection of the instance.",
+        ));
+    }
+    if inst.instance_charge_type == "PrePaid" && !terminate {
+        return Err(ApiError::charge_type_violation());
+    }
+    let allowed = match inst.status {
+        Status::Stopped => true,
+        Status::Running => force,
+        _ => false,
+    };
+    if !allowed {
+        return Err(ApiError::incorrect_status());
+    }
+    dry_run(params)?;
+    ctx.store.remove(id, ctx.now);
+    Ok(Answer::new(json!({}), Some(id.to_string())))
+}

@@ -1,0 +1,157 @@
+//! Every setting of the emulator in one plain struct, shared by the CLI
+//! (`src/bin/ecs-emulator.rs`) and by tests that start it in-process.
+//!
+//! Durations are small in tests (`transition` of a few milliseconds,
+//! `cooldown` of a second) so the rules can be exercised without waiting
+//! minutes; the defaults are the realistic values.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default access key id accepted by the emulator.
+pub const DEFAULT_ACCESS_KEY_ID: &str = "emulator-access-key";
+/// Default access key secret accepted by the emulator.
+pub const DEFAULT_ACCESS_KEY_SECRET: &str = "emulator-secret";
+/// Default region.
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+
+/// Settings of one emulator instance.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to bind when the emulator binds its own listener.
+    pub listen: SocketAddr,
+    /// The one access key id the emulator knows; others get
+    /// `InvalidAccessKeyId.NotFound`.
+    pub access_key_id: String,
+    /// Its secret. Never logged, never shown by `Debug`.
+    pub access_key_secret: String,
+    /// The region served; `RegionId` must name it. Zones are
+    /// `<region>-h`, `<region>-i`, `<region>-j`.
+    pub region: String,
+    /// State file: loaded at start when it exists, rewritten (write, fsync,
+    /// rename, fsync dir) before every answer that changed something.
+    pub state: Option<PathBuf>,
+    /// Seed file (instances and account flags) used when there is no state
+    /// file yet.
+    pub seed: Option<PathBuf>,
+    /// After a successful ModifyInstanceSpec/ModifyInstanceNetworkSpec the
+    /// instance refuses another modification for this long (the 5-minute rule).
+    pub cooldown: Duration,
+    /// Time an instance spends in Pending, Starting and Stopping.
+    pub transition: Duration,
+    /// Probability that a mutating call answers 500 InternalError before
+    /// changing anything.
+    pub fail_rate: f64,
+    /// Probability that a mutating call is applied and its connection then
+    /// closed without an answer.
+    pub drop_rate: f64,
+    /// Requests per second allowed per action; the excess gets `Throttling`.
+    pub throttle_qps: Option<f64>,
+    /// Delay added to every API request.
+    pub latency: Duration,
+    /// Count InternetMaxBandwidthOut and InternetMaxBandwidthIn given
+    /// together as two modifications (refused with InvalidParameter.Mismatch).
+    pub strict_bandwidth: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            access_key_id: DEFAULT_ACCESS_KEY_ID.to_string(),
+            access_key_secret: DEFAULT_ACCESS_KEY_SECRET.to_string(),
+            region: DEFAULT_REGION.to_string(),
+            state: None,
+            seed: None,
+            cooldown: Duration::from_secs(300),
+            transition: Duration::from_secs(3),
+            fail_rate: 0.0,
+            drop_rate: 0.0,
+            throttle_qps: None,
+            latency: Duration::ZERO,
+            strict_bandwidth: false,
+        }
+    }
+}
+
+impl Config {
+    /// The three zones of the configured region.
+    pub fn zones(&self) -> Vec<String> {
+        ["h", "i", "j"]
+            .iter()
+            .map(|z| format!("{}-{z}", self.region))
+            .collect()
+    }
+
+    /// Checks ranges that clap cannot express.
+    ///
+    /// # Errors
+    /// Names the setting and the accepted range.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, v) in [("fail-rate", self.fail_rate), ("drop-rate", self.drop_rate)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("--{name} must be between 0 and 1, got {v}"));
+            }
+        }
+        if let Some(q) = self.throttle_qps {
+            if q.is_nan() || q <= 0.0 {
+                return Err(format!("--throttle-qps must be greater than 0, got {q}"));
+            }
+        }
+        if self.access_key_id.is_empty() || self.access_key_secret.is_empty() {
+            return Err("--access-key-id and --access-key-secret must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &"<redacted>")
+            .field("region", &self.region)
+            .field("state", &self.state)
+            .field("seed", &self.seed)
+            .field("cooldown", &self.cooldown)
+            .field("transition", &self.transition)
+            .field("fail_rate", &self.fail_rate)
+            .field("drop_rate", &self.drop_rate)
+            .field("throttle_qps", &self.throttle_qps)
+            .field("latency", &self.latency)
+            .field("strict_bandwidth", &self.strict_bandwidth)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_setting() {
+        assert!(Config::default().validate().is_ok());
+        let bad = Config {
+            drop_rate: 1.5,
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("--drop-rate"));
+        let bad = Config {
+            throttle_qps: Some(0.0),
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("--throttle-qps"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let c = Config {
+            access_key_secret: "hunter2".into(),
+            ..Config::default()
+        };
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,330 @@
+//! The API endpoint: one handler that takes any request that is not for the
+//! admin API and runs it through the same pipeline the gateway and ECS
+//! apply, in this order:
+//!
+//! 1. parse parameters (query + form body) and pick the answer format;
+//! 2. authenticate (V1 or V3), find the action, check the version;
+//! 3. throttle (`--throttle-qps`), check `RegionId`;
+//! 4. mutating only: `--fail-rate` (500 before any change), ClientToken
+//!    admission (replay, mismatch, in flight);
+//! 5. `--latency`;
+//! 6. run the action under the store lock; on success remember the token
+//!    and persist the state before answering;
+//! 7. journal the request; answer, or with `--drop-rate` close the
+//!    connection without answering (the change stays applied).
+
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, Method, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::actions::{self, Ctx};
+use super::auth::{self, Credentials, Presented};
+use super::error::ApiError;
+use super::faults::roll;
+use super::idempotence::{self, Admission};
+use super::journal::{redact, RequestEntry};
+use super::params::Params;
+use super::server::DropConnection;
+use super::state::Emulator;
+use super::store::TokenRecord;
+use super::wire::{self, Format};
+
+/// The API version served.
+pub const API_VERSION: &str = "2014-05-26";
+const MAX_BODY: usize = 1 << 20;
+
+/// A request as the pipeline sees it.
+struct Incoming {
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    params: Params,
+    arrival: DateTime<Utc>,
+}
+
+/// A successful outcome.
+struct Success {
+    action: &'static str,
+    fields: Map<String, Value>,
+    instance_id: Option<String>,
+    /// Executed now (not a ClientToken replay).
+    fresh: bool,
+    mutating: bool,
+}
+
+fn api_not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "InvalidApi.NotFound",
+        "Specified api is not found, please check your url and method.",
+    )
+}
+
+/// The axum handler for every API request.
+pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
+    let arrival = Utc::now();
+    let request_id = uuid::Uuid::new_v4().to_string().to_uppercase();
+    let (parts, body) = req.into_parts();
+    let killer = parts.extensions.get::<DropConnection>().cloned();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("ecs-emulator")
+        .to_string();
+    let (body_bytes, too_large) = match to_bytes(body, MAX_BODY).await {
+        Ok(b) => (b.to_vec(), false),
+        Err(_) => (Vec::new(), true),
+    };
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let decode =
+        |s: &[u8]| -> Vec<(String, String)> { form_urlencoded::parse(s).into_owned().collect() };
+    let query = parts
+        .uri
+        .query()
+        .map(|q| decode(q.as_bytes()))
+        .unwrap_or_default();
+    let form = if is_form { decode(&body_bytes) } else { vec![] };
+    let params = Params::from_pairs(query.iter().chain(&form).cloned());
+    let format = Format::from_param(params.get("Format"));
+    let incoming = Incoming {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query,
+        form,
+        headers,
+        body: body_bytes,
+        params,
+        arrival,
+    };
+    let result = if too_large {
+        Err(ApiError::new(
+            400,
+            "InvalidParameter",
+            "The request body is larger than 1 MiB.",
+        ))
+    } else if parts.method != Method::GET && parts.method != Method::POST {
+        Err(ApiError::new(
+            400,
+            "UnsupportedHTTPMethod",
+            "The specified HTTP method is not supported.",
+        ))
+    } else {
+        process(&emu, &incoming).await
+    };
+    let p = &incoming.params;
+    let named_action = match &result {
+        Ok(s) => s.action.to_string(),
+        Err(_) => p
+            .get("Action")
+            .or_else(|| {
+                incoming
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k == "x-acs-action")
+                    .map(|(_, v)| v.as_str())
+            })
+            .unwrap_or("")
+            .to_string(),
+    };
+    let param_instance = p
+        .get("InstanceId")
+        .or_else(|| p.get("ResourceId"))
+        .map(str::to_string);
+    let dropped = matches!(&result, Ok(s) if s.mutating && s.fresh && roll(emu.config().drop_rate));
+    let (status, code, instance_id) = match &result {
+        Ok(s) => (
+            200,
+            "OK".to_string(),
+            s.instance_id.clone().or(param_instance),
+        ),
+        Err(e) => (e.status, e.code.clone(), param_instance),
+    };
+    let entry = RequestEntry {
+        time: super::journal::rfc3339_millis(arrival),
+        action: named_action.clone(),
+        params: redact(incoming.params.iter()),
+        code,
+        http_status: status,
+        instance_id,
+        dropped,
+    };
+    emu.shared
+        .store
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .journal
+        .record_request(entry);
+    match result {
+        Ok(s) => {
+            if s.mutating {
+                tracing::info!(action = s.action, instance = ?s.instance_id, dropped, "applied");
+            } else {
+                tracing::debug!(action = s.action, "answered OK");
+            }
+            if dropped {
+                return drop_answer(killer).await;
+            }
+            let body = wire::success_body(&request_id, s.fields);
+            wire::render(200, &format!("{}Response", s.action), &body, format)
+        }
+        Err(e) => {
+            tracing::debug!(action = %named_action, code = %e.code, status = e.status, "answered error");
+            wire::render(
+                e.status,
+                "Error",
+                &wire::error_body(&e, &request_id, &host),
+                format,
+            )
+        }
+    }
+}
+
+/// Closes the connection without a byte of answer. Served through
+/// [`super::serve`], the connection task is told to drop the socket and
+/// this future never completes; used as a bare router, the body fails so
+/// the server aborts the connection instead.
+async fn drop_answer(killer: Option<DropConnection>) -> Response<Body> {
+    if let Some(k) = killer {
+        k.fire();
+        std::future::pending::<()>().await;
+    }
+    let failing = futures::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "answer dropped by --drop-rate",
+        ))
+    });
+    Response::new(Body::from_stream(failing))
+}
+
+async fn process(emu: &Emulator, req: &Incoming) -> Result<Success, ApiError> {
+    let config = emu.config();
+    let presented = Presented {
+        method: &req.method,
+        path: &req.path,
+        query: &req.query,
+        form: &req.form,
+        headers: &req.headers,
+        body: &req.body,
+    };
+    let creds = Credentials {
+        access_key_id: &config.access_key_id,
+        secret: &config.access_key_secret,
+    };
+    let verified = auth::verify(&presented, &creds, &emu.shared.nonces, req.arrival)?;
+    let action = actions::lookup(&verified.action).ok_or_else(api_not_found)?;
+    if verified.version != API_VERSION {
+        return Err(ApiError::new(
+            400,
+            "InvalidVersion",
+            "Specified parameter Version is not valid.",
+        ));
+    }
+    if !emu.shared.throttle.admit(action.name, Instant::now()) {
+        return Err(ApiError::throttling());
+    }
+    let params = &req.params;
+    match params.get("RegionId") {
+        None if action.region_required => return Err(ApiError::missing("RegionId")),
+        Some(r) if r != config.region => {
+            return Err(ApiError::new(
+                404,
+                "InvalidRegionId.NotFound",
+                "The specified RegionId does not exist.",
+            ))
+        }
+        _ => {}
+    }
+    if action.mutating && roll(config.fail_rate) {
+        return Err(ApiError::internal());
+    }
+    let token = if action.mutating {
+        params.get("ClientToken")
+    } else {
+        None
+    };
+    let compared = idempotence::compared_params(params);
+    let guard = match token {
+        None => None,
+        Some(t) => {
+            idempotence::validate(t)?;
+            let mut store = emu.lock();
+            match idempotence::admit(emu, &mut store, t, action.name, &compared)? {
+                Admission::Replay(fields) => {
+                    return Ok(Success {
+                        action: action.name,
+                        instance_id: None,
+                        fields,
+                        fresh: false,
+                        mutating: true,
+                    })
+                }
+                Admission::Run(guard) => Some(guard),
+            }
+        }
+    };
+    if !config.latency.is_zero() {
+        tokio::time::sleep(config.latency).await;
+    }
+    let (answer, snapshot) = {
+        let mut store = emu.lock();
+        let mut ctx = Ctx {
+            store: &mut store,
+            config,
+            now: Utc::now(),
+        };
+        let answer = (action.run)(&mut ctx, params)?;
+        let snapshot = if action.mutating {
+            if let Some(t) = token {
+                let now = Utc::now();
+                store.prune_tokens(now);
+                store.tokens.insert(
+                    t.to_string(),
+                    TokenRecord {
+                        action: action.name.to_string(),
+                        params: compared,
+                        body: Value::Object(answer.fields.clone()),
+                        at: now,
+                    },
+                );
+            }
+            emu.changed(&mut store)
+        } else {
+            None
+        };
+        (answer, snapshot)
+    };
+    emu.persist(snapshot).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot write the state file; answering InternalError");
+        ApiError::internal()
+    })?;
+    drop(guard);
+    Ok(Success {
+        action: action.name,
+        fields: answer.fields,
+        instance_id: answer.instance_id,
+        fresh: true,
+        mutating: action.mutating,
+    })
+}

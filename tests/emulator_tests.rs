@@ -1,0 +1,15 @@
+//! Integration tests of the ECS emulator, one binary (faster to link),
+//! one module per concern. Each test starts its own in-process emulator on
+//! a free loopback port and talks to it over HTTP with V1/V3 signatures.
+
+mod emulator_tests {
+    mod admin;
+    mod auth;
+    mod catalog;
+    mod faults;
+    mod idempotence;
+    mod lifecycle;
+    mod modify;
+    mod persistence;
+    pub mod support;
+}

@@ -1,0 +1,324 @@
+//! The state machine: creation, stop, start, delete, wrong-status refusals,
+//! and the journal's status changes from which downtime is computed.
+
+use chrono::DateTime;
+use serde_json::Value;
+
+use super::support::*;
+
+/// (time, from, to) of one status change.
+type Change = (String, Option<String>, String);
+
+fn changes_of(journal: &Value, id: &str) -> Vec<Change> {
+    journal["status_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["instance_id"] == id)
+        .map(|c| {
+            (
+                c["time"].as_str().unwrap().to_string(),
+                c["from"].as_str().map(str::to_string),
+                c["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn run_stop_start_delete_walks_every_status() {
+    // Long enough to observe the transitional states between two calls.
+    let mut cfg = config();
+    cfg.transition = std::time::Duration::from_millis(500);
+    let env = start(cfg).await;
+    let api = &env.api;
+    let id = api.run_one(&[]).await;
+    api.call("StopInstance", &[("InstanceId", &id)]).await.ok();
+    assert_eq!(api.status(&id).await, "Stopping");
+    api.wait_status(&id, "Stopped").await;
+    api.call("StartInstance", &[("InstanceId", &id)]).await.ok();
+    assert_eq!(api.status(&id).await, "Starting");
+    api.wait_status(&id, "Running").await;
+    api.call("DeleteInstance", &[("InstanceId", &id)])
+        .await
+        .expect_err(403, "IncorrectInstanceStatus");
+    api.call("DeleteInstance", &[("InstanceId", &id), ("Force", "true")])
+        .await
+        .ok();
+    assert!(api.instance(&id).await.is_none());
+    api.call("StartInstance", &[("InstanceId", &id)])
+        .await
+        .expect_err(404, "InvalidInstanceId.NotFound");
+
+    let steps: Vec<(Option<String>, String)> = changes_of(&api.journal().await, &id)
+        .into_iter()
+        .map(|(_, from, to)| (from, to))
+        .collect();
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        steps,
+        vec![
+            (None, "Pending".into()),
+            (s("Pending"), "Running".into()),
+            (s("Running"), "Stopping".into()),
+            (s("Stopping"), "Stopped".into()),
+            (s("Stopped"), "Starting".into()),
+            (s("Starting"), "Running".into()),
+            (s("Running"), "Deleted".into()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn journal_gives_downtime_of_a_stop_start_cycle() {
+    let mut cfg = config();
+    cfg.transition = std::time::Duration::from_millis(100);
+    let env = start(cfg).await;
+    let api = &env.api;
+    let id = api.run_one(&[]).await;
+    api.stop(&id).await;
+    api.call("StartInstance", &[("InstanceId", &id)]).await.ok();
+    api.wait_status(&id, "Running").await;
+    let changes = changes_of(&api.journal().await, &id);
+    let time = |pred: &dyn Fn(&Change) -> bool| {
+        let c = changes.iter().find(|c| pred(c)).expect("change journaled");
+        DateTime::parse_from_rfc3339(&c.0).unwrap()
+    };
+    let left = time(&|c| c.1.as_deref() == Some("Running"));
+    let back = time(&|c| c.1.as_deref() == Some("Starting") && c.2 == "Running");
+    let down = (back - left).num_milliseconds();
+    // Stopping, then Starting: two transitions of 100 ms, plus the client's turn-around.
+    assert!(down >= 200, "downtime {down} ms");
+    assert!(
+        changes[0].0.ends_with('Z') && changes[0].0.contains('.'),
+        "{}",
+        changes[0].0
+    );
+}
+
+#[tokio::test]
+async fn wrong_status_calls_are_refused() {
+    let env = start_default().await;
+    let api = &env.api;
+    let id = api.run_one(&[]).await;
+    api.call("StartInstance", &[("InstanceId", &id)])
+        .await
+        .expect_err(403, "IncorrectInstanceStatus");
+    api.stop(&id).await;
+    api.call("StopInstance", &[("InstanceId", &id)])
+        .await
+        .expect_err(403, "IncorrectInstanceStatus");
+    api.call("DeleteInstance", &[("InstanceId", &id)])
+        .await
+        .ok();
+    assert!(api.instance(&id).await.is_none());
+}
+
+#[tokio::test]
+async fn create_instance_ends_stopped_without_public_ip() {
+    let mut cfg = config();
+    cfg.transition = std::time::Duration::from_millis(500);
+    let env = start(cfg).await;
+    let api = &env.api;
+    let r = api
+        .call(
+            "CreateInstance",
+            &[
+                ("ImageId", X86_IMAGE),
+                ("InstanceType", "ecs.c6.xlarge"),
+                ("InternetMaxBandwidthOut", "10"),
+                ("InstanceName", "web-1"),
+            ],
+        )
+        .await;
+    let id = r.ok()["InstanceId"].as_str().unwrap().to_string();
+    assert_eq!(api.status(&id).await, "Pending");
+    api.wait_status(&id, "Stopped").await;
+    let inst = api.instance(&id).await.unwrap();
+    assert_eq!(inst["PublicIpAddress"]["IpAddress"], serde_json::json!([]));
+    assert_eq!(inst["InstanceName"], "web-1");
+    assert_eq!(inst["Cpu"], 4);
+    assert_eq!(inst["Memory"], 8192);
+    assert_eq!(inst["InternetMaxBandwidthOut"], 10);
+}
+
+#[tokio::test]
+async fn network_addresses_follow_the_network_type() {
+    let env = start_default().await;
+    let api = &env.api;
+    let classic = api.run_one(&[("InternetMaxBandwidthOut", "5")]).await;
+    let inst = api.instance(&classic).await.unwrap();
+    assert_eq!(inst["InstanceNetworkType"], "classic");
+    assert_eq!(
+        inst["PublicIpAddress"]["IpAddress"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        inst["InnerIpAddress"]["IpAddress"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(inst["Memory"], 8192, "Memory is in MiB");
+    let created = inst["CreationTime"].as_str().unwrap();
+    assert_eq!(created.len(), "2017-12-10T04:04Z".len(), "{created}");
+    assert!(created.ends_with('Z') && !created[..created.len() - 1].contains('Z'));
+
+    let vpc = api
+        .run_one(&[("VSwitchId", "vsw-abc"), ("ZoneId", "cn-hangzhou-j")])
+        .await;
+    let inst = api.instance(&vpc).await.unwrap();
+    assert_eq!(inst["InstanceNetworkType"], "vpc");
+    assert_eq!(inst["ZoneId"], "cn-hangzhou-j");
+    assert_eq!(inst["VpcAttributes"]["VSwitchId"], "vsw-abc");
+    assert_eq!(inst["VpcAttributes"]["VpcId"], "vpc-abc");
+    assert_eq!(
+        inst["VpcAttributes"]["PrivateIpAddress"]["IpAddress"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        inst["PublicIpAddress"]["IpAddress"],
+        serde_json::json!([]),
+        "no bandwidth, no public IP"
+    );
+}
+
+#[tokio::test]
+async fn describe_filters_and_pages() {
+    let env = start_default().await;
+    let api = &env.api;
+    let r = api
+        .call(
+            "RunInstances",
+            &[
+                ("ImageId", X86_IMAGE),
+                ("InstanceType", "ecs.g6.large"),
+                ("Amount", "12"),
+                ("InstanceName", "node-"),
+                ("UniqueSuffix", "true"),
+            ],
+        )
+        .await;
+    let ids: Vec<String> = r.ok()["InstanceIdSets"]["InstanceIdSet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 12);
+    let page2 = api
+        .call(
+            "DescribeInstances",
+            &[("PageNumber", "2"), ("PageSize", "5")],
+        )
+        .await;
+    let body = page2.ok();
+    assert_eq!(body["TotalCount"], 12);
+    let got: Vec<&str> = body["Instances"]["Instance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["InstanceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        got,
+        ids[5..10].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let first = api.call("DescribeInstances", &[("MaxResults", "10")]).await;
+    assert_eq!(first.ok()["NextToken"], "10");
+    let rest = api
+        .call(
+            "DescribeInstances",
+            &[("MaxResults", "10"), ("NextToken", "10")],
+        )
+        .await;
+    assert_eq!(
+        rest.ok()["Instances"]["Instance"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(rest.ok()["NextToken"], "");
+    let named = api
+        .call("DescribeInstances", &[("InstanceName", "node-003")])
+        .await;
+    assert_eq!(named.ok()["TotalCount"], 1);
+    let empty = api
+        .call("DescribeInstances", &[("InstanceIds", "[]")])
+        .await;
+    assert_eq!(empty.ok()["TotalCount"], 0);
+    api.call("DescribeInstances", &[("InstanceIds", "i-not-json")])
+        .await
+        .expect_err(400, "InvalidInstanceIds.Malformed");
+    let id_list: Vec<(String, String)> = ids[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (format!("InstanceId.{}", i + 1), id.clone()))
+        .collect();
+    let refs: Vec<(&str, &str)> = id_list
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let st = api.call("DescribeInstanceStatus", &refs).await;
+    assert_eq!(st.ok()["TotalCount"], 3);
+    assert_eq!(
+        st.ok()["InstanceStatuses"]["InstanceStatus"][0]["InstanceId"],
+        ids[0].as_str()
+    );
+    api.call("DescribeInstanceStatus", &[("PageSize", "51")])
+        .await
+        .expect_err(400, "InvalidParameter");
+}
+
+#[tokio::test]
+async fn attributes_and_deletion_guards() {
+    let env = start_default().await;
+    let api = &env.api;
+    let id = api.run_one(&[]).await;
+    api.call(
+        "ModifyInstanceAttribute",
+        &[
+            ("InstanceId", &id),
+            ("InstanceName", "renamed"),
+            ("Description", "a web server"),
+            ("DeletionProtection", "true"),
+            ("SecurityGroupIds.1", "sg-1"),
+        ],
+    )
+    .await
+    .ok();
+    let inst = api.instance(&id).await.unwrap();
+    assert_eq!(inst["InstanceName"], "renamed");
+    assert_eq!(inst["Description"], "a web server");
+    assert_eq!(inst["DeletionProtection"], true);
+    assert_eq!(
+        inst["SecurityGroupIds"]["SecurityGroupId"],
+        serde_json::json!(["sg-1"])
+    );
+    api.call(
+        "ModifyInstanceAttribute",
+        &[("InstanceId", &id), ("InstanceName", "x")],
+    )
+    .await
+    .expect_err(400, "InvalidInstanceName.Malformed");
+    api.call("DeleteInstance", &[("InstanceId", &id), ("Force", "true")])
+        .await
+        .expect_err(403, "InvalidOperation.DeletionProtection");
+
+    let prepaid = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    api.stop(&prepaid).await;
+    api.call("DeleteInstance", &[("InstanceId", &prepaid)])
+        .await
+        .expect_err(403, "ChargeTypeViolation");
+    api.call(
+        "DeleteInstance",
+        &[("InstanceId", &prepaid), ("TerminateSubscription", "true")],
+    )
+    .await
+    .ok();
+}
