@@ -9,7 +9,7 @@ use e2e_support::{id_of, instance_hcl, seed_instance, Cloud, IMAGE};
 use serde_json::json;
 
 fn output(run: &support::TfRun) -> String {
-    format!("{}\n{}", run.stdout, run.stderr)
+    e2e_support::flat(run)
 }
 
 #[test]

@@ -13,7 +13,7 @@ fn refused(cloud: &Cloud, id: &str, config: &str, needles: &[&str]) {
     let before = cloud.journal().mutations(id);
     cloud.config(config);
     let run = cloud.plan();
-    let text = format!("{}\n{}", run.stdout, run.stderr);
+    let text = e2e_support::flat(&run);
     assert_eq!(run.code, 1, "the plan must fail:\n{text}");
     for n in needles {
         assert!(text.contains(n), "missing {n:?} in:\n{text}");

@@ -11,7 +11,7 @@ use serde_json::json;
 use std::time::Duration;
 
 fn output(run: &support::TfRun) -> String {
-    format!("{}\n{}", run.stdout, run.stderr)
+    e2e_support::flat(run)
 }
 
 /// Mutating calls on `id` after its creation.

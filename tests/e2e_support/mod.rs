@@ -413,3 +413,12 @@ pub fn seed_instance(cloud: &Cloud, id: &str, fields: Value) {
     }
     cloud.emu.post(&format!("/_emulator/instances/{id}"), &body);
 }
+
+/// Terraform's stdout and stderr together, with every run of whitespace made one space:
+/// Terraform wraps diagnostic text at 78 columns.
+pub fn flat(run: &TfRun) -> String {
+    format!("{}\n{}", run.stdout, run.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
