@@ -31,7 +31,12 @@ fn twenty_instances_resize_together_under_throttling() {
     };
     run(&[]);
     assert_eq!(cloud.instances().len(), 20);
-    let resized = ["-var", "instance_type=ecs.g6.xlarge", "-var", "bandwidth_out=5"];
+    let resized = [
+        "-var",
+        "instance_type=ecs.g6.xlarge",
+        "-var",
+        "bandwidth_out=5",
+    ];
     run(&resized);
 
     let instances = cloud.instances();

@@ -73,7 +73,10 @@ fn import_then_plan_shows_no_changes() {
         cloud.state_attr("ecs_instance.legacy", "internet_max_bandwidth_out"),
         3
     );
-    assert_eq!(cloud.state_attr("ecs_instance.legacy", "instance_name"), "legacy");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.legacy", "instance_name"),
+        "legacy"
+    );
     cloud.assert_converged();
     let missing = cloud
         .dir
@@ -94,7 +97,10 @@ fn an_image_change_replaces_the_instance() {
     let text = output(&plan);
     assert_eq!(plan.code, 2, "{text}");
     assert!(text.contains("must be replaced"), "{text}");
-    assert!(text.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{text}");
+    assert!(
+        text.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{text}"
+    );
     cloud.apply();
     let new = id_of(&cloud, "ecs_instance.web");
     assert_ne!(new, old);
@@ -103,7 +109,7 @@ fn an_image_change_replaces_the_instance() {
         .iter()
         .map(|i| i["InstanceId"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(ids, [new.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&new));
     assert_eq!(cloud.instance(&new)["ImageId"], new_image);
     cloud.assert_converged();
     cloud.assert_rules_kept();
@@ -119,9 +125,7 @@ fn destroy_removes_everything() {
     ));
     cloud.apply();
     assert_eq!(cloud.instances().len(), 2);
-    cloud
-        .dir
-        .tf_ok(&["destroy", "-auto-approve", "-no-color"]);
+    cloud.dir.tf_ok(&["destroy", "-auto-approve", "-no-color"]);
     assert!(cloud.instances().is_empty(), "{:?}", cloud.instances());
     assert!(cloud.state_addresses().is_empty());
     cloud.assert_rules_kept();
@@ -158,7 +162,12 @@ output "down" {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("output json");
     assert_eq!(
         v["four"]["value"],
-        json!(["ecs.c6.xlarge", "ecs.g6.xlarge", "ecs.g7.xlarge", "ecs.r6.xlarge"])
+        json!([
+            "ecs.c6.xlarge",
+            "ecs.g6.xlarge",
+            "ecs.g7.xlarge",
+            "ecs.r6.xlarge"
+        ])
     );
     assert_eq!(v["down"]["value"], json!(["ecs.c6.large"]));
     cloud.assert_converged();

@@ -106,7 +106,10 @@ fn bandwidth_only_change_does_not_stop_the_instance() {
     assert!(cloud.journal().downtimes(&id).is_empty());
     let inst = cloud.instance(&id);
     assert_eq!(
-        (&inst["InternetMaxBandwidthOut"], &inst["InternetMaxBandwidthIn"]),
+        (
+            &inst["InternetMaxBandwidthOut"],
+            &inst["InternetMaxBandwidthIn"]
+        ),
         (&json!(20), &json!(100))
     );
     cloud.assert_converged();
@@ -253,11 +256,19 @@ fn status_stops_and_starts_the_instance() {
     cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.web");
-    cloud.config(&instance_hcl("web", "ecs.g6.large", "  status = \"Stopped\""));
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  status = \"Stopped\"",
+    ));
     cloud.apply();
     assert_eq!(cloud.instance(&id)["Status"], "Stopped");
     cloud.assert_converged();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", "  status = \"Running\""));
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  status = \"Running\"",
+    ));
     cloud.apply();
     assert_eq!(cloud.instance(&id)["Status"], "Running");
     assert_eq!(after_create(&cloud, &id), ["StopInstance", "StartInstance"]);

@@ -250,3 +250,66 @@ impl Provider for EcsProvider {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(k: &str) -> Option<String> {
+        match k {
+            "ALICLOUD_REGION" => Some("cn-hangzhou".into()),
+            "ALICLOUD_ACCESS_KEY" => Some("ak".into()),
+            "ALICLOUD_SECRET_KEY" => Some("secret".into()),
+            "ALIBABA_CLOUD_ENDPOINT_ECS" => Some("http://127.0.0.1:9".into()),
+            "ECS_PROVIDER_POLL_MS" => Some("25".into()),
+            _ => None,
+        }
+    }
+
+    fn empty_provider_block() -> Value {
+        attrs::object(
+            provider_config::schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        )
+    }
+
+    #[test]
+    fn schema_lists_the_resource_and_both_data_sources() {
+        let s = EcsProvider::new(env).schema();
+        assert_eq!(s.resources.keys().collect::<Vec<_>>(), ["ecs_instance"]);
+        assert_eq!(
+            s.data_sources.keys().collect::<Vec<_>>(),
+            ["ecs_instance_type_modifications", "ecs_instance_types"]
+        );
+    }
+
+    #[tokio::test]
+    async fn configure_builds_the_client_and_stop_cancels_it() {
+        let p = EcsProvider::new(env);
+        assert!(p.ctx().is_none());
+        let diags = p.configure("1.0.3", empty_provider_block()).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let ctx = p.ctx().expect("configured");
+        assert_eq!(ctx.client.region(), "cn-hangzhou");
+        assert_eq!(ctx.poll.initial, std::time::Duration::from_millis(25));
+        assert!(!ctx.cancel.is_cancelled() && !ctx.client.is_cancelled());
+        p.stop();
+        assert!(ctx.cancel.is_cancelled() && ctx.client.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn operations_before_configure_say_so() {
+        let p = EcsProvider::new(env);
+        let r = p
+            .read_resource(ReadResourceRequest {
+                type_name: "ecs_instance".into(),
+                ..Default::default()
+            })
+            .await;
+        assert_eq!(r.diagnostics[0].summary, "Provider Not Configured");
+        p.stop(); // nothing to cancel yet: must not panic
+    }
+}

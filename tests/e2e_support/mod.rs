@@ -77,8 +77,10 @@ impl Cloud {
 
     /// Writes main.tf: the provider block plus `resources`.
     pub fn config(&self, resources: &str) {
-        self.dir
-            .write("main.tf", &format!("{}\n{resources}", self.provider_block()));
+        self.dir.write(
+            "main.tf",
+            &format!("{}\n{resources}", self.provider_block()),
+        );
     }
 
     pub fn apply(&self) -> TfRun {
@@ -140,7 +142,8 @@ impl Cloud {
 
     /// Changes an instance behind Terraform's back.
     pub fn drift(&self, id: &str, fields: Value) {
-        self.emu.post(&format!("/_emulator/instances/{id}"), &fields);
+        self.emu
+            .post(&format!("/_emulator/instances/{id}"), &fields);
     }
 
     pub fn journal(&self) -> Journal {
@@ -286,8 +289,7 @@ impl Journal {
     pub fn status_at(&self, id: &str, t: DateTime<Utc>) -> Option<String> {
         self.changes
             .iter()
-            .filter(|c| c.instance_id == id && c.time <= t)
-            .last()
+            .rfind(|c| c.instance_id == id && c.time <= t)
             .map(|c| c.to.clone())
     }
 
@@ -385,7 +387,8 @@ impl Journal {
                         && later.param("InstanceType") == r.param("InstanceType")
                         && later.param("InternetMaxBandwidthOut")
                             == r.param("InternetMaxBandwidthOut")
-                        && later.param("InternetMaxBandwidthIn") == r.param("InternetMaxBandwidthIn")
+                        && later.param("InternetMaxBandwidthIn")
+                            == r.param("InternetMaxBandwidthIn")
                 });
                 assert!(
                     retried,
@@ -400,7 +403,11 @@ impl Journal {
 
 /// The id of a resource after apply.
 pub fn id_of(cloud: &Cloud, address: &str) -> String {
-    cloud.state_attr(address, "id").as_str().unwrap_or_default().to_string()
+    cloud
+        .state_attr(address, "id")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// An instance seeded straight into the emulator (for import tests).

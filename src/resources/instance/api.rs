@@ -207,6 +207,14 @@ mod tests {
         assert_eq!(bad.initial, Duration::from_millis(200));
     }
 
+    #[tokio::test]
+    async fn sleeping_ends_at_once_when_cancelled() {
+        let token = CancellationToken::new();
+        let clock = SystemClock(token.clone());
+        token.cancel();
+        assert_eq!(clock.sleep(Duration::from_secs(3600)).await, Err(Cancelled));
+    }
+
     #[test]
     fn token_prefix_follows_the_api() {
         let t = Modification::Type("ecs.g6.xlarge".into());
