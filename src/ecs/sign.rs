@@ -109,40 +109,72 @@ pub struct V3Input<'a> {
     pub payload_hash: &'a str,
 }
 
-/// The headers V3 signs: lower-cased names, trimmed values, sorted; values of
-/// a repeated name sorted and joined with `,`. Returns (canonical headers,
-/// signed header names joined with `;`).
-pub fn v3_canonical_headers(headers: &[(String, String)]) -> (String, String) {
-    let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (k, v) in headers {
-        let k = k.to_ascii_lowercase();
-        if k == "host" || k == "content-type" || k.starts_with("x-acs-") {
-            map.entry(k).or_default().push(v.trim().to_string());
-        }
-    }
+/// Whether our own client signs this header: V3 requires `host`,
+/// `content-type` and every `x-acs-*` header. (Other clients may sign more,
+/// e.g. the official SDKs add `accept` and `user-agent`; a verifier uses the
+/// list the client declared, see [`v3_canonical_request_signed`].)
+pub fn v3_is_default_signed(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "host" || name == "content-type" || name.starts_with("x-acs-")
+}
+
+/// The canonical header block over the headers named in `signed` (any case):
+/// lower-cased names, trimmed values, sorted; values of a repeated name sorted
+/// and joined with `,`. Returns (canonical headers, signed names joined with `;`).
+pub fn v3_canonical_headers_for(
+    headers: &[(String, String)],
+    signed: &[String],
+) -> (String, String) {
+    let mut names: Vec<String> = signed.iter().map(|h| h.to_ascii_lowercase()).collect();
+    names.sort();
+    names.dedup();
     let mut canonical = String::new();
-    let mut names = Vec::new();
-    for (k, mut vs) in map {
-        vs.sort();
-        canonical.push_str(&k);
+    for name in &names {
+        let mut values: Vec<&str> = headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+            .collect();
+        values.sort_unstable();
+        canonical.push_str(name);
         canonical.push(':');
-        canonical.push_str(&vs.join(","));
+        canonical.push_str(&values.join(","));
         canonical.push('\n');
-        names.push(k);
     }
     (canonical, names.join(";"))
 }
 
-/// The V3 canonical request:
+/// The headers our client signs (see [`v3_is_default_signed`]), canonicalised.
+pub fn v3_canonical_headers(headers: &[(String, String)]) -> (String, String) {
+    let signed: Vec<String> = headers
+        .iter()
+        .filter(|(k, _)| v3_is_default_signed(k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    v3_canonical_headers_for(headers, &signed)
+}
+
+/// The V3 canonical request over the headers our client signs:
 /// `METHOD\nPATH\nQUERY\nHEADERS\nSIGNED_HEADERS\nPAYLOAD_HASH`.
 pub fn v3_canonical_request(input: &V3Input<'_>) -> String {
+    let (headers, signed) = v3_canonical_headers(input.headers);
+    v3_assemble(input, &headers, &signed)
+}
+
+/// The V3 canonical request over exactly the headers a client declared in
+/// its `SignedHeaders` (what a server must do to verify any client).
+pub fn v3_canonical_request_signed(input: &V3Input<'_>, signed: &[String]) -> String {
+    let (headers, signed) = v3_canonical_headers_for(input.headers, signed);
+    v3_assemble(input, &headers, &signed)
+}
+
+fn v3_assemble(input: &V3Input<'_>, headers: &str, signed: &str) -> String {
     let path = if input.path.is_empty() {
         "/"
     } else {
         input.path
     };
     let query = canonical_query(input.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let (headers, signed) = v3_canonical_headers(input.headers);
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         input.method, path, query, headers, signed, input.payload_hash

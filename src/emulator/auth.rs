@@ -300,62 +300,10 @@ fn verify_v3(
     })
 }
 
-/// Whether `crate::ecs::sign` canonicalises this header (it signs only
-/// `host`, `content-type` and `x-acs-*`).
-fn shared_signer_covers(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    name == "host" || name == "content-type" || name.starts_with("x-acs-")
-}
-
-/// The canonical request over exactly the headers the client signed.
-///
-/// The shared signer canonicalises only the headers our own client signs.
-/// The Tea SDKs also sign `accept`, `user-agent` and whatever else they
-/// send, and the gateway accepts that, so for such requests the header
-/// block is built here with the same rules (lower-case names, trimmed
-/// values, sorted, repeated names joined with `,`) around the shared
-/// query canonicalisation.
+/// The canonical request over exactly the headers the client signed (the
+/// official SDKs sign `accept` and `user-agent` too, which the gateway accepts).
 fn v3_canonical_request(input: &sign::V3Input<'_>, signed: &[String]) -> String {
-    if signed.iter().all(|h| shared_signer_covers(h)) {
-        sign::v3_canonical_request(input)
-    } else {
-        canonical_over(input, signed)
-    }
-}
-
-fn canonical_over(input: &sign::V3Input<'_>, signed: &[String]) -> String {
-    let mut names: Vec<String> = signed.iter().map(|h| h.to_ascii_lowercase()).collect();
-    names.sort();
-    names.dedup();
-    let mut headers = String::new();
-    for name in &names {
-        let mut values: Vec<&str> = input
-            .headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
-        values.sort_unstable();
-        headers.push_str(name);
-        headers.push(':');
-        headers.push_str(&values.join(","));
-        headers.push('\n');
-    }
-    let query = sign::canonical_query(input.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let path = if input.path.is_empty() {
-        "/"
-    } else {
-        input.path
-    };
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        input.method,
-        path,
-        query,
-        headers,
-        names.join(";"),
-        input.payload_hash
-    )
+    sign::v3_canonical_request_signed(input, signed)
 }
 
 #[cfg(test)]
@@ -509,7 +457,7 @@ mod tests {
         };
         let names = ["host", "x-acs-b", "content-type"].map(String::from);
         assert_eq!(
-            canonical_over(&input, &names),
+            v3_canonical_request(&input, &names),
             sign::v3_canonical_request(&input)
         );
         let with_agent = pairs(&[("host", "h"), ("user-agent", "sdk/1")]);
