@@ -7,6 +7,7 @@ mod e2e_support;
 mod support;
 
 use e2e_support::{id_of, instance_hcl, Cloud};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -73,13 +74,16 @@ fn ctrl_c_ends_a_cooldown_wait_promptly() {
         .env("ALIBABA_CLOUD_ENDPOINT_ECS", &cloud.emu.url)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        // Its own process group, like a terminal's foreground job: Ctrl-C signals the whole
+        // group (Terraform 1.0 runs as a wrapper process plus the real one).
+        .process_group(0);
     let child = cmd.spawn().expect("start terraform apply");
     // Let it reach the wait (it refreshes, plans, then sleeps).
     std::thread::sleep(Duration::from_secs(5));
     let pid = i32::try_from(child.id()).expect("pid fits");
-    // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    // SAFETY: signals the process group of our own child, as Ctrl-C in a terminal does.
+    assert_eq!(unsafe { libc::kill(-pid, libc::SIGINT) }, 0);
     let interrupted = Instant::now();
     let out = child.wait_with_output().expect("terraform exits");
     let waited = interrupted.elapsed();
