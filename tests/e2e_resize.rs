@@ -121,7 +121,7 @@ fn bandwidth_only_change_does_not_stop_the_instance() {
 /// emulator's stop and start transitions plus 10 %.
 #[test]
 fn type_and_bandwidth_change_keeps_downtime_to_stop_modify_start() {
-    let transition = Duration::from_secs(2);
+    let transition = Duration::from_secs(3);
     let cloud = Cloud::start(transition, Duration::from_secs(3), &[]);
     let example = std::fs::read_to_string(support::project_root().join("examples/resize/main.tf"))
         .expect("examples/resize/main.tf");
