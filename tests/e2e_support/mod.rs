@@ -180,6 +180,8 @@ pub struct Request {
     pub params: Value,
     pub code: String,
     pub instance_id: String,
+    /// Applied, but the emulator closed the connection without answering.
+    pub dropped: bool,
 }
 
 impl Request {
@@ -254,6 +256,7 @@ impl Journal {
                 params: r["params"].clone(),
                 code: text(&r["code"]),
                 instance_id: text(&r["instance_id"]),
+                dropped: r["dropped"].as_bool().unwrap_or(false),
             })
             .collect();
         let changes = v["status_changes"]
@@ -364,6 +367,17 @@ impl Journal {
                     r.instance_id,
                     r.describe()
                 );
+            }
+            let replay = r.ok()
+                && r.param("ClientToken").is_some_and(|token| {
+                    self.requests[..i]
+                        .iter()
+                        .any(|p| p.ok() && p.param("ClientToken") == Some(token))
+                });
+            if replay {
+                // The same ClientToken again after a lost answer: the API answers the first
+                // call's result and changes nothing, so this is no new modification.
+                continue;
             }
             if r.ok() {
                 let previous = self.requests[..i]
