@@ -300,3 +300,71 @@ fn vpc_bandwidth_goes_through_modify_instance_network_spec() {
     cloud.assert_converged();
     cloud.assert_rules_kept();
 }
+
+/// With `--strict-bandwidth` the API refuses out and in in one call; the provider then
+/// sends them as two calls, a cooldown apart.
+#[test]
+fn out_and_in_refused_together_are_sent_as_two_calls() {
+    let cloud = Cloud::start(
+        Duration::from_millis(300),
+        Duration::from_secs(1),
+        &["--strict-bandwidth"],
+    );
+    let bw = |out: u32, inbound: u32| {
+        instance_hcl(
+            "web",
+            "ecs.g6.large",
+            &format!(
+                "  internet_max_bandwidth_out = {out}\n  internet_max_bandwidth_in = {inbound}"
+            ),
+        )
+    };
+    cloud.config(&bw(5, 200));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    cloud.config(&bw(10, 50));
+    cloud.apply();
+    assert_eq!(
+        after_create(&cloud, &id),
+        [
+            "ModifyInstanceSpec(InternetMaxBandwidthOut=10)",
+            "ModifyInstanceSpec(InternetMaxBandwidthIn=50)"
+        ]
+    );
+    let journal = cloud.journal();
+    assert!(journal
+        .requests
+        .iter()
+        .any(|r| r.code == "InvalidParameter.Mismatch"));
+    cloud.assert_converged();
+    journal.assert_rules(cloud.cooldown);
+}
+
+/// A type change the API refuses after the stop: the instance is started again before the
+/// error is reported, and state keeps the type it really has.
+#[test]
+fn a_failed_type_change_starts_the_instance_again() {
+    let cloud = Cloud::quick();
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    cloud
+        .dir
+        .tf_ok(&["plan", "-no-color", "-out", "resize.tfplan"]);
+    // Between plan and apply, the instance's disk starts refusing type changes.
+    cloud.drift(&id, json!({"Flags": {"DiskCategoryUnsupported": true}}));
+    let run = cloud.dir.tf(&["apply", "-no-color", "resize.tfplan"]);
+    let text = output(&run);
+    assert_ne!(run.code, 0, "{text}");
+    assert!(text.contains("CategoryViolation"), "{text}");
+    assert!(text.contains("Instance Started Again"), "{text}");
+    assert_eq!(after_create(&cloud, &id), ["StopInstance", "StartInstance"]);
+    assert_eq!(cloud.instance(&id)["Status"], "Running");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "instance_type"),
+        "ecs.g6.large"
+    );
+    assert_eq!(cloud.state_attr("ecs_instance.web", "status"), "Running");
+    cloud.assert_rules_kept();
+}
