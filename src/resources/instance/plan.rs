@@ -28,6 +28,7 @@ use super::state;
 use super::timeouts::Timeouts;
 use super::type_check;
 use crate::planner::{self, Limits, Step};
+use crate::protocol::diag::has_errors;
 use crate::protocol::{
     AttributePath, Diagnostic, PlanResourceChangeRequest, PlanResourceChangeResponse, Value,
 };
@@ -232,17 +233,12 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                 ),
             }
         }
-        let from = observed.instance_type.clone();
-        if let (true, true, Some(to)) = (
-            type_changed,
-            out.diagnostics
-                .iter()
-                .all(|d| d.severity != crate::protocol::Severity::Error),
-            desired.instance_type.clone(),
-        ) {
+        // Ask the API about the new type only when nothing local refused the plan.
+        let refused = has_errors(&out.diagnostics);
+        if let (true, false, Some(to)) = (type_changed, refused, desired.instance_type.clone()) {
             out.type_change = Some(TypeChange {
                 id: id.clone(),
-                from,
+                from: observed.instance_type.clone(),
                 to,
             });
         }
