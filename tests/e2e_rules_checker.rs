@@ -99,3 +99,20 @@ fn a_cooldown_refusal_must_be_retried_after_it() {
         request(7, b, b2, "OK")
     ]));
 }
+
+#[test]
+fn a_status_change_in_the_same_millisecond_may_come_either_side() {
+    // Stopped at :12.000; the type change and the start arrive in the same millisecond
+    // as the Stopped -> Starting change.
+    let (a, p) = spec(json!({"InstanceType": "ecs.g6.xlarge"}));
+    let j = Journal::parse(&json!({
+        "requests": [request(13, a, p, "OK")],
+        "status_changes": [
+            change(0, None, "Running"),
+            change(10, Some("Running"), "Stopping"),
+            change(12, Some("Stopping"), "Stopped"),
+            change(13, Some("Stopped"), "Starting"),
+        ],
+    }));
+    j.assert_rules(COOLDOWN);
+}
