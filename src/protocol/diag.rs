@@ -34,6 +34,37 @@ impl AttributePath {
         self.0.push(PathStep::Attribute(name.into()));
         self
     }
+
+    /// This path, one list element deeper.
+    pub fn index(mut self, index: i64) -> Self {
+        self.0.push(PathStep::ElementKeyInt(index));
+        self
+    }
+
+    /// This path, one map key deeper.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.0.push(PathStep::ElementKeyString(key.into()));
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Written as Terraform writes references: `disks[0].tags["env"]`.
+impl std::fmt::Display for AttributePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            match step {
+                PathStep::Attribute(name) if i == 0 => f.write_str(name)?,
+                PathStep::Attribute(name) => write!(f, ".{name}")?,
+                PathStep::ElementKeyString(key) => write!(f, "[{key:?}]")?,
+                PathStep::ElementKeyInt(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
