@@ -3,25 +3,83 @@
 //! This is the only module that knows all three.
 
 pub mod attrs;
+pub mod data_instance_types;
+pub mod data_type_modifications;
+pub mod instance;
 pub mod provider_config;
 pub mod resource;
 pub mod schema_builder;
 
+use crate::ecs;
 use crate::protocol::{
     ApplyResourceChangeRequest, ApplyResourceChangeResponse, Diagnostic,
     ImportResourceStateResponse, PlanResourceChangeRequest, PlanResourceChangeResponse, Provider,
     ProviderSchema, ReadDataSourceResponse, ReadResourceRequest, ReadResourceResponse, Value,
 };
+use instance::api::PollPolicy;
 pub use provider_config::ProviderSettings;
+use provider_config::SignatureChoice;
 pub use resource::{DataSource, Resource};
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
+use tokio_util::sync::CancellationToken;
 
 /// What every operation of a configured provider shares.
 #[derive(Debug)]
 pub struct Context {
     pub settings: ProviderSettings,
+    /// The ECS client of this configuration; clones share its rate limiter,
+    /// batched lookups and cancellation.
+    pub client: ecs::Client,
+    /// Cancelled by Terraform's Stop (Ctrl-C), together with the client, so
+    /// that our own sleeps (polling, cooldown waits) end at once too.
+    pub cancel: CancellationToken,
+    /// How waits poll the instance.
+    pub poll: PollPolicy,
 }
+
+impl Context {
+    /// Builds the client for `settings`.
+    ///
+    /// # Errors
+    /// A diagnostic naming the setting the client refused.
+    pub fn new(settings: ProviderSettings, poll: PollPolicy) -> Result<Context, Diagnostic> {
+        let mut cfg = ecs::ClientConfig::new(
+            settings.region.clone(),
+            settings.access_key.clone(),
+            ecs::Secret::new(settings.secret_key.clone()),
+        );
+        cfg.security_token = settings.security_token.clone().map(ecs::Secret::new);
+        cfg.endpoint = settings.endpoint.clone();
+        cfg.signature_version = match settings.signature_version {
+            SignatureChoice::V1 => ecs::SignatureVersion::V1,
+            SignatureChoice::V3 => ecs::SignatureVersion::V3,
+        };
+        cfg.max_requests_per_second = settings.max_requests_per_second;
+        cfg.max_retries = settings.max_retries;
+        let client = ecs::Client::new(cfg).map_err(|e| {
+            Diagnostic::error(
+                "Invalid Provider Configuration",
+                format!("The ECS client could not be set up: {}", e.message),
+            )
+        })?;
+        Ok(Context {
+            settings,
+            client,
+            cancel: CancellationToken::new(),
+            poll,
+        })
+    }
+
+    /// Cancels every wait and retry in flight (and any later one).
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+        self.client.cancel();
+    }
+}
+
+/// Looks up one environment variable (the process environment in production).
+type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 /// The ECS provider: a registry of resource and data source types plus the
 /// configured context.
@@ -29,7 +87,7 @@ pub struct EcsProvider {
     resources: BTreeMap<&'static str, Box<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSource>>,
     ctx: RwLock<Option<Arc<Context>>>,
-    env: Box<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    env: Box<EnvLookup>,
 }
 
 /// The provider as the plugin server serves it, reading the process environment.
@@ -53,8 +111,11 @@ fn not_configured() -> Diagnostic {
 
 impl EcsProvider {
     pub fn new(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        let resources: Vec<Box<dyn Resource>> = vec![];
-        let data_sources: Vec<Box<dyn DataSource>> = vec![];
+        let resources: Vec<Box<dyn Resource>> = vec![Box::new(instance::EcsInstance)];
+        let data_sources: Vec<Box<dyn DataSource>> = vec![
+            Box::new(data_instance_types::InstanceTypes),
+            Box::new(data_type_modifications::TypeModifications),
+        ];
         EcsProvider {
             resources: resources.into_iter().map(|r| (r.type_name(), r)).collect(),
             data_sources: data_sources
@@ -108,13 +169,17 @@ impl Provider for EcsProvider {
     }
 
     async fn configure(&self, _terraform_version: &str, config: Value) -> Vec<Diagnostic> {
-        match ProviderSettings::resolve(&config, &self.env) {
-            Ok(settings) => {
-                tracing::debug!(?settings, "provider configured");
-                *self.ctx.write().expect("context lock") = Some(Arc::new(Context { settings }));
+        let settings = match ProviderSettings::resolve(&config, &self.env) {
+            Ok(settings) => settings,
+            Err(diags) => return diags,
+        };
+        tracing::debug!(?settings, "provider configured");
+        match Context::new(settings, PollPolicy::from_env(&self.env)) {
+            Ok(ctx) => {
+                *self.ctx.write().expect("context lock") = Some(Arc::new(ctx));
                 Vec::new()
             }
-            Err(diags) => diags,
+            Err(diag) => vec![diag],
         }
     }
 
@@ -180,5 +245,71 @@ impl Provider for EcsProvider {
 
     fn stop(&self) {
         tracing::info!("stop requested: cancelling in-flight operations");
+        if let Some(ctx) = self.ctx() {
+            ctx.cancel();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(k: &str) -> Option<String> {
+        match k {
+            "ALICLOUD_REGION" => Some("cn-hangzhou".into()),
+            "ALICLOUD_ACCESS_KEY" => Some("ak".into()),
+            "ALICLOUD_SECRET_KEY" => Some("secret".into()),
+            "ALIBABA_CLOUD_ENDPOINT_ECS" => Some("http://127.0.0.1:9".into()),
+            "ECS_PROVIDER_POLL_MS" => Some("25".into()),
+            _ => None,
+        }
+    }
+
+    fn empty_provider_block() -> Value {
+        attrs::object(
+            provider_config::schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        )
+    }
+
+    #[test]
+    fn schema_lists_the_resource_and_both_data_sources() {
+        let s = EcsProvider::new(env).schema();
+        assert_eq!(s.resources.keys().collect::<Vec<_>>(), ["ecs_instance"]);
+        assert_eq!(
+            s.data_sources.keys().collect::<Vec<_>>(),
+            ["ecs_instance_type_modifications", "ecs_instance_types"]
+        );
+    }
+
+    #[tokio::test]
+    async fn configure_builds_the_client_and_stop_cancels_it() {
+        let p = EcsProvider::new(env);
+        assert!(p.ctx().is_none());
+        let diags = p.configure("1.0.3", empty_provider_block()).await;
+        assert!(diags.is_empty(), "{diags:?}");
+        let ctx = p.ctx().expect("configured");
+        assert_eq!(ctx.client.region(), "cn-hangzhou");
+        assert_eq!(ctx.poll.initial, std::time::Duration::from_millis(25));
+        assert!(!ctx.cancel.is_cancelled() && !ctx.client.is_cancelled());
+        p.stop();
+        assert!(ctx.cancel.is_cancelled() && ctx.client.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn operations_before_configure_say_so() {
+        let p = EcsProvider::new(env);
+        let r = p
+            .read_resource(ReadResourceRequest {
+                type_name: "ecs_instance".into(),
+                ..Default::default()
+            })
+            .await;
+        assert_eq!(r.diagnostics[0].summary, "Provider Not Configured");
+        p.stop(); // nothing to cancel yet: must not panic
     }
 }

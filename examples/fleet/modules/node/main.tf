@@ -1,0 +1,39 @@
+# One node of the fleet.
+terraform {
+  required_providers {
+    ecs = {
+      source = "local/ecs"
+    }
+  }
+}
+
+variable "name" {
+  type = string
+}
+
+variable "instance_type" {
+  type = string
+}
+
+variable "bandwidth_out" {
+  type = number
+}
+
+resource "ecs_instance" "this" {
+  image_id                   = "aliyun_3_x64_20G_alibase_20240819.vhd"
+  instance_type              = var.instance_type
+  instance_name              = var.name
+  internet_max_bandwidth_out = var.bandwidth_out
+}
+
+output "id" {
+  value = ecs_instance.this.id
+}
+
+output "instance_type" {
+  value = ecs_instance.this.instance_type
+}
+
+output "status" {
+  value = ecs_instance.this.status
+}

@@ -1,0 +1,22 @@
+# The provider block. Every setting can come from the environment instead:
+#   ALICLOUD_REGION, ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_SECURITY_TOKEN,
+#   ALIBABA_CLOUD_ENDPOINT_ECS (e.g. http://127.0.0.1:PORT for the local ecs-emulator).
+terraform {
+  required_providers {
+    ecs = {
+      source = "local/ecs"
+    }
+  }
+}
+
+provider "ecs" {
+  region = "cn-hangzhou"
+
+  # The API refuses a second modification of an instance within five minutes of the
+  # previous one; the provider waits it out (while the instance runs). Lower this only
+  # against an emulator started with a shorter --cooldown.
+  modification_cooldown = "5m"
+
+  # Client-side rate limit shared by every operation of this provider.
+  max_requests_per_second = 20
+}

@@ -1,0 +1,55 @@
+# One instance, resized in place. Apply it once, then again with a new type and bandwidth:
+#
+#   terraform apply
+#   terraform apply -var instance_type=ecs.g6.xlarge -var bandwidth_out=20
+#
+# The second plan warns that the instance will be stopped, and names the sequence: stop,
+# change the type, start; then, after the modification cooldown and while the instance runs,
+# change the bandwidth. Credentials, region and endpoint come from the environment
+# (ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_REGION, ALIBABA_CLOUD_ENDPOINT_ECS).
+terraform {
+  required_providers {
+    ecs = {
+      source = "local/ecs"
+    }
+  }
+}
+
+variable "instance_type" {
+  type    = string
+  default = "ecs.g6.large"
+}
+
+variable "bandwidth_out" {
+  type    = number
+  default = 5
+}
+
+variable "modification_cooldown" {
+  description = "The API's minimum time between two modifications of an instance (5m on ECS)."
+  type        = string
+  default     = "5m"
+}
+
+provider "ecs" {
+  modification_cooldown = var.modification_cooldown
+}
+
+resource "ecs_instance" "app" {
+  image_id                   = "aliyun_3_x64_20G_alibase_20240819.vhd"
+  instance_type              = var.instance_type
+  instance_name              = "resize-demo"
+  internet_max_bandwidth_out = var.bandwidth_out
+}
+
+output "id" {
+  value = ecs_instance.app.id
+}
+
+output "instance_type" {
+  value = ecs_instance.app.instance_type
+}
+
+output "cpu_and_memory" {
+  value = "${ecs_instance.app.cpu} vCPU, ${ecs_instance.app.memory} MiB"
+}

@@ -1,0 +1,60 @@
+# An ECS instance with every argument spelled out, and the two data sources that help
+# choose a resize target.
+terraform {
+  required_providers {
+    ecs = {
+      source = "local/ecs"
+    }
+  }
+}
+
+provider "ecs" {}
+
+resource "ecs_instance" "web" {
+  image_id      = "aliyun_3_x64_20G_alibase_20240819.vhd" # changing it replaces the instance
+  instance_type = "ecs.g6.large"                          # changes in place: stop, change, start
+  zone_id       = "cn-hangzhou-h"                         # replaces
+  vswitch_id    = "vsw-web"                               # set: VPC network; unset: classic
+
+  instance_name = "web-1"
+  description   = "front end"
+
+  internet_charge_type       = "PayByTraffic"
+  internet_max_bandwidth_out = 10  # Mbit/s, 0-100, in place without a stop
+  internet_max_bandwidth_in  = 100 # Mbit/s, 1-200, in place without a stop
+
+  instance_charge_type = "PostPaid" # PrePaid instances cannot change type or bandwidth in place
+
+  # Unset: Running at creation, then whatever the instance is (a resize restores it).
+  status = "Running"
+
+  # false: a plan that would stop this Running instance to change its type is refused.
+  allow_stopping_for_update = true
+  stopped_mode              = "KeepCharging"
+
+  timeouts {
+    create = "10m"
+    update = "20m" # must outlast the 5-minute modification cooldown
+    delete = "20m"
+  }
+}
+
+# Types this instance can be upgraded to, with their stock.
+data "ecs_instance_type_modifications" "upgrades" {
+  instance_id    = ecs_instance.web.id
+  operation_type = "Upgrade"
+}
+
+# Every 4-vCPU x86 type of the region.
+data "ecs_instance_types" "four_cpu" {
+  cpu          = 4
+  architecture = "X86"
+}
+
+output "upgrade_targets" {
+  value = [for t in data.ecs_instance_type_modifications.upgrades.instance_types : t.instance_type if t.status == "Available"]
+}
+
+output "four_cpu_types" {
+  value = data.ecs_instance_types.four_cpu.instance_types[*].id
+}

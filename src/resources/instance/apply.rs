@@ -1,0 +1,486 @@
+//! ApplyResourceChange for `ecs_instance`: create, update in place, delete.
+//!
+//! Every operation runs under its `timeouts` entry (the client's calls and
+//! retries through `Client::with_deadline`, our waits through
+//! [`Waiter::deadline`]) and ends promptly on Terraform's Stop.
+//!
+//! Failures return what is really there, not what was planned: Terraform
+//! keeps a non-null result even with errors (a failed create is tainted),
+//! so we re-read the instance and return it with the error. If an update
+//! stopped an instance that should be running, it is started again before
+//! the error is returned; if even that fails, private state remembers it so
+//! the next plan starts it.
+
+use super::api::{ClientApi, Clock, InstanceApi, SystemClock};
+use super::error::ApplyError;
+use super::execute::{Executor, Progress};
+use super::private::Private;
+use super::state;
+use super::timeouts::Timeouts;
+use super::wait::Waiter;
+use crate::ecs::{Client, ErrorKind, RunInstancesRequest};
+use crate::planner::{self, Limits, PowerState, Step};
+use crate::protocol::{
+    ApplyResourceChangeRequest, ApplyResourceChangeResponse, AttributePath, Diagnostic, Value,
+};
+use crate::resources::{attrs, Context};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Budget for starting an instance again after a failed update, counted
+/// afresh: the update's own timeout may be what failed.
+const RECOVERY_BUDGET: Duration = Duration::from_secs(5 * 60);
+
+pub async fn apply(
+    ctx: Arc<Context>,
+    req: ApplyResourceChangeRequest,
+) -> ApplyResourceChangeResponse {
+    match (&req.prior_state, &req.planned_state) {
+        (Value::Null, Value::Null) => ApplyResourceChangeResponse::default(),
+        (Value::Null, _) => create(&ctx, &req).await,
+        (_, Value::Null) => delete(&ctx, &req).await,
+        _ => update(&ctx, &req).await,
+    }
+}
+
+/// What one operation works with: the API and clock, bounded by a timeout.
+struct Session {
+    api: ClientApi,
+    clock: SystemClock,
+    poll: super::api::PollPolicy,
+    deadline: Duration,
+    operation: &'static str,
+    limit: Duration,
+}
+
+impl Session {
+    fn new(ctx: &Context, operation: &'static str, limit: Duration) -> Session {
+        let clock = SystemClock(ctx.cancel.clone());
+        let deadline = clock.now() + limit;
+        let api = ClientApi(
+            ctx.client
+                .with_deadline(tokio::time::Instant::now() + limit),
+        );
+        Session {
+            api,
+            clock,
+            poll: ctx.poll,
+            deadline,
+            operation,
+            limit,
+        }
+    }
+
+    fn waiter(&self) -> Waiter<'_> {
+        Waiter {
+            api: &self.api,
+            clock: &self.clock,
+            poll: self.poll,
+            deadline: self.deadline,
+            operation: self.operation,
+            limit: self.limit,
+        }
+    }
+
+    fn executor<'a>(&'a self, ctx: &Context, id: &'a str, planned: &'a Value) -> Executor<'a> {
+        Executor {
+            waiter: self.waiter(),
+            id,
+            cooldown: ctx.settings.modification_cooldown,
+            stopped_mode: str_of(attrs::get(planned, "stopped_mode")),
+        }
+    }
+}
+
+fn str_of(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The attribute an API error is about, when its code says so.
+fn attribute_of(e: &ApplyError) -> Option<AttributePath> {
+    let ApplyError::Api(e) = e else { return None };
+    let code = e.code.to_ascii_lowercase();
+    let attr = [
+        ("instancetype", "instance_type"),
+        ("image", "image_id"),
+        ("zone", "zone_id"),
+        ("vswitch", "vswitch_id"),
+        ("securitygroup", "security_group_ids"),
+        ("bandwidth", "internet_max_bandwidth_out"),
+        ("instancename", "instance_name"),
+        ("description", "description"),
+        ("chargetype", "instance_charge_type"),
+    ]
+    .into_iter()
+    .find(|(needle, _)| code.contains(needle))?
+    .1;
+    Some(AttributePath::attr(attr))
+}
+
+fn error_diag(id: &str, e: &ApplyError) -> Diagnostic {
+    let what = if id.is_empty() {
+        String::new()
+    } else {
+        format!("{id}: ")
+    };
+    let d = Diagnostic::error(e.summary(), format!("{what}{e}"));
+    match attribute_of(e) {
+        Some(path) => d.at(path),
+        None => d,
+    }
+}
+
+fn run_request(planned: &Value) -> RunInstancesRequest {
+    let s = |n: &str| attrs::string(planned, n);
+    let groups = match attrs::get(planned, "security_group_ids") {
+        Value::Set(v) | Value::List(v) => v
+            .iter()
+            .filter_map(|x| str_of(x).map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    };
+    RunInstancesRequest {
+        image_id: s("image_id").unwrap_or_default(),
+        instance_type: s("instance_type").unwrap_or_default(),
+        zone_id: s("zone_id"),
+        vswitch_id: s("vswitch_id"),
+        security_group_ids: groups,
+        instance_name: s("instance_name"),
+        description: s("description"),
+        internet_charge_type: s("internet_charge_type"),
+        internet_max_bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out"),
+        internet_max_bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in"),
+        instance_charge_type: s("instance_charge_type"),
+    }
+}
+
+async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
+    let planned = &req.planned_state;
+    let session = Session::new(ctx, "create", Timeouts::of(planned).create);
+    // One token for this apply's creation: retries of the call reuse it, so
+    // a lost answer never yields a second instance; a new apply gets a new one.
+    let token = Client::new_client_token("RunInstances");
+    let id = match session
+        .api
+        .0
+        .run_instances(&run_request(planned), &token)
+        .await
+    {
+        Ok(id) => id,
+        Err(e) => {
+            return ApplyResourceChangeResponse {
+                diagnostics: vec![error_diag("", &e.into())],
+                ..Default::default()
+            }
+        }
+    };
+    tracing::info!(%id, "instance created; waiting for it to run");
+    let mut progress = Progress::default();
+    let result = async {
+        session.waiter().status(&id, "Running").await?;
+        if attrs::string(planned, "status").as_deref() == Some("Stopped") {
+            session
+                .executor(ctx, &id, planned)
+                .stop(&mut progress)
+                .await?;
+        }
+        let desired = state::desired(planned);
+        session
+            .waiter()
+            .until(&id, &format!("{id} to show the planned values"), |i| {
+                state::satisfies(i, &desired)
+            })
+            .await
+    }
+    .await;
+    match result {
+        Ok(inst) => ApplyResourceChangeResponse {
+            new_state: state::from_instance(&inst, planned),
+            private: Vec::new(),
+            diagnostics: Vec::new(),
+        },
+        Err(e) => {
+            // Terraform records the instance as tainted: it exists, so it
+            // must be in state, or it would leak.
+            let partial = reread(ctx, &id, planned).await.unwrap_or_else(|| {
+                let mut s = state::known_or_null(planned);
+                attrs::set(&mut s, "id", attrs::str_value(&id));
+                s
+            });
+            ApplyResourceChangeResponse {
+                new_state: partial,
+                private: Vec::new(),
+                diagnostics: vec![error_diag(&id, &e)],
+            }
+        }
+    }
+}
+
+/// The instance as it is now, as state; `None` if it cannot be read. Uses
+/// its own short budget (the operation's may be exhausted).
+async fn reread(ctx: &Context, id: &str, carried: &Value) -> Option<Value> {
+    let api = ClientApi(
+        ctx.client
+            .with_deadline(tokio::time::Instant::now() + Duration::from_secs(60)),
+    );
+    match api.describe(id).await {
+        Ok(Some(inst)) => Some(state::from_instance(&inst, carried)),
+        Ok(None) => Some(Value::Null),
+        Err(e) => {
+            tracing::warn!(id, error = %e, "could not read the instance back after a failure");
+            None
+        }
+    }
+}
+
+/// Name and description through ModifyInstanceAttribute, when they change.
+async fn update_attributes(
+    api: &ClientApi,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), ApplyError> {
+    let changed =
+        |n: &str| attrs::string(planned, n).filter(|v| attrs::string(prior, n).as_ref() != Some(v));
+    let name = changed("instance_name");
+    let description = changed("description");
+    if name.is_some() || description.is_some() {
+        api.0
+            .modify_instance_attribute(id, name.as_deref(), description.as_deref())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
+    let (prior, planned) = (&req.prior_state, &req.planned_state);
+    let id = attrs::string(prior, "id").unwrap_or_default();
+    let private = Private::decode(&req.planned_private);
+    let session = Session::new(ctx, "update", Timeouts::of(planned).update);
+    let executor = session.executor(ctx, &id, planned);
+    let desired = state::desired(planned);
+    let mut progress = Progress::new(private.last_modified());
+    let result = async {
+        update_attributes(&session.api, &id, prior, planned).await?;
+        let inst = session.waiter().stable(&id).await?;
+        let observed = state::observed(&inst, progress.last_modified)
+            .expect("a stable instance has an observed state");
+        let limits = Limits {
+            cooldown: ctx.settings.modification_cooldown,
+            allow_stopping: attrs::boolean(planned, "allow_stopping_for_update").unwrap_or(true),
+            now: session.clock.now(),
+        };
+        let steps = planner::plan(&observed, &desired, &limits).map_err(ApplyError::Plan)?;
+        tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
+        executor.run(&steps, &mut progress).await?;
+        session
+            .waiter()
+            .until(&id, &format!("{id} to show the planned values"), |i| {
+                state::satisfies(i, &desired)
+            })
+            .await
+    }
+    .await;
+    match result {
+        Ok(inst) => ApplyResourceChangeResponse {
+            new_state: state::from_instance(&inst, planned),
+            private: Private::with_last_modified(progress.last_modified).encode(),
+            diagnostics: Vec::new(),
+        },
+        Err(e) => {
+            let ends_running = desired.status == Some(PowerState::Running);
+            update_failed(ctx, &id, prior, planned, progress, ends_running, e).await
+        }
+    }
+}
+
+/// After a failed update: start the instance again if we left it down,
+/// then report what is really there.
+async fn update_failed(
+    ctx: &Context,
+    id: &str,
+    prior: &Value,
+    planned: &Value,
+    mut progress: Progress,
+    ends_running: bool,
+    error: ApplyError,
+) -> ApplyResourceChangeResponse {
+    let mut diagnostics = vec![error_diag(id, &error)];
+    let mut restart_pending = false;
+    if progress.stopped_by_us && ends_running {
+        if error.is_cancelled() {
+            restart_pending = true;
+            diagnostics.push(Diagnostic::error(
+                "Instance Left Stopped",
+                format!("{id} was stopped for this update, which was interrupted before it could be started again. Run terraform apply again: it will finish the update and start the instance."),
+            ));
+        } else {
+            let recovery = Session::new(ctx, "update", RECOVERY_BUDGET);
+            match recovery
+                .executor(ctx, id, planned)
+                .start(&mut progress)
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(id, "started the instance again after the failed update");
+                    diagnostics.push(Diagnostic::warning(
+                        "Instance Started Again",
+                        format!("{id} had been stopped for this update; after the failure above it was started again, so it runs with its current settings."),
+                    ));
+                }
+                Err(e) => {
+                    restart_pending = true;
+                    diagnostics.push(Diagnostic::error(
+                        "Instance Left Stopped",
+                        format!("{id} was stopped for this update, and starting it again after the failure above failed too: {e} Start it in the console, or fix the cause and run terraform apply again (it will start the instance)."),
+                    ));
+                }
+            }
+        }
+    }
+    let new_state = match reread(ctx, id, planned).await {
+        Some(s) => s,
+        None => what_we_know(prior, planned, &progress.done),
+    };
+    let private = Private {
+        restart_pending,
+        ..Private::with_last_modified(progress.last_modified)
+    };
+    ApplyResourceChangeResponse {
+        new_state,
+        private: private.encode(),
+        diagnostics,
+    }
+}
+
+/// The prior state with the steps that did happen applied: the partial
+/// state when the instance cannot be read back (e.g. after Ctrl-C).
+pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
+    let mut s = prior.clone();
+    for name in super::schema::CONFIG_ONLY {
+        attrs::set(&mut s, name, attrs::get(planned, name).clone());
+    }
+    for step in done {
+        match step {
+            Step::Stop => attrs::set(&mut s, "status", attrs::str_value("Stopped")),
+            Step::Start => attrs::set(&mut s, "status", attrs::str_value("Running")),
+            Step::ModifyType { to } => attrs::set(&mut s, "instance_type", attrs::str_value(to)),
+            Step::ModifyBandwidth { out, inbound, .. } => {
+                if let Some(v) = out {
+                    attrs::set(
+                        &mut s,
+                        "internet_max_bandwidth_out",
+                        attrs::int_value(i64::from(*v)),
+                    );
+                }
+                if let Some(v) = inbound {
+                    attrs::set(
+                        &mut s,
+                        "internet_max_bandwidth_in",
+                        attrs::int_value(i64::from(*v)),
+                    );
+                }
+            }
+            Step::WaitUntil { .. } => {}
+        }
+    }
+    state::known_or_null(&s)
+}
+
+async fn delete(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
+    let prior = &req.prior_state;
+    let id = attrs::string(prior, "id").unwrap_or_default();
+    let session = Session::new(ctx, "delete", Timeouts::of(prior).delete);
+    let result = async {
+        let waiter = session.waiter();
+        let inst = match waiter.stable(&id).await {
+            Ok(inst) => inst,
+            Err(ApplyError::Gone { .. }) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        // Force releases a running instance (the API stops it first).
+        let force = inst.status != "Stopped";
+        tracing::info!(%id, force, "deleting instance");
+        match session.api.0.delete_instance(&id, force).await {
+            Ok(()) => {}
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(ApplyError::from(e)),
+        }
+        waiter.gone(&id).await
+    }
+    .await;
+    match result {
+        Ok(()) => ApplyResourceChangeResponse::default(),
+        Err(e) => ApplyResourceChangeResponse {
+            new_state: prior.clone(),
+            private: req.planned_private.clone(),
+            diagnostics: vec![error_diag(&id, &e)],
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs;
+    use crate::planner::BandwidthApi;
+
+    #[test]
+    fn partial_state_applies_only_what_happened() {
+        let prior = attrs::object([
+            ("status", attrs::str_value("Running")),
+            ("instance_type", attrs::str_value("ecs.g6.large")),
+            ("internet_max_bandwidth_out", attrs::int_value(5)),
+            ("internet_max_bandwidth_in", attrs::int_value(100)),
+            ("allow_stopping_for_update", Value::Null),
+        ]);
+        let planned = attrs::object([("allow_stopping_for_update", Value::Bool(true))]);
+        let done = [
+            Step::Stop,
+            Step::ModifyType {
+                to: "ecs.g6.xlarge".into(),
+            },
+            Step::ModifyBandwidth {
+                out: Some(20),
+                inbound: None,
+                api: BandwidthApi::InstanceSpec,
+            },
+        ];
+        let s = what_we_know(&prior, &planned, &done);
+        assert_eq!(attrs::string(&s, "status").unwrap(), "Stopped");
+        assert_eq!(attrs::string(&s, "instance_type").unwrap(), "ecs.g6.xlarge");
+        assert_eq!(attrs::int(&s, "internet_max_bandwidth_out"), Some(20));
+        assert_eq!(attrs::int(&s, "internet_max_bandwidth_in"), Some(100));
+        assert_eq!(attrs::boolean(&s, "allow_stopping_for_update"), Some(true));
+    }
+
+    #[test]
+    fn api_errors_point_at_the_attribute_their_code_names() {
+        let e = ApplyError::Api(ecs::Error::api(
+            "RunInstances",
+            Some(400),
+            "InvalidInstanceType.ValueNotSupported",
+            "The specified InstanceType is not supported.",
+            None,
+        ));
+        assert_eq!(attribute_of(&e), Some(AttributePath::attr("instance_type")));
+        let d = error_diag("i-1", &e);
+        assert!(
+            d.detail
+                .starts_with("i-1: RunInstances: InvalidInstanceType"),
+            "{}",
+            d.detail
+        );
+        let other = ApplyError::Api(ecs::Error::api(
+            "StopInstance",
+            Some(500),
+            "InternalError",
+            "",
+            None,
+        ));
+        assert_eq!(attribute_of(&other), None);
+    }
+}

@@ -1,0 +1,115 @@
+//! Why an apply (or a part of it) failed, in words a Terraform user can act
+//! on. Each variant becomes one error diagnostic: [`ApplyError::summary`] is
+//! its Title Case summary, `Display` its detail.
+
+use crate::ecs;
+use crate::planner::PlanError;
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub enum ApplyError {
+    /// The API refused a call (after the client's own retries).
+    Api(ecs::Error),
+    /// A modification kept being refused while the instance was in the
+    /// right status (the cooldown, or something like it), until the timeout.
+    StillRefused {
+        error: ecs::Error,
+        attempts: u32,
+        waited: Duration,
+    },
+    /// The instance vanished while we worked on it.
+    Gone { id: String },
+    /// A wait did not end within the operation's timeout.
+    Timeout {
+        what: String,
+        /// `create`, `update` or `delete`: which `timeouts` entry to raise.
+        operation: &'static str,
+        limit: Duration,
+    },
+    /// Terraform's Stop (Ctrl-C).
+    Cancelled,
+    /// The live instance cannot reach the planned state (it changed since
+    /// the plan).
+    Plan(PlanError),
+}
+
+impl ApplyError {
+    pub fn summary(&self) -> &'static str {
+        match self {
+            ApplyError::Api(_) => "ECS API Error",
+            ApplyError::StillRefused { .. } => "Modification Refused Until Timeout",
+            ApplyError::Gone { .. } => "Instance Disappeared",
+            ApplyError::Timeout { .. } => "Timed Out",
+            ApplyError::Cancelled => "Operation Cancelled",
+            ApplyError::Plan(_) => "Instance Changed Since The Plan",
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        match self {
+            ApplyError::Cancelled => true,
+            ApplyError::Api(e) => e.kind == ecs::ErrorKind::Cancelled,
+            _ => false,
+        }
+    }
+}
+
+impl From<ecs::Error> for ApplyError {
+    fn from(e: ecs::Error) -> Self {
+        if e.kind == ecs::ErrorKind::Cancelled {
+            ApplyError::Cancelled
+        } else {
+            ApplyError::Api(e)
+        }
+    }
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApplyError::Api(e) => write!(f, "{e}"),
+            ApplyError::StillRefused {
+                error,
+                attempts,
+                waited,
+            } => write!(
+                f,
+                "{error}. The instance was in the right status, so this looked like the \
+                 modification cooldown; it was retried {attempts} times over {} and still \
+                 refused when the update timeout ran out. Raise timeouts.update, or apply \
+                 again later.",
+                humantime::format_duration(round(*waited))
+            ),
+            ApplyError::Gone { id } => write!(
+                f,
+                "Instance {id} no longer exists; it was deleted outside Terraform while \
+                 this operation ran. The next plan will create it again."
+            ),
+            ApplyError::Timeout {
+                what,
+                operation,
+                limit,
+            } => write!(
+                f,
+                "{what} did not happen within timeouts.{operation} ({}). Raise \
+                 timeouts.{operation} if the instance is just slow, or check it in the \
+                 console.",
+                humantime::format_duration(round(*limit))
+            ),
+            ApplyError::Cancelled => write!(
+                f,
+                "Terraform asked the provider to stop; the operation was interrupted. Run \
+                 terraform apply again to finish it."
+            ),
+            ApplyError::Plan(e) => write!(
+                f,
+                "The instance is no longer as the plan saw it: {e}. Run terraform plan again."
+            ),
+        }
+    }
+}
+
+fn round(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs())
+}

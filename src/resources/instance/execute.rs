@@ -1,0 +1,285 @@
+//! Running a sequence from the planner against the live instance.
+//!
+//! The planner decided the order; this file only carries each step out and
+//! keeps the promises the planner's model cannot:
+//! - **Cooldown by the real clock.** A `WaitUntil` was computed as if API
+//!   steps took no time; we wait until the later of it and our last real
+//!   modification + cooldown, and check the same before every modification.
+//! - **One token per logical step.** Each modification gets a fresh
+//!   ClientToken, reused by every retry of that step (the client's own, and
+//!   ours below), never by another step or apply.
+//! - **Refusals that are really the cooldown.** The API's answer to a
+//!   modification inside the cooldown is undocumented
+//!   (`InvalidStatus.ValueNotSupported` on the emulator; throttling or
+//!   "in progress" codes are possible). When a modification is refused with
+//!   such a code *and* the instance is in a status that allows it, we log it
+//!   and retry with backoff until the update timeout.
+//! - **Out and in in one call.** They are one modification by the seed's
+//!   rule; if the API answers `InvalidParameter.Mismatch` anyway, we send
+//!   them as two calls, a cooldown apart.
+//!
+//! [`Progress`] records what really happened, so that a failure mid-way
+//! can be reported (and repaired) precisely.
+
+use super::api::{Clock, InstanceApi, Modification};
+use super::error::ApplyError;
+use super::wait::Waiter;
+use crate::ecs::{self, ErrorKind};
+use crate::planner::{BandwidthApi, Step};
+use std::time::Duration;
+
+/// What a (possibly interrupted) run achieved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Steps carried out, in order; a modification split in two after a
+    /// `Mismatch` appears as its two halves. Waits are not listed.
+    pub done: Vec<Step>,
+    /// Clock time of our last successful modification.
+    pub last_modified: Option<Duration>,
+    /// True between our Stop and our Start: the instance is down because of
+    /// us.
+    pub stopped_by_us: bool,
+}
+
+impl Progress {
+    pub fn new(last_modified: Option<Duration>) -> Progress {
+        Progress {
+            last_modified,
+            ..Progress::default()
+        }
+    }
+}
+
+/// Carries out steps on one instance.
+pub struct Executor<'a> {
+    pub waiter: Waiter<'a>,
+    pub id: &'a str,
+    pub cooldown: Duration,
+    /// StoppedMode for our stops (`None`: the API's default).
+    pub stopped_mode: Option<&'a str>,
+}
+
+/// The API's "instance is not in the right state / busy" family: what a
+/// modification inside the cooldown may be refused with.
+fn may_be_cooldown(e: &ecs::Error) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::InvalidStatus | ErrorKind::Throttled | ErrorKind::Conflict
+    ) && e.code != "InstanceLockedForSecurity"
+}
+
+fn is_mismatch(e: &ApplyError) -> bool {
+    matches!(e, ApplyError::Api(e) if e.code == "InvalidParameter.Mismatch")
+}
+
+impl Executor<'_> {
+    fn api(&self) -> &dyn InstanceApi {
+        self.waiter.api
+    }
+
+    fn clock(&self) -> &dyn Clock {
+        self.waiter.clock
+    }
+
+    /// Runs `steps` in order, recording each into `progress`.
+    ///
+    /// # Errors
+    /// The first step that failed; `progress` then tells what was done.
+    pub async fn run(&self, steps: &[Step], progress: &mut Progress) -> Result<(), ApplyError> {
+        for step in steps {
+            match step {
+                Step::Stop => self.stop(progress).await?,
+                Step::Start => self.start(progress).await?,
+                Step::WaitUntil { until } => self.wait_cooldown(Some(*until), progress).await?,
+                Step::ModifyType { to } => {
+                    self.modify(Modification::Type(to.clone()), progress)
+                        .await?
+                }
+                Step::ModifyBandwidth { out, inbound, api } => {
+                    self.modify_bandwidth(*out, *inbound, *api, progress)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// StopInstance, then wait for Stopped. A refusal because the instance
+    /// is already stopping or stopped is no failure.
+    pub async fn stop(&self, progress: &mut Progress) -> Result<(), ApplyError> {
+        tracing::info!(id = self.id, "stopping instance");
+        if let Err(e) = self.api().stop(self.id, self.stopped_mode).await {
+            self.tolerate_status_refusal(e, &["Stopping", "Stopped"])
+                .await?;
+        }
+        self.waiter.status(self.id, "Stopped").await?;
+        progress.stopped_by_us = true;
+        progress.done.push(Step::Stop);
+        Ok(())
+    }
+
+    /// StartInstance, then wait for Running.
+    pub async fn start(&self, progress: &mut Progress) -> Result<(), ApplyError> {
+        tracing::info!(id = self.id, "starting instance");
+        if let Err(e) = self.api().start(self.id).await {
+            self.tolerate_status_refusal(e, &["Starting", "Running"])
+                .await?;
+        }
+        self.waiter.status(self.id, "Running").await?;
+        progress.stopped_by_us = false;
+        progress.done.push(Step::Start);
+        Ok(())
+    }
+
+    /// `e` is fine if it is a wrong-status refusal and the instance already
+    /// is (or is becoming) one of `ok`.
+    async fn tolerate_status_refusal(&self, e: ecs::Error, ok: &[&str]) -> Result<(), ApplyError> {
+        if e.kind != ErrorKind::InvalidStatus {
+            return Err(e.into());
+        }
+        match self.api().describe(self.id).await? {
+            Some(i) if ok.contains(&i.status.as_str()) => Ok(()),
+            Some(_) => Err(e.into()),
+            None => Err(ApplyError::Gone {
+                id: self.id.to_string(),
+            }),
+        }
+    }
+
+    /// Waits until the later of `until` and our last modification +
+    /// cooldown.
+    async fn wait_cooldown(
+        &self,
+        until: Option<Duration>,
+        progress: &Progress,
+    ) -> Result<(), ApplyError> {
+        let ours = progress.last_modified.map(|t| t + self.cooldown);
+        let Some(target) = until.max(ours) else {
+            return Ok(());
+        };
+        let now = self.clock().now();
+        if target > now {
+            tracing::info!(
+                id = self.id,
+                wait_ms = (target - now).as_millis() as u64,
+                "waiting for the modification cooldown"
+            );
+            self.waiter
+                .sleep_until(
+                    target,
+                    &format!(
+                        "the modification cooldown of {} ({} since the last modification)",
+                        self.id,
+                        humantime::format_duration(self.cooldown)
+                    ),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One modification with its own token, retried (same token) while it
+    /// is refused in a way that looks like the cooldown.
+    async fn modify(
+        &self,
+        change: Modification,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
+        self.wait_cooldown(None, progress).await?;
+        let token = self.api().new_token(change.action());
+        let first_delay =
+            (self.cooldown / 20).clamp(self.waiter.poll.initial, Duration::from_secs(15));
+        let max_delay = (self.cooldown / 4).clamp(first_delay, Duration::from_secs(30));
+        let mut delay = first_delay;
+        let mut attempts = 0u32;
+        let started = self.clock().now();
+        loop {
+            attempts += 1;
+            tracing::info!(id = self.id, ?change, token = %token, attempt = attempts, "modifying instance");
+            let err = match self.api().modify(self.id, &change, &token).await {
+                Ok(()) => {
+                    progress.last_modified = Some(self.clock().now());
+                    progress.done.push(step_of(&change));
+                    return Ok(());
+                }
+                Err(e) if may_be_cooldown(&e) => e,
+                Err(e) => return Err(e.into()),
+            };
+            let inst = self
+                .api()
+                .describe(self.id)
+                .await?
+                .ok_or_else(|| ApplyError::Gone {
+                    id: self.id.to_string(),
+                })?;
+            let allowed: &[&str] = match change {
+                Modification::Type(_) => &["Stopped"],
+                Modification::Bandwidth { .. } => &["Running", "Stopped"],
+            };
+            if !allowed.contains(&inst.status.as_str()) {
+                return Err(err.into());
+            }
+            if self.clock().now() + delay > self.waiter.deadline {
+                return Err(ApplyError::StillRefused {
+                    error: err,
+                    attempts,
+                    waited: self.clock().now().saturating_sub(started),
+                });
+            }
+            tracing::warn!(
+                id = self.id,
+                code = %err.code,
+                status = %inst.status,
+                retry_in_ms = delay.as_millis() as u64,
+                "modification refused although the instance is {}; taking it for the modification cooldown and retrying with the same ClientToken",
+                inst.status
+            );
+            self.clock()
+                .sleep(delay)
+                .await
+                .map_err(|_| ApplyError::Cancelled)?;
+            delay = (delay * 2).min(max_delay);
+        }
+    }
+
+    /// A bandwidth change as one call, or two if the API insists.
+    async fn modify_bandwidth(
+        &self,
+        out: Option<u32>,
+        inbound: Option<u32>,
+        api: BandwidthApi,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
+        let both = Modification::Bandwidth { out, inbound, api };
+        match self.modify(both, progress).await {
+            Err(e) if is_mismatch(&e) && out.is_some() && inbound.is_some() => {
+                tracing::warn!(
+                    id = self.id,
+                    "the API refused outbound and inbound bandwidth in one call (InvalidParameter.Mismatch); sending them as two modifications, a cooldown apart"
+                );
+                let out_only = Modification::Bandwidth {
+                    out,
+                    inbound: None,
+                    api,
+                };
+                self.modify(out_only, progress).await?;
+                let in_only = Modification::Bandwidth {
+                    out: None,
+                    inbound,
+                    api,
+                };
+                self.modify(in_only, progress).await
+            }
+            other => other,
+        }
+    }
+}
+
+fn step_of(change: &Modification) -> Step {
+    match change.clone() {
+        Modification::Type(to) => Step::ModifyType { to },
+        Modification::Bandwidth { out, inbound, api } => {
+            Step::ModifyBandwidth { out, inbound, api }
+        }
+    }
+}

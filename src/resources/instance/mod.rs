@@ -1,0 +1,79 @@
+//! The `ecs_instance` resource: an ECS instance whose type and bandwidth
+//! change in place, one API modification at a time, with the instance down
+//! only for stop + type change + start.
+//!
+//! # Layout
+//! - [`schema`]: attributes, names and defaults; [`validate`]: static checks.
+//! - [`plan`]: PlanResourceChange (replace paths, unknowns, diagnostics,
+//!   the stop warning), with [`type_check`] for the one API question.
+//! - [`apply`]: create / update / delete; [`execute`] runs the planner's
+//!   steps; [`wait`] polls; [`api`] holds the traits that make both testable.
+//! - [`read`]: Read and Import; [`state`]: API ⇄ state ⇄ planner values.
+//! - [`private`]: what Terraform keeps for us between runs; [`timeouts`].
+//! - [`error`]: why an apply failed, in words.
+
+pub mod api;
+pub mod apply;
+pub mod error;
+pub mod execute;
+pub mod plan;
+pub mod private;
+pub mod read;
+pub mod schema;
+pub mod state;
+#[cfg(test)]
+mod tests;
+pub mod timeouts;
+pub mod type_check;
+pub mod validate;
+pub mod wait;
+
+use super::{Context, Resource};
+use crate::protocol::{
+    ApplyResourceChangeRequest, ApplyResourceChangeResponse, Diagnostic,
+    ImportResourceStateResponse, PlanResourceChangeRequest, PlanResourceChangeResponse,
+    ReadResourceRequest, ReadResourceResponse, Schema, Value,
+};
+use std::sync::Arc;
+
+/// The `ecs_instance` resource type.
+pub struct EcsInstance;
+
+#[async_trait::async_trait]
+impl Resource for EcsInstance {
+    fn type_name(&self) -> &'static str {
+        schema::TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value) -> Vec<Diagnostic> {
+        validate::validate(config)
+    }
+
+    async fn read(&self, ctx: Arc<Context>, req: ReadResourceRequest) -> ReadResourceResponse {
+        read::read(&ctx, req).await
+    }
+
+    async fn plan(
+        &self,
+        ctx: Option<Arc<Context>>,
+        req: PlanResourceChangeRequest,
+    ) -> PlanResourceChangeResponse {
+        plan::plan(ctx, req).await
+    }
+
+    async fn apply(
+        &self,
+        ctx: Arc<Context>,
+        req: ApplyResourceChangeRequest,
+    ) -> ApplyResourceChangeResponse {
+        apply::apply(ctx, req).await
+    }
+
+    async fn import(&self, ctx: Arc<Context>, id: &str) -> ImportResourceStateResponse {
+        read::import(&ctx, id).await
+    }
+}

@@ -1,0 +1,344 @@
+//! PlanResourceChange for `ecs_instance`: what the apply will do, decided
+//! (and explained) before anything is touched.
+//!
+//! Terraform's rules shape everything here (notes/plugin-protocol.md §4): a
+//! planned value must equal the configuration, or keep the prior value, or
+//! be a computed attribute; the final re-plan at apply time must agree with
+//! the first plan; and the apply's result must keep every known planned
+//! value. So:
+//! - computed attributes are unknown only when they may really change (all
+//!   on create; `cpu`/`memory` on a type change; `public_ip` when it may be
+//!   assigned or reassigned) and otherwise keep the prior value, so that a
+//!   plan after an apply is empty;
+//! - defaults the provider chooses (`status` Running, the charge types) are
+//!   planned as known values, and the API is asked for exactly them;
+//! - the in-place sequence comes from the same [`planner::plan`] the apply
+//!   runs, so the plan's warning describes what will happen.
+//!
+//! The pure part ([`plan_change`]) is separate from the one API question
+//! a plan asks (is the target type available for this instance?), which
+//! lives in [`super::type_check`].
+
+use super::private::Private;
+use super::schema::{
+    COMPUTED_ONLY, DEFAULT_INSTANCE_CHARGE_TYPE, DEFAULT_INTERNET_CHARGE_TYPE, DEFAULT_STATUS,
+    REPLACE_ON_CHANGE,
+};
+use super::state;
+use super::timeouts::Timeouts;
+use super::type_check;
+use crate::planner::{self, Limits, Step};
+use crate::protocol::diag::has_errors;
+use crate::protocol::{
+    AttributePath, Diagnostic, PlanResourceChangeRequest, PlanResourceChangeResponse, Value,
+};
+use crate::resources::provider_config::DEFAULT_COOLDOWN;
+use crate::resources::{attrs, Context};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What a plan is computed from.
+#[derive(Clone, Debug)]
+pub struct PlanInput<'a> {
+    /// Null on create.
+    pub prior: &'a Value,
+    pub proposed: &'a Value,
+    pub config: &'a Value,
+    /// Our last successful modification (private state).
+    pub last_modified: Option<Duration>,
+    /// An earlier apply stopped the instance and could not start it again.
+    pub restart_pending: bool,
+    pub cooldown: Duration,
+    /// Time since the UNIX epoch.
+    pub now: Duration,
+}
+
+/// A type change that the API should be asked about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeChange {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Planned {
+    pub state: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set for an in-place type change that passed every local check.
+    pub type_change: Option<TypeChange>,
+    /// The in-place sequence (empty on create and replace).
+    pub steps: Vec<Step>,
+}
+
+fn is_null(obj: &Value, name: &str) -> bool {
+    matches!(attrs::get(obj, name), Value::Null)
+}
+
+/// Sets `name` to `value` when the configuration leaves it null.
+fn default_if_unset(planned: &mut Value, config: &Value, name: &str, value: Value) {
+    if is_null(config, name) {
+        attrs::set(planned, name, value);
+    }
+}
+
+/// Equal as Terraform compares them (sets by content).
+fn same(a: &Value, b: &Value) -> bool {
+    fn sorted(v: &[Value]) -> Vec<String> {
+        let mut s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        s.sort();
+        s
+    }
+    match (a, b) {
+        (Value::Set(x), Value::Set(y)) => sorted(x) == sorted(y),
+        _ => a == b,
+    }
+}
+
+/// The plan, without asking the API anything.
+pub fn plan_change(input: &PlanInput<'_>) -> Planned {
+    if matches!(input.proposed, Value::Null) {
+        // Destroy: nothing to plan.
+        return Planned::default();
+    }
+    if matches!(input.prior, Value::Null) {
+        return plan_create(input);
+    }
+    let replace: Vec<&str> = REPLACE_ON_CHANGE
+        .into_iter()
+        .filter(|a| !same(attrs::get(input.proposed, a), attrs::get(input.prior, a)))
+        .collect();
+    if replace.is_empty() {
+        plan_update(input)
+    } else {
+        plan_replace(input, &replace)
+    }
+}
+
+fn plan_create(input: &PlanInput<'_>) -> Planned {
+    let config = input.config;
+    let mut planned = input.proposed.clone();
+    for name in COMPUTED_ONLY {
+        attrs::set(&mut planned, name, Value::Unknown);
+    }
+    // Known before creation: the network follows from vswitch_id.
+    let network = match attrs::get(config, "vswitch_id") {
+        Value::Null => attrs::str_value("classic"),
+        Value::String(_) => attrs::str_value("vpc"),
+        _ => Value::Unknown,
+    };
+    attrs::set(&mut planned, "network_type", network);
+    for (name, default) in [
+        (
+            "internet_charge_type",
+            attrs::str_value(DEFAULT_INTERNET_CHARGE_TYPE),
+        ),
+        (
+            "instance_charge_type",
+            attrs::str_value(DEFAULT_INSTANCE_CHARGE_TYPE),
+        ),
+        ("status", attrs::str_value(DEFAULT_STATUS)),
+        // Chosen by ECS when not asked for.
+        ("zone_id", Value::Unknown),
+        ("security_group_ids", Value::Unknown),
+        ("instance_name", Value::Unknown),
+        ("description", Value::Unknown),
+        ("internet_max_bandwidth_out", Value::Unknown),
+        ("internet_max_bandwidth_in", Value::Unknown),
+    ] {
+        default_if_unset(&mut planned, config, name, default);
+    }
+    Planned {
+        state: planned,
+        ..Planned::default()
+    }
+}
+
+/// A replacement: Terraform plans the new instance again with a null prior
+/// (that plan is the one it keeps); this one only has to name the paths
+/// and be valid.
+fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
+    let mut planned = input.proposed.clone();
+    for name in COMPUTED_ONLY {
+        attrs::set(&mut planned, name, Value::Unknown);
+    }
+    Planned {
+        state: planned,
+        requires_replace: replace.iter().map(|a| AttributePath::attr(*a)).collect(),
+        ..Planned::default()
+    }
+}
+
+fn plan_update(input: &PlanInput<'_>) -> Planned {
+    let (prior, config) = (input.prior, input.config);
+    let mut planned = input.proposed.clone();
+    let mut out = Planned::default();
+    let id = attrs::string(prior, "id").unwrap_or_default();
+
+    if input.restart_pending
+        && is_null(config, "status")
+        && attrs::string(prior, "status").as_deref() == Some("Stopped")
+    {
+        // Finish what the failed apply left undone: with status unset the
+        // instance keeps the power state it had before we touched it.
+        attrs::set(&mut planned, "status", attrs::str_value("Running"));
+    }
+    let type_changed = !same(
+        attrs::get(&planned, "instance_type"),
+        attrs::get(prior, "instance_type"),
+    );
+    if type_changed {
+        attrs::set(&mut planned, "cpu", Value::Unknown);
+        attrs::set(&mut planned, "memory", Value::Unknown);
+    }
+    let out_before = attrs::int(prior, "internet_max_bandwidth_out").unwrap_or(0);
+    let out_after = attrs::int(&planned, "internet_max_bandwidth_out");
+    if out_before == 0 && out_after != Some(0) {
+        // A first public bandwidth may come with a public address.
+        attrs::set(&mut planned, "public_ip", Value::Unknown);
+    }
+
+    let observed = state::observed_from_state(prior, input.last_modified);
+    let desired = state::desired(&planned);
+    let limits = Limits {
+        cooldown: input.cooldown,
+        allow_stopping: attrs::boolean(config, "allow_stopping_for_update").unwrap_or(true),
+        now: input.now,
+    };
+    if let Some(observed) = observed {
+        let problems = planner::validate(&observed, &desired, &limits);
+        for p in &problems {
+            out.diagnostics.push(
+                Diagnostic::error(problem_summary(p), format!("{id}: {p}."))
+                    .at(AttributePath::attr(p.attribute())),
+            );
+        }
+        if problems.is_empty() {
+            match planner::plan(&observed, &desired, &limits) {
+                Ok(steps) => {
+                    explain(&id, &observed, &desired, &steps, input, &mut out);
+                    let stops = steps.contains(&Step::Stop);
+                    let economical =
+                        attrs::string(config, "stopped_mode").as_deref() == Some("StopCharging");
+                    if stops && economical {
+                        // Economical stops may release the public address.
+                        attrs::set(&mut planned, "public_ip", Value::Unknown);
+                    }
+                    out.steps = steps;
+                }
+                Err(p) => out.diagnostics.push(
+                    Diagnostic::error(problem_summary(&p), format!("{id}: {p}."))
+                        .at(AttributePath::attr(p.attribute())),
+                ),
+            }
+        }
+        // Ask the API about the new type only when nothing local refused the plan.
+        let refused = has_errors(&out.diagnostics);
+        if let (true, false, Some(to)) = (type_changed, refused, desired.instance_type.clone()) {
+            out.type_change = Some(TypeChange {
+                id: id.clone(),
+                from: observed.instance_type.clone(),
+                to,
+            });
+        }
+    }
+    out.state = planned;
+    out
+}
+
+fn problem_summary(p: &planner::PlanError) -> &'static str {
+    match p {
+        planner::PlanError::StopNotAllowed { .. } => "Stopping Not Allowed",
+        planner::PlanError::PrePaid { .. } => "Not Changeable On A Subscription Instance",
+        planner::PlanError::BandwidthOutOfRange { .. } => "Bandwidth Out Of Range",
+    }
+}
+
+/// The stop warning, and an error when the cooldown waits alone exceed the
+/// update timeout.
+fn explain(
+    id: &str,
+    observed: &planner::Observed,
+    desired: &planner::Desired,
+    steps: &[Step],
+    input: &PlanInput<'_>,
+    out: &mut Planned,
+) {
+    if let Some(text) = planner::stop_warning(id, observed, desired, steps) {
+        let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
+        let attr = if because_of_type && desired.status != Some(planner::PowerState::Stopped) {
+            "instance_type"
+        } else {
+            "status"
+        };
+        out.diagnostics.push(
+            Diagnostic::warning("Instance Will Be Stopped", text).at(AttributePath::attr(attr)),
+        );
+    }
+    let last_wait = steps.iter().rev().find_map(|s| match s {
+        Step::WaitUntil { until } => Some(*until),
+        _ => None,
+    });
+    let limit = Timeouts::of(input.config).update;
+    if let Some(until) = last_wait {
+        let waits = until.saturating_sub(input.now);
+        if waits >= limit {
+            out.diagnostics.push(
+                Diagnostic::error(
+                    "Update Timeout Too Short",
+                    format!(
+                        "{id}: this update waits {} for the modification cooldown between its changes, which is not less than timeouts.update ({}). Raise timeouts.update to at least {} plus the time to stop and start the instance, or make the changes in two applies.",
+                        fmt_duration(waits),
+                        fmt_duration(limit),
+                        fmt_duration(waits),
+                    ),
+                )
+                .at(AttributePath::attr("timeouts").then("update")),
+            );
+        }
+    }
+}
+
+fn fmt_duration(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string()
+}
+
+fn now_since_epoch() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+/// PlanResourceChange: the pure plan, then (when the provider is configured
+/// and the instance exists) the availability check of a new type.
+pub async fn plan(
+    ctx: Option<Arc<Context>>,
+    req: PlanResourceChangeRequest,
+) -> PlanResourceChangeResponse {
+    let private = Private::decode(&req.prior_private);
+    let input = PlanInput {
+        prior: &req.prior_state,
+        proposed: &req.proposed_new_state,
+        config: &req.config,
+        last_modified: private.last_modified(),
+        restart_pending: private.restart_pending,
+        cooldown: ctx
+            .as_ref()
+            .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),
+        now: now_since_epoch(),
+    };
+    let mut planned = plan_change(&input);
+    if let (Some(ctx), Some(change)) = (ctx, planned.type_change.take()) {
+        planned
+            .diagnostics
+            .extend(type_check::check(&ctx.client, &change).await);
+    }
+    PlanResourceChangeResponse {
+        planned_state: planned.state,
+        requires_replace: planned.requires_replace,
+        // Apply receives only the planned private state: pass ours through.
+        planned_private: req.prior_private,
+        diagnostics: planned.diagnostics,
+    }
+}

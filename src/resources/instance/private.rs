@@ -1,0 +1,95 @@
+//! The resource's private state: what apply needs that Terraform must keep
+//! for us but the user never sees.
+//!
+//! - When our last successful modification (type or bandwidth change) of
+//!   this instance happened. The API refuses another modification for five
+//!   minutes after one and does not say when the last one was, so without
+//!   this a second apply soon after a first would run into the refusal; with
+//!   it, the sequencer waits proactively (while the instance runs).
+//! - Whether a failed or interrupted apply left the instance stopped by us
+//!   although it should run. Read then reports it Stopped, and with `status`
+//!   unset the next plan would keep it so (the trap other providers'
+//!   users fall into); with this flag the next plan starts it again.
+//!
+//! Stored as JSON so that later versions can add fields; unreadable or
+//! empty bytes mean "nothing known".
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Private {
+    /// Milliseconds since the UNIX epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_ms: Option<u64>,
+    /// We stopped the instance and could not start it again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_pending: bool,
+}
+
+impl Private {
+    pub fn decode(bytes: &[u8]) -> Private {
+        if bytes.is_empty() {
+            return Private::default();
+        }
+        serde_json::from_slice(bytes).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "unreadable private state; ignoring it");
+            Private::default()
+        })
+    }
+
+    /// Empty bytes when there is nothing to keep.
+    pub fn encode(&self) -> Vec<u8> {
+        if *self == Private::default() {
+            return Vec::new();
+        }
+        serde_json::to_vec(self).expect("private state serializes")
+    }
+
+    /// The last modification as a duration since the UNIX epoch (the
+    /// planner's time base).
+    pub fn last_modified(&self) -> Option<Duration> {
+        self.last_modified_ms.map(Duration::from_millis)
+    }
+
+    pub fn with_last_modified(at: Option<Duration>) -> Private {
+        Private {
+            last_modified_ms: at.map(|d| d.as_millis() as u64),
+            restart_pending: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_bytes() {
+        let p = Private::with_last_modified(Some(Duration::from_millis(1_700_000_000_123)));
+        let bytes = p.encode();
+        assert_eq!(bytes, br#"{"last_modified_ms":1700000000123}"#);
+        assert_eq!(Private::decode(&bytes), p);
+        assert_eq!(
+            Private::decode(&bytes).last_modified(),
+            Some(Duration::from_millis(1_700_000_000_123))
+        );
+    }
+
+    #[test]
+    fn nothing_known_is_empty_bytes_both_ways() {
+        assert!(Private::default().encode().is_empty());
+        assert_eq!(Private::decode(b""), Private::default());
+        assert_eq!(Private::decode(b"not json"), Private::default());
+    }
+
+    #[test]
+    fn restart_flag_is_kept_only_when_set() {
+        let p = Private {
+            restart_pending: true,
+            ..Private::default()
+        };
+        assert_eq!(p.encode(), br#"{"restart_pending":true}"#);
+        assert!(Private::decode(&p.encode()).restart_pending);
+    }
+}

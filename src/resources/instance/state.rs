@@ -1,0 +1,299 @@
+//! Between the API's view of an instance and the resource's state object,
+//! and from either to the planner's [`Observed`] / [`Desired`].
+//!
+//! Read builds every API-backed attribute from [`ecs::Instance`], never
+//! from configuration; only the config-only attributes are carried over from
+//! the object Terraform already holds. Transitional power states are reported
+//! as the state they are heading to (Starting → Running, Stopping →
+//! Stopped): `status` only ever holds Running or Stopped, so a plan never
+//! proposes a "change" from Starting to Running.
+
+use super::schema::CONFIG_ONLY;
+use crate::ecs;
+use crate::planner::{Bandwidth, ChargeType, Desired, NetworkType, Observed, PowerState};
+use crate::protocol::Value;
+use crate::resources::attrs;
+use std::time::Duration;
+
+/// The stable power state, or `None` while the instance is changing state.
+pub fn stable_status(api_status: &str) -> Option<PowerState> {
+    match api_status {
+        "Running" => Some(PowerState::Running),
+        "Stopped" => Some(PowerState::Stopped),
+        _ => None,
+    }
+}
+
+/// The `status` attribute for an API status: the stable state it is or is
+/// heading to; anything unexpected is kept verbatim.
+pub fn settled_status(api_status: &str) -> String {
+    match api_status {
+        "Pending" | "Starting" | "Running" => "Running".into(),
+        "Stopping" | "Stopped" => "Stopped".into(),
+        other => other.into(),
+    }
+}
+
+pub fn power_name(p: PowerState) -> &'static str {
+    match p {
+        PowerState::Running => "Running",
+        PowerState::Stopped => "Stopped",
+    }
+}
+
+fn non_empty(s: &str) -> Value {
+    if s.is_empty() {
+        Value::Null
+    } else {
+        attrs::str_value(s)
+    }
+}
+
+fn first(v: &[String]) -> Value {
+    v.first().map_or(Value::Null, |s| non_empty(s))
+}
+
+/// A string set with its elements sorted, so two sets compare by content.
+pub fn string_set(items: &[String]) -> Value {
+    let mut items: Vec<String> = items.to_vec();
+    items.sort();
+    items.dedup();
+    Value::Set(items.into_iter().map(Value::String).collect())
+}
+
+/// The state object for `inst`; config-only attributes come from `carried`
+/// (the prior state at Read, the planned state at apply).
+pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
+    let mut obj = attrs::object([
+        ("id", attrs::str_value(&inst.instance_id)),
+        ("instance_type", attrs::str_value(&inst.instance_type)),
+        ("image_id", attrs::str_value(&inst.image_id)),
+        ("zone_id", non_empty(&inst.zone_id)),
+        ("vswitch_id", non_empty(&inst.vswitch_id)),
+        ("security_group_ids", string_set(&inst.security_group_ids)),
+        ("instance_name", attrs::str_value(&inst.instance_name)),
+        ("description", attrs::str_value(&inst.description)),
+        (
+            "internet_charge_type",
+            non_empty(&inst.internet_charge_type),
+        ),
+        (
+            "internet_max_bandwidth_out",
+            attrs::int_value(inst.internet_max_bandwidth_out),
+        ),
+        (
+            "internet_max_bandwidth_in",
+            attrs::int_value(inst.internet_max_bandwidth_in),
+        ),
+        (
+            "instance_charge_type",
+            non_empty(&inst.instance_charge_type),
+        ),
+        ("status", attrs::str_value(settled_status(&inst.status))),
+        (
+            "network_type",
+            non_empty(&inst.instance_network_type.to_ascii_lowercase()),
+        ),
+        ("public_ip", first(&inst.public_ips)),
+        ("private_ip", first(&inst.private_ips)),
+        ("cpu", attrs::int_value(inst.cpu)),
+        ("memory", attrs::int_value(inst.memory_mib)),
+        ("creation_time", non_empty(&inst.creation_time)),
+    ]);
+    for name in CONFIG_ONLY {
+        attrs::set(&mut obj, name, attrs::get(carried, name).clone());
+    }
+    obj
+}
+
+fn mbit(v: i64) -> u32 {
+    u32::try_from(v).unwrap_or(0)
+}
+
+fn network(s: &str) -> NetworkType {
+    if s.eq_ignore_ascii_case("vpc") {
+        NetworkType::Vpc
+    } else {
+        NetworkType::Classic
+    }
+}
+
+fn charge(s: &str) -> ChargeType {
+    if s == "PrePaid" {
+        ChargeType::PrePaid
+    } else {
+        ChargeType::PostPaid
+    }
+}
+
+/// The planner's view of a live instance; `None` while it is changing
+/// state (the caller waits first).
+pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option<Observed> {
+    Some(Observed {
+        status: stable_status(&inst.status)?,
+        instance_type: inst.instance_type.clone(),
+        bandwidth: Bandwidth {
+            out: mbit(inst.internet_max_bandwidth_out),
+            inbound: mbit(inst.internet_max_bandwidth_in),
+        },
+        network: network(&inst.instance_network_type),
+        charge: charge(&inst.instance_charge_type),
+        last_modified,
+    })
+}
+
+/// The planner's view of the instance as a (refreshed) state object holds it.
+pub fn observed_from_state(state: &Value, last_modified: Option<Duration>) -> Option<Observed> {
+    Some(Observed {
+        status: stable_status(&attrs::string(state, "status")?)?,
+        instance_type: attrs::string(state, "instance_type")?,
+        bandwidth: Bandwidth {
+            out: mbit(attrs::int(state, "internet_max_bandwidth_out")?),
+            inbound: mbit(attrs::int(state, "internet_max_bandwidth_in")?),
+        },
+        network: network(&attrs::string(state, "network_type").unwrap_or_default()),
+        charge: charge(&attrs::string(state, "instance_charge_type").unwrap_or_default()),
+        last_modified,
+    })
+}
+
+/// A bandwidth value for the planner; a negative one (refused by
+/// validation) becomes a value the planner reports as out of range.
+fn desired_mbit(obj: &Value, name: &str) -> Option<u32> {
+    attrs::int(obj, name).map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+}
+
+/// What a planned state asks for; unknown values are `None` ("leave").
+pub fn desired(planned: &Value) -> Desired {
+    Desired {
+        status: attrs::string(planned, "status").and_then(|s| stable_status(&s)),
+        instance_type: attrs::string(planned, "instance_type"),
+        bandwidth_out: desired_mbit(planned, "internet_max_bandwidth_out"),
+        bandwidth_in: desired_mbit(planned, "internet_max_bandwidth_in"),
+    }
+}
+
+/// Whether `inst` already is what `desired` asks for.
+pub fn satisfies(inst: &ecs::Instance, desired: &Desired) -> bool {
+    let status_ok = desired
+        .status
+        .is_none_or(|s| stable_status(&inst.status) == Some(s));
+    let type_ok = desired
+        .instance_type
+        .as_ref()
+        .is_none_or(|t| *t == inst.instance_type);
+    let out_ok = desired
+        .bandwidth_out
+        .is_none_or(|v| i64::from(v) == inst.internet_max_bandwidth_out);
+    let in_ok = desired
+        .bandwidth_in
+        .is_none_or(|v| i64::from(v) == inst.internet_max_bandwidth_in);
+    status_ok && type_ok && out_ok && in_ok
+}
+
+/// A state object with every unknown replaced by null: the last resort when
+/// an apply fails and the instance cannot be read back (Terraform accepts
+/// only wholly known results).
+pub fn known_or_null(obj: &Value) -> Value {
+    match obj {
+        Value::Unknown => Value::Null,
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), known_or_null(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn sample_instance() -> ecs::Instance {
+        ecs::Instance {
+            instance_id: "i-1".into(),
+            instance_name: "web".into(),
+            description: String::new(),
+            instance_type: "ecs.g6.large".into(),
+            image_id: "ubuntu_22_04_x64".into(),
+            zone_id: "cn-hangzhou-h".into(),
+            region_id: "cn-hangzhou".into(),
+            status: "Running".into(),
+            cpu: 2,
+            memory_mib: 8192,
+            internet_charge_type: "PayByTraffic".into(),
+            instance_charge_type: "PostPaid".into(),
+            internet_max_bandwidth_out: 10,
+            internet_max_bandwidth_in: 200,
+            instance_network_type: "classic".into(),
+            vswitch_id: String::new(),
+            vpc_id: String::new(),
+            security_group_ids: vec!["sg-b".into(), "sg-a".into()],
+            public_ips: vec!["47.0.0.1".into()],
+            private_ips: vec!["10.0.0.1".into()],
+            creation_time: "2024-01-01T00:00Z".into(),
+            stopped_mode: "KeepCharging".into(),
+        }
+    }
+
+    #[test]
+    fn state_comes_from_the_api_and_config_only_from_carried() {
+        let carried = attrs::object([
+            ("allow_stopping_for_update", Value::Bool(false)),
+            ("instance_type", attrs::str_value("from-config")),
+        ]);
+        let state = from_instance(&sample_instance(), &carried);
+        assert_eq!(
+            attrs::string(&state, "instance_type").unwrap(),
+            "ecs.g6.large"
+        );
+        assert_eq!(
+            attrs::boolean(&state, "allow_stopping_for_update"),
+            Some(false)
+        );
+        assert_eq!(attrs::get(&state, "stopped_mode"), &Value::Null);
+        assert_eq!(attrs::get(&state, "vswitch_id"), &Value::Null);
+        assert_eq!(
+            attrs::get(&state, "security_group_ids"),
+            &Value::Set(vec![attrs::str_value("sg-a"), attrs::str_value("sg-b")])
+        );
+        assert_eq!(attrs::int(&state, "memory"), Some(8192));
+        assert_eq!(attrs::string(&state, "public_ip").unwrap(), "47.0.0.1");
+    }
+
+    #[test]
+    fn transitional_statuses_settle_to_their_destination() {
+        let mut inst = sample_instance();
+        for (api, attr) in [
+            ("Pending", "Running"),
+            ("Starting", "Running"),
+            ("Stopping", "Stopped"),
+            ("Stopped", "Stopped"),
+        ] {
+            inst.status = api.into();
+            let state = from_instance(&inst, &Value::Null);
+            assert_eq!(attrs::string(&state, "status").unwrap(), attr, "{api}");
+        }
+        inst.status = "Stopping".into();
+        assert!(observed(&inst, None).is_none());
+    }
+
+    #[test]
+    fn observed_from_api_and_from_state_agree() {
+        let inst = sample_instance();
+        let at = Some(Duration::from_secs(5));
+        let state = from_instance(&inst, &Value::Null);
+        assert_eq!(observed(&inst, at), observed_from_state(&state, at));
+        assert!(satisfies(&inst, &desired(&state)));
+    }
+
+    #[test]
+    fn unknowns_become_null_as_a_last_resort() {
+        let obj = attrs::object([("a", Value::Unknown), ("b", attrs::int_value(1))]);
+        assert_eq!(
+            known_or_null(&obj),
+            attrs::object([("a", Value::Null), ("b", attrs::int_value(1))])
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! The step executor against the fake instance: the journal of calls, the
+//! cooldown by the virtual clock, tokens, refusals and the Mismatch split.
+
+use super::fake::{FakeApi, FakeClock};
+use crate::planner::{self, BandwidthApi, Desired, Limits, PowerState, Step};
+use crate::resources::instance::api::PollPolicy;
+use crate::resources::instance::error::ApplyError;
+use crate::resources::instance::execute::{Executor, Progress};
+use crate::resources::instance::state;
+use crate::resources::instance::wait::Waiter;
+use std::sync::Arc;
+use std::time::Duration;
+
+const COOLDOWN: Duration = Duration::from_secs(300);
+const TRANSITION: Duration = Duration::from_secs(20);
+const T0: Duration = Duration::from_secs(1_700_000_000);
+
+fn poll() -> PollPolicy {
+    PollPolicy {
+        initial: Duration::from_millis(200),
+        max: Duration::from_secs(3),
+    }
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+struct World {
+    clock: Arc<FakeClock>,
+    api: FakeApi,
+}
+
+impl World {
+    fn new() -> World {
+        let clock = FakeClock::at(T0);
+        let api = FakeApi::new(clock.clone(), COOLDOWN, TRANSITION);
+        World { clock, api }
+    }
+
+    fn executor(&self, timeout: Duration) -> Executor<'_> {
+        Executor {
+            waiter: Waiter {
+                api: &self.api,
+                clock: &*self.clock,
+                poll: poll(),
+                deadline: self.clock_now() + timeout,
+                operation: "update",
+                limit: timeout,
+            },
+            id: "i-1",
+            cooldown: COOLDOWN,
+            stopped_mode: None,
+        }
+    }
+
+    fn clock_now(&self) -> Duration {
+        use crate::resources::instance::api::Clock;
+        self.clock.now()
+    }
+
+    /// Plans from the fake's current state like apply does, then runs.
+    async fn plan_and_run(
+        &self,
+        desired: &Desired,
+        known_last_modified: Option<Duration>,
+    ) -> (Vec<Step>, Progress, Result<(), ApplyError>) {
+        let observed = state::observed(&self.api.instance(), known_last_modified).unwrap();
+        let limits = Limits {
+            cooldown: COOLDOWN,
+            allow_stopping: true,
+            now: self.clock_now(),
+        };
+        let steps = planner::plan(&observed, desired, &limits).unwrap();
+        let mut progress = Progress::new(known_last_modified);
+        let result = self
+            .executor(secs(20 * 60))
+            .run(&steps, &mut progress)
+            .await;
+        (steps, progress, result)
+    }
+}
+
+fn resize_and_bandwidth() -> Desired {
+    Desired {
+        status: Some(PowerState::Running),
+        instance_type: Some("ecs.g6.xlarge".into()),
+        bandwidth_out: Some(20),
+        bandwidth_in: None,
+    }
+}
+
+/// Time from the StopInstance call until the instance runs again.
+fn downtime(world: &World) -> Duration {
+    let j = world.api.journal();
+    let stop = j.iter().find(|c| c.what == "StopInstance").unwrap().at;
+    let start = j.iter().rfind(|c| c.what == "StartInstance").unwrap().at;
+    start + TRANSITION - stop
+}
+
+#[tokio::test]
+async fn type_and_bandwidth_change_as_two_calls_with_the_cooldown_while_running() {
+    let w = World::new();
+    let (_, progress, result) = w.plan_and_run(&resize_and_bandwidth(), None).await;
+    result.unwrap();
+    assert_eq!(
+        w.api.done(),
+        [
+            "StopInstance",
+            "ModifyInstanceSpec(type=ecs.g6.xlarge)",
+            "StartInstance",
+            "ModifyInstanceSpec(out=Some(20),in=None)",
+        ]
+    );
+    // Nothing was refused: the wait happened before the call, by the clock.
+    assert!(
+        w.api.journal().iter().all(|c| c.ok),
+        "{:?}",
+        w.api.journal()
+    );
+    let inst = w.api.instance();
+    assert_eq!(
+        (inst.status.as_str(), inst.instance_type.as_str()),
+        ("Running", "ecs.g6.xlarge")
+    );
+    assert_eq!(inst.internet_max_bandwidth_out, 20);
+    // Down only for stop + modify + start, never for the cooldown; polling
+    // adds at most one poll interval per transition.
+    let down = downtime(&w);
+    assert!(down < TRANSITION * 2 + poll().max * 2, "down for {down:?}");
+    let j = w.api.journal();
+    let tokens: Vec<_> = j.iter().filter_map(|c| c.token.clone()).collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(tokens[0], tokens[1], "each modification gets its own token");
+    assert_eq!(progress.last_modified, Some(j.last().unwrap().at));
+    assert!(!progress.stopped_by_us);
+}
+
+#[tokio::test]
+async fn a_modification_we_did_not_know_of_is_waited_out_with_the_same_token() {
+    let w = World::new();
+    // Someone modified the instance 10 s ago; our private state knows nothing.
+    w.api.state.lock().unwrap().last_modified = Some(T0 - secs(10));
+    let desired = Desired {
+        bandwidth_out: Some(50),
+        ..Desired::default()
+    };
+    let (_, _, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    let modifies: Vec<_> = w
+        .api
+        .journal()
+        .into_iter()
+        .filter(|c| c.what.starts_with("ModifyInstanceSpec"))
+        .collect();
+    assert!(modifies.len() >= 2, "refused at least once: {modifies:?}");
+    assert!(modifies[..modifies.len() - 1].iter().all(|c| !c.ok));
+    let last = modifies.last().unwrap();
+    assert!(last.ok);
+    assert!(last.at >= T0 - secs(10) + COOLDOWN);
+    assert!(
+        modifies.iter().all(|c| c.token == modifies[0].token),
+        "retries reuse the step's token"
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_in_the_wrong_status_is_not_retried() {
+    let w = World::new();
+    let mut progress = Progress::default();
+    // A type change sent while Running (as if the instance were started
+    // behind our back): the API's refusal is the answer.
+    let steps = [Step::ModifyType {
+        to: "ecs.g6.xlarge".into(),
+    }];
+    let err = w
+        .executor(secs(600))
+        .run(&steps, &mut progress)
+        .await
+        .unwrap_err();
+    match err {
+        ApplyError::Api(e) => assert_eq!(e.code, "InvalidInstanceStatus.NotStopped"),
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(w.api.journal().len(), 1);
+    assert!(progress.done.is_empty());
+}
+
+#[tokio::test]
+async fn mismatch_falls_back_to_two_calls_a_cooldown_apart() {
+    let mut w = World::new();
+    w.api.strict_bandwidth = true;
+    let desired = Desired {
+        bandwidth_out: Some(30),
+        bandwidth_in: Some(100),
+        ..Desired::default()
+    };
+    let (steps, progress, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    assert_eq!(steps.len(), 1, "planned as one modification: {steps:?}");
+    let j = w.api.journal();
+    let what: Vec<_> = j.iter().map(|c| (c.what.as_str(), c.ok)).collect();
+    assert_eq!(
+        what,
+        [
+            ("ModifyInstanceSpec(out=Some(30),in=Some(100))", false),
+            ("ModifyInstanceSpec(out=Some(30),in=None)", true),
+            ("ModifyInstanceSpec(out=None,in=Some(100))", true),
+        ]
+    );
+    assert!(j[2].at - j[1].at >= COOLDOWN);
+    assert_ne!(
+        j[1].token, j[2].token,
+        "different parameters, different tokens"
+    );
+    assert_eq!(
+        progress.done,
+        [
+            Step::ModifyBandwidth {
+                out: Some(30),
+                inbound: None,
+                api: BandwidthApi::InstanceSpec
+            },
+            Step::ModifyBandwidth {
+                out: None,
+                inbound: Some(100),
+                api: BandwidthApi::InstanceSpec
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn refusals_past_the_update_timeout_end_in_a_clear_error() {
+    let w = World::new();
+    w.api.state.lock().unwrap().last_modified = Some(T0);
+    let mut progress = Progress::default();
+    let steps = [Step::ModifyBandwidth {
+        out: Some(5),
+        inbound: None,
+        api: BandwidthApi::InstanceSpec,
+    }];
+    let err = w
+        .executor(secs(60))
+        .run(&steps, &mut progress)
+        .await
+        .unwrap_err();
+    let ApplyError::StillRefused { attempts, .. } = &err else {
+        panic!("unexpected {err:?}")
+    };
+    assert!(*attempts > 1);
+    assert!(err.to_string().contains("Raise timeouts.update"), "{err}");
+    assert!(
+        w.clock_now() <= T0 + secs(60),
+        "never sleeps past the deadline"
+    );
+}
+
+#[tokio::test]
+async fn a_wait_step_also_honours_our_real_last_modification() {
+    let w = World::new();
+    let mut progress = Progress::new(Some(T0 + secs(100)));
+    // The planner's `until` is earlier than our last modification + cooldown.
+    let steps = [
+        Step::WaitUntil {
+            until: T0 + secs(50),
+        },
+        Step::ModifyBandwidth {
+            out: Some(5),
+            inbound: None,
+            api: BandwidthApi::InstanceSpec,
+        },
+    ];
+    w.executor(secs(1200))
+        .run(&steps, &mut progress)
+        .await
+        .unwrap();
+    let call = &w.api.journal()[0];
+    assert!(call.ok);
+    assert!(call.at >= T0 + secs(100) + COOLDOWN, "{:?}", call.at);
+}
+
+#[tokio::test]
+async fn a_stop_leaves_progress_saying_we_stopped_it_and_cancel_ends_waits() {
+    let w = World::new();
+    *w.clock.cancel_after.lock().unwrap() = Some(0);
+    let mut progress = Progress::default();
+    let err = w
+        .executor(secs(600))
+        .run(&[Step::Stop, Step::Start], &mut progress)
+        .await
+        .unwrap_err();
+    assert!(err.is_cancelled(), "{err:?}");
+    // The stop call went out; the wait for Stopped was cut short.
+    assert_eq!(w.api.done(), ["StopInstance"]);
+    assert!(!progress.stopped_by_us, "not confirmed Stopped yet");
+}
+
+#[tokio::test]
+async fn a_vanished_instance_is_reported_as_gone() {
+    let w = World::new();
+    w.api.state.lock().unwrap().inst.instance_id = "i-other".into();
+    let mut progress = Progress::default();
+    let err = w
+        .executor(secs(600))
+        .run(&[Step::Stop], &mut progress)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::Gone { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_stopped_instance_keeps_stopped_and_is_never_started() {
+    let w = World::new();
+    w.api.state.lock().unwrap().inst.status = "Stopped".into();
+    let desired = Desired {
+        instance_type: Some("ecs.g6.xlarge".into()),
+        ..Desired::default()
+    };
+    let (_, _, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    assert_eq!(w.api.done(), ["ModifyInstanceSpec(type=ecs.g6.xlarge)"]);
+    assert_eq!(w.api.instance().status, "Stopped");
+}

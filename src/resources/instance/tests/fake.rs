@@ -1,0 +1,224 @@
+//! A fake instance behind [`InstanceApi`] on a virtual [`Clock`]: it keeps
+//! ModifyInstanceSpec's rules (type only while Stopped, the cooldown, one
+//! modification per call) and records every call, so executor tests can
+//! assert on the journal the way the end-to-end tests do on the emulator's.
+
+use crate::ecs;
+use crate::resources::instance::api::{Cancelled, Clock, InstanceApi, Modification};
+use crate::resources::instance::state::tests::sample_instance;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Virtual time: `sleep` advances it at once.
+#[derive(Default)]
+pub struct FakeClock {
+    now: Mutex<Duration>,
+    /// After this many sleeps, sleeping fails as if Terraform sent Stop.
+    pub cancel_after: Mutex<Option<u32>>,
+    sleeps: AtomicU32,
+}
+
+impl FakeClock {
+    pub fn at(t: Duration) -> Arc<FakeClock> {
+        let c = FakeClock::default();
+        *c.now.lock().unwrap() = t;
+        Arc::new(c)
+    }
+
+    pub fn advance(&self, d: Duration) {
+        *self.now.lock().unwrap() += d;
+    }
+}
+
+#[async_trait::async_trait]
+impl Clock for FakeClock {
+    fn now(&self) -> Duration {
+        *self.now.lock().unwrap()
+    }
+
+    async fn sleep(&self, d: Duration) -> Result<(), Cancelled> {
+        let n = self.sleeps.fetch_add(1, Ordering::SeqCst);
+        if self
+            .cancel_after
+            .lock()
+            .unwrap()
+            .is_some_and(|max| n >= max)
+        {
+            return Err(Cancelled);
+        }
+        self.advance(d);
+        Ok(())
+    }
+}
+
+/// One recorded call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Call {
+    pub at: Duration,
+    pub what: String,
+    pub token: Option<String>,
+    pub ok: bool,
+}
+
+pub struct FakeState {
+    pub inst: ecs::Instance,
+    /// A transition in progress: (status to reach, when).
+    pub pending: Option<(String, Duration)>,
+    /// When the last modification succeeded.
+    pub last_modified: Option<Duration>,
+    pub journal: Vec<Call>,
+}
+
+pub struct FakeApi {
+    pub clock: Arc<FakeClock>,
+    pub state: Mutex<FakeState>,
+    pub cooldown: Duration,
+    pub transition: Duration,
+    /// Refuse out + in in one call with InvalidParameter.Mismatch.
+    pub strict_bandwidth: bool,
+    tokens: AtomicU32,
+}
+
+fn refuse(action: &str, code: &str) -> ecs::Error {
+    ecs::Error::api(action, Some(400), code, "refused by the fake", None)
+}
+
+impl FakeApi {
+    pub fn new(clock: Arc<FakeClock>, cooldown: Duration, transition: Duration) -> FakeApi {
+        FakeApi {
+            clock,
+            state: Mutex::new(FakeState {
+                inst: sample_instance(),
+                pending: None,
+                last_modified: None,
+                journal: Vec::new(),
+            }),
+            cooldown,
+            transition,
+            strict_bandwidth: false,
+            tokens: AtomicU32::new(0),
+        }
+    }
+
+    pub fn journal(&self) -> Vec<Call> {
+        self.state.lock().unwrap().journal.clone()
+    }
+
+    /// The journal's successful calls, by name.
+    pub fn done(&self) -> Vec<String> {
+        self.journal()
+            .into_iter()
+            .filter(|c| c.ok)
+            .map(|c| c.what)
+            .collect()
+    }
+
+    pub fn instance(&self) -> ecs::Instance {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        s.inst.clone()
+    }
+
+    fn settle(&self, s: &mut FakeState) {
+        if let Some((status, at)) = s.pending.clone() {
+            if self.clock.now() >= at {
+                s.inst.status = status;
+                s.pending = None;
+            }
+        }
+    }
+
+    fn record(&self, s: &mut FakeState, what: String, token: Option<&str>, ok: bool) {
+        s.journal.push(Call {
+            at: self.clock.now(),
+            what,
+            token: token.map(String::from),
+            ok,
+        });
+    }
+
+    fn power(&self, action: &str, from: &str, via: &str, to: &str) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        if s.inst.status != from {
+            self.record(&mut s, action.into(), None, false);
+            return Err(refuse(action, "IncorrectInstanceStatus"));
+        }
+        s.inst.status = via.into();
+        s.pending = Some((to.into(), self.clock.now() + self.transition));
+        self.record(&mut s, action.into(), None, true);
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl InstanceApi for FakeApi {
+    async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        Ok((s.inst.instance_id == id).then(|| s.inst.clone()))
+    }
+
+    async fn start(&self, _id: &str) -> ecs::Result<()> {
+        self.power("StartInstance", "Stopped", "Starting", "Running")
+    }
+
+    async fn stop(&self, _id: &str, _mode: Option<&str>) -> ecs::Result<()> {
+        self.power("StopInstance", "Running", "Stopping", "Stopped")
+    }
+
+    async fn modify(&self, _id: &str, change: &Modification, token: &str) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        let action = change.action();
+        let what = match change {
+            Modification::Type(t) => format!("{action}(type={t})"),
+            Modification::Bandwidth { out, inbound, .. } => {
+                format!("{action}(out={out:?},in={inbound:?})")
+            }
+        };
+        let now = self.clock.now();
+        let refusal = match change {
+            Modification::Bandwidth {
+                out: Some(_),
+                inbound: Some(_),
+                ..
+            } if self.strict_bandwidth => Some("InvalidParameter.Mismatch"),
+            _ if s.last_modified.is_some_and(|t| now < t + self.cooldown) => {
+                Some("InvalidStatus.ValueNotSupported")
+            }
+            Modification::Type(_) if s.inst.status != "Stopped" => {
+                Some("InvalidInstanceStatus.NotStopped")
+            }
+            Modification::Bandwidth { .. }
+                if !matches!(s.inst.status.as_str(), "Running" | "Stopped") =>
+            {
+                Some("InvalidStatus.ValueNotSupported")
+            }
+            _ => None,
+        };
+        if let Some(code) = refusal {
+            self.record(&mut s, what, Some(token), false);
+            return Err(refuse(action, code));
+        }
+        match change {
+            Modification::Type(t) => s.inst.instance_type = t.clone(),
+            Modification::Bandwidth { out, inbound, .. } => {
+                if let Some(v) = out {
+                    s.inst.internet_max_bandwidth_out = i64::from(*v);
+                }
+                if let Some(v) = inbound {
+                    s.inst.internet_max_bandwidth_in = i64::from(*v);
+                }
+            }
+        }
+        s.last_modified = Some(now);
+        self.record(&mut s, what, Some(token), true);
+        Ok(())
+    }
+
+    fn new_token(&self, action: &str) -> String {
+        format!("{action}-{}", self.tokens.fetch_add(1, Ordering::SeqCst))
+    }
+}

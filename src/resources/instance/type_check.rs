@@ -1,0 +1,195 @@
+//! The one question a plan asks the API: can this instance change to the
+//! new type now? DescribeResourcesModification answers with the types it
+//! can be upgraded or downgraded to, and their stock, so a typo, a type the
+//! account may not use, or a sold-out type fails at plan time (pointing at
+//! `instance_type`) instead of after the instance was stopped.
+//!
+//! If the question itself fails (network, permissions), the plan goes on
+//! with a warning: the apply will meet the real answer, and nothing is
+//! stopped before the type change is known to be possible… except by the
+//! API itself, which is why this check exists.
+
+use super::plan::TypeChange;
+use crate::ecs::{AvailableType, Client, ErrorKind, InstanceTypeFilter};
+use crate::protocol::{AttributePath, Diagnostic};
+
+/// How many alternatives an error lists.
+const SUGGESTIONS: usize = 6;
+
+/// Diagnostics for `change` (empty when the type is available).
+pub async fn check(client: &Client, change: &TypeChange) -> Vec<Diagnostic> {
+    let (up, down) = tokio::join!(
+        client.describe_resources_modification(&change.id, "Upgrade"),
+        client.describe_resources_modification(&change.id, "Downgrade"),
+    );
+    let candidates = match (up, down) {
+        (Ok(mut up), Ok(down)) => {
+            up.extend(down);
+            up
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Cancelled) {
+                return Vec::new();
+            }
+            return vec![Diagnostic::warning(
+                "Could Not Check instance_type",
+                format!(
+                    "Asking ECS which types {} can change to failed, so {} was not checked at plan time: {e}",
+                    change.id, change.to
+                ),
+            )
+            .at(AttributePath::attr("instance_type"))];
+        }
+    };
+    let exists = || async {
+        let filter = InstanceTypeFilter {
+            family: None,
+            instance_type_ids: vec![change.to.clone()],
+        };
+        // When in doubt, say "not available" rather than "unknown".
+        client
+            .describe_instance_types(&filter)
+            .await
+            .map_or(true, |types| !types.is_empty())
+    };
+    judge(change, &candidates, exists).await
+}
+
+/// The verdict on `change` given the candidates; `exists` is asked only when
+/// the type is not among them, to tell a typo from an unavailable type.
+pub async fn judge<F, Fut>(
+    change: &TypeChange,
+    candidates: &[AvailableType],
+    exists: F,
+) -> Vec<Diagnostic>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let alternatives = suggestions(change, candidates);
+    let (summary, reason) = match candidates.iter().find(|c| c.instance_type == change.to) {
+        Some(c) if c.status == "Available" => return Vec::new(),
+        Some(c) => (
+            "Instance Type Sold Out",
+            format!(
+                "{} is sold out in the zone of {} (stock: {}).",
+                change.to,
+                change.id,
+                if c.status_category.is_empty() { &c.status } else { &c.status_category }
+            ),
+        ),
+        None if !exists().await => (
+            "Unknown Instance Type",
+            format!("{} is not an instance type ECS knows in this region; check the spelling.", change.to),
+        ),
+        None => (
+            "Instance Type Not Available",
+            format!(
+                "{} cannot change from {} to {}: the type is not authorized for this account, does not suit the instance's image, or is not offered in its zone.",
+                change.id, change.from, change.to
+            ),
+        ),
+    };
+    let detail = if alternatives.is_empty() {
+        format!("{reason} ECS currently offers no other type for this instance.")
+    } else {
+        format!(
+            "{reason} Types {} can change to now: {}.",
+            change.id,
+            alternatives.join(", ")
+        )
+    };
+    vec![Diagnostic::error(summary, detail).at(AttributePath::attr("instance_type"))]
+}
+
+/// A few available types, those of the wanted type's family first.
+fn suggestions(change: &TypeChange, candidates: &[AvailableType]) -> Vec<String> {
+    let family = |t: &str| {
+        t.rsplit_once('.')
+            .map_or(t.to_string(), |(f, _)| f.to_string())
+    };
+    let wanted = family(&change.to);
+    let mut available: Vec<&AvailableType> = candidates
+        .iter()
+        .filter(|c| c.status == "Available" && c.instance_type != change.from)
+        .collect();
+    available.sort_by_key(|c| family(&c.instance_type) != wanted);
+    let mut out: Vec<String> = Vec::new();
+    for c in available {
+        if !out.contains(&c.instance_type) {
+            out.push(c.instance_type.clone());
+        }
+    }
+    out.truncate(SUGGESTIONS);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Severity;
+
+    fn change(to: &str) -> TypeChange {
+        TypeChange {
+            id: "i-1".into(),
+            from: "ecs.g6.large".into(),
+            to: to.into(),
+        }
+    }
+
+    fn offered(t: &str, status: &str) -> AvailableType {
+        AvailableType {
+            instance_type: t.into(),
+            status: status.into(),
+            status_category: if status == "Available" {
+                "WithStock"
+            } else {
+                "WithoutStock"
+            }
+            .into(),
+        }
+    }
+
+    fn catalog() -> Vec<AvailableType> {
+        vec![
+            offered("ecs.c6.xlarge", "Available"),
+            offered("ecs.g6.xlarge", "Available"),
+            offered("ecs.g6.8xlarge", "SoldOut"),
+            offered("ecs.g6.2xlarge", "Available"),
+        ]
+    }
+
+    async fn verdict(to: &str, exists: bool) -> Vec<Diagnostic> {
+        judge(&change(to), &catalog(), || async move { exists }).await
+    }
+
+    #[tokio::test]
+    async fn an_available_type_passes() {
+        assert!(verdict("ecs.g6.xlarge", true).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn sold_out_is_an_error_listing_alternatives_same_family_first() {
+        let d = verdict("ecs.g6.8xlarge", true).await;
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert_eq!(d[0].summary, "Instance Type Sold Out");
+        assert_eq!(d[0].attribute, Some(AttributePath::attr("instance_type")));
+        assert!(
+            d[0].detail.ends_with(
+                "Types i-1 can change to now: ecs.g6.xlarge, ecs.g6.2xlarge, ecs.c6.xlarge."
+            ),
+            "{}",
+            d[0].detail
+        );
+    }
+
+    #[tokio::test]
+    async fn typo_and_unavailable_are_told_apart() {
+        let typo = verdict("ecs.g6.larg", false).await;
+        assert_eq!(typo[0].summary, "Unknown Instance Type");
+        let unauthorized = verdict("ecs.ebmg6.26xlarge", true).await;
+        assert_eq!(unauthorized[0].summary, "Instance Type Not Available");
+        assert!(unauthorized[0].detail.contains("not authorized"));
+    }
+}

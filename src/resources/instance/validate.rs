@@ -1,0 +1,173 @@
+//! Static checks of an `ecs_instance` configuration (ValidateResourceTypeConfig).
+//! The configuration may still hold unknown values; only known ones are
+//! judged. Terraform runs this before every plan, so PlanResourceChange
+//! never sees a value refused here.
+
+use super::schema::{INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES};
+use super::timeouts;
+use crate::planner::{BANDWIDTH_IN_RANGE, BANDWIDTH_OUT_RANGE};
+use crate::protocol::{AttributePath, Diagnostic, Value};
+use crate::resources::attrs;
+use std::ops::RangeInclusive;
+
+pub fn validate(config: &Value) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut range = |name: &str, r: RangeInclusive<u32>| {
+        if matches!(attrs::get(config, name), Value::Null | Value::Unknown) {
+            return;
+        }
+        let ok = attrs::int(config, name)
+            .and_then(|v| u32::try_from(v).ok())
+            .is_some_and(|v| r.contains(&v));
+        if !ok {
+            let shown = attrs::float(config, name).map_or("?".into(), |v| v.to_string());
+            diags.push(
+                Diagnostic::error(
+                    "Bandwidth Out Of Range",
+                    format!(
+                        "{name} = {shown} is not accepted by ECS: use a whole number of Mbit/s from {} to {}.",
+                        r.start(),
+                        r.end()
+                    ),
+                )
+                .at(AttributePath::attr(name)),
+            );
+        }
+    };
+    range("internet_max_bandwidth_out", BANDWIDTH_OUT_RANGE);
+    range("internet_max_bandwidth_in", BANDWIDTH_IN_RANGE);
+    for (name, allowed) in [
+        ("status", &STATUSES),
+        ("stopped_mode", &STOPPED_MODES),
+        ("instance_charge_type", &INSTANCE_CHARGE_TYPES),
+        ("internet_charge_type", &INTERNET_CHARGE_TYPES),
+    ] {
+        if let Some(v) = attrs::string(config, name) {
+            if !allowed.contains(&v.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Value",
+                        format!(
+                            "{name} = \"{v}\" is not one of {}. Values are case-sensitive.",
+                            allowed
+                                .iter()
+                                .map(|a| format!("\"{a}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at(AttributePath::attr(name)),
+                );
+            }
+        }
+    }
+    for (name, min, max) in [("instance_name", 2, 128), ("description", 2, 256)] {
+        if let Some(v) = attrs::string(config, name) {
+            let n = v.chars().count();
+            if !(min..=max).contains(&n) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Length",
+                        format!("{name} has {n} characters; ECS accepts {min} to {max}."),
+                    )
+                    .at(AttributePath::attr(name)),
+                );
+            }
+        }
+    }
+    for name in ["instance_type", "image_id"] {
+        if attrs::string(config, name).is_some_and(|v| v.trim().is_empty()) {
+            diags.push(
+                Diagnostic::error("Empty Value", format!("{name} must not be empty."))
+                    .at(AttributePath::attr(name)),
+            );
+        }
+    }
+    diags.extend(timeouts::validate(config));
+    diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Number, PathStep};
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut obj = attrs::object([
+            ("instance_type", attrs::str_value("ecs.g6.large")),
+            ("image_id", attrs::str_value("ubuntu")),
+        ]);
+        for (k, v) in pairs {
+            attrs::set(&mut obj, k, v.clone());
+        }
+        obj
+    }
+
+    fn paths(diags: &[Diagnostic]) -> Vec<String> {
+        diags
+            .iter()
+            .map(|d| match d.attribute.as_ref().and_then(|p| p.0.first()) {
+                Some(PathStep::Attribute(a)) => a.clone(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_plain_config_is_valid() {
+        assert!(validate(&config(&[])).is_empty());
+        let edges = config(&[
+            ("internet_max_bandwidth_out", attrs::int_value(0)),
+            ("internet_max_bandwidth_in", attrs::int_value(200)),
+            ("status", attrs::str_value("Stopped")),
+        ]);
+        assert!(validate(&edges).is_empty());
+    }
+
+    #[test]
+    fn bandwidth_ranges_are_enforced_at_their_attribute() {
+        let diags = validate(&config(&[
+            ("internet_max_bandwidth_out", attrs::int_value(101)),
+            ("internet_max_bandwidth_in", attrs::int_value(0)),
+        ]));
+        assert_eq!(
+            paths(&diags),
+            ["internet_max_bandwidth_out", "internet_max_bandwidth_in"]
+        );
+        assert!(
+            diags[0].detail.contains("from 0 to 100"),
+            "{}",
+            diags[0].detail
+        );
+        let negative = validate(&config(&[(
+            "internet_max_bandwidth_out",
+            attrs::int_value(-1),
+        )]));
+        assert_eq!(paths(&negative), ["internet_max_bandwidth_out"]);
+        let fraction = validate(&config(&[(
+            "internet_max_bandwidth_out",
+            Value::Number(Number::Float(1.5)),
+        )]));
+        assert_eq!(paths(&fraction), ["internet_max_bandwidth_out"]);
+    }
+
+    #[test]
+    fn enumerations_and_lengths_name_their_attribute() {
+        let diags = validate(&config(&[
+            ("status", attrs::str_value("running")),
+            ("stopped_mode", attrs::str_value("Cheap")),
+            ("instance_name", attrs::str_value("x")),
+        ]));
+        assert_eq!(paths(&diags), ["status", "stopped_mode", "instance_name"]);
+    }
+
+    #[test]
+    fn unknown_values_are_not_judged() {
+        let diags = validate(&config(&[
+            ("internet_max_bandwidth_out", Value::Unknown),
+            ("status", Value::Unknown),
+            ("instance_type", Value::Unknown),
+        ]));
+        assert!(diags.is_empty(), "{diags:?}");
+    }
+}

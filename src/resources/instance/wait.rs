@@ -1,0 +1,120 @@
+//! Waiting for an instance: polling through the (batched) lookup with
+//! adaptive intervals, bounded by the operation's deadline, ended at once
+//! by Terraform's Stop.
+
+use super::api::{Clock, InstanceApi, PollPolicy};
+use super::error::ApplyError;
+use crate::ecs;
+use std::time::Duration;
+
+/// Polls one instance until a condition holds.
+pub struct Waiter<'a> {
+    pub api: &'a dyn InstanceApi,
+    pub clock: &'a dyn Clock,
+    pub poll: PollPolicy,
+    /// Clock time (since the UNIX epoch) at which waits give up.
+    pub deadline: Duration,
+    /// Which `timeouts` entry bounds this operation (named in errors).
+    pub operation: &'static str,
+    /// The timeout itself, for messages.
+    pub limit: Duration,
+}
+
+impl Waiter<'_> {
+    fn timeout(&self, what: impl Into<String>) -> ApplyError {
+        ApplyError::Timeout {
+            what: what.into(),
+            operation: self.operation,
+            limit: self.limit,
+        }
+    }
+
+    /// Sleeps `d`, unless that would pass the deadline.
+    ///
+    /// # Errors
+    /// `Timeout` (without sleeping) when `d` ends after the deadline;
+    /// `Cancelled` on Stop.
+    pub async fn sleep(&self, d: Duration, what: &str) -> Result<(), ApplyError> {
+        if self.clock.now() + d > self.deadline {
+            return Err(self.timeout(what));
+        }
+        self.clock.sleep(d).await.map_err(|_| ApplyError::Cancelled)
+    }
+
+    /// Sleeps until clock time `t` (no-op if it has passed).
+    pub async fn sleep_until(&self, t: Duration, what: &str) -> Result<(), ApplyError> {
+        let now = self.clock.now();
+        if t > now {
+            self.sleep(t - now, what).await?;
+        }
+        Ok(())
+    }
+
+    /// Polls until `done(instance)`; `what` names the awaited state in
+    /// errors ("i-1 to be Stopped").
+    ///
+    /// # Errors
+    /// `Gone` when the instance disappears, `Timeout` at the deadline,
+    /// `Api`/`Cancelled` from the lookup.
+    pub async fn until(
+        &self,
+        id: &str,
+        what: &str,
+        done: impl Fn(&ecs::Instance) -> bool + Send,
+    ) -> Result<ecs::Instance, ApplyError> {
+        let mut interval = self.poll.initial;
+        loop {
+            let inst = self
+                .api
+                .describe(id)
+                .await?
+                .ok_or_else(|| ApplyError::Gone { id: id.to_string() })?;
+            if done(&inst) {
+                return Ok(inst);
+            }
+            tracing::debug!(id, status = %inst.status, waiting_for = what, "polling");
+            let remaining = self.deadline.saturating_sub(self.clock.now());
+            if remaining.is_zero() {
+                return Err(self.timeout(format!("{what} (last seen {})", inst.status)));
+            }
+            self.clock
+                .sleep(interval.min(remaining))
+                .await
+                .map_err(|_| ApplyError::Cancelled)?;
+            interval = self.poll.next(interval);
+        }
+    }
+
+    /// Polls until the instance is in `status`.
+    pub async fn status(&self, id: &str, status: &str) -> Result<ecs::Instance, ApplyError> {
+        self.until(id, &format!("{id} to be {status}"), |i| i.status == status)
+            .await
+    }
+
+    /// Polls until the instance is Running or Stopped.
+    pub async fn stable(&self, id: &str) -> Result<ecs::Instance, ApplyError> {
+        self.until(id, &format!("{id} to finish its state change"), |i| {
+            matches!(i.status.as_str(), "Running" | "Stopped")
+        })
+        .await
+    }
+
+    /// Polls until the instance no longer exists.
+    pub async fn gone(&self, id: &str) -> Result<(), ApplyError> {
+        let mut interval = self.poll.initial;
+        loop {
+            let Some(inst) = self.api.describe(id).await? else {
+                return Ok(());
+            };
+            let remaining = self.deadline.saturating_sub(self.clock.now());
+            if remaining.is_zero() {
+                return Err(self.timeout(format!("deletion of {id} (last seen {})", inst.status)));
+            }
+            self.clock
+                .sleep(interval.min(remaining))
+                .await
+                .map_err(|_| ApplyError::Cancelled)?;
+            interval = self.poll.next(interval);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! End to end: the fleet example (a module with for_each over 20 instances) created and
+//! then resized with -parallelism=20 against an emulator that throttles each action to a
+//! few requests per second. Every instance must converge, within the seed's rules.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::Cloud;
+use std::time::Duration;
+
+#[test]
+fn twenty_instances_resize_together_under_throttling() {
+    let mut cloud = Cloud::start(
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+        &["--throttle-qps", "5"],
+    );
+    cloud.dir.timeout(Duration::from_secs(600));
+    let root = support::project_root().join("examples/fleet");
+    for file in ["main.tf", "modules/node/main.tf"] {
+        let text = std::fs::read_to_string(root.join(file)).expect("fleet example");
+        cloud.dir.write(file, &text);
+    }
+    cloud.dir.tf_ok(&["get", "-no-color"]);
+    let cooldown = format!("modification_cooldown={}ms", cloud.cooldown.as_millis());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["apply", "-auto-approve", "-no-color", "-parallelism=20"];
+        args.extend_from_slice(&["-var", &cooldown]);
+        args.extend_from_slice(extra);
+        cloud.dir.tf_ok(&args);
+    };
+    run(&[]);
+    assert_eq!(cloud.instances().len(), 20);
+    let resized = [
+        "-var",
+        "instance_type=ecs.g6.xlarge",
+        "-var",
+        "bandwidth_out=5",
+    ];
+    run(&resized);
+
+    let instances = cloud.instances();
+    assert_eq!(instances.len(), 20);
+    for inst in &instances {
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge", "{inst}");
+        assert_eq!(inst["InternetMaxBandwidthOut"], 5, "{inst}");
+        assert_eq!(inst["Status"], "Running", "{inst}");
+    }
+    let journal = cloud.journal();
+    assert!(
+        journal.requests.iter().any(|r| r.code == "Throttling"),
+        "the emulator throttled some calls, so the test exercised the retries"
+    );
+    let mut plan = vec!["plan", "-detailed-exitcode", "-no-color", "-var", &cooldown];
+    plan.extend_from_slice(&resized);
+    let converged = cloud.dir.tf(&plan);
+    assert_eq!(
+        converged.code, 0,
+        "{}\n{}",
+        converged.stdout, converged.stderr
+    );
+    journal.assert_rules(cloud.cooldown);
+}

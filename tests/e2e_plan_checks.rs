@@ -1,0 +1,109 @@
+//! End to end: changes that cannot work are refused by `terraform plan`, pointing at the
+//! attribute, before anything is stopped: PrePaid instances, unknown, sold-out and
+//! unauthorized types, and a stop that `allow_stopping_for_update = false` forbids.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::{id_of, instance_hcl, Cloud};
+
+/// Plans `config` and expects an error whose text contains every one of `needles`;
+/// nothing may have been sent to the instance.
+fn refused(cloud: &Cloud, id: &str, config: &str, needles: &[&str]) {
+    let before = cloud.journal().mutations(id);
+    cloud.config(config);
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 1, "the plan must fail:\n{text}");
+    for n in needles {
+        assert!(text.contains(n), "missing {n:?} in:\n{text}");
+    }
+    assert_eq!(cloud.journal().mutations(id), before, "nothing was changed");
+}
+
+#[test]
+fn unusable_instance_types_are_refused_at_plan() {
+    let cloud = Cloud::quick();
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    refused(
+        &cloud,
+        &id,
+        &instance_hcl("web", "ecs.g6.huge", ""),
+        &["Unknown Instance Type", "ecs.g6.huge", "instance_type"],
+    );
+    refused(
+        &cloud,
+        &id,
+        &instance_hcl("web", "ecs.g6.8xlarge", ""),
+        &["Instance Type Sold Out", "can change to now: ecs.g6.xlarge"],
+    );
+    refused(
+        &cloud,
+        &id,
+        &instance_hcl("web", "ecs.ebmg6.26xlarge", ""),
+        &["Instance Type Not Available", "not authorized"],
+    );
+    cloud.assert_rules_kept();
+}
+
+#[test]
+fn prepaid_instances_refuse_in_place_changes_at_plan() {
+    let cloud = Cloud::quick();
+    let prepaid = |t: &str, out: u32| {
+        instance_hcl(
+            "web",
+            t,
+            &format!("  instance_charge_type = \"PrePaid\"\n  internet_max_bandwidth_out = {out}"),
+        )
+    };
+    cloud.config(&prepaid("ecs.g6.large", 1));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    refused(
+        &cloud,
+        &id,
+        &prepaid("ecs.g6.xlarge", 1),
+        &["pay-as-you-go instances only", "instance_type"],
+    );
+    refused(
+        &cloud,
+        &id,
+        &prepaid("ecs.g6.large", 2),
+        &["pay-as-you-go instances only", "internet_max_bandwidth_out"],
+    );
+    cloud.assert_rules_kept();
+}
+
+#[test]
+fn forbidden_stop_is_refused_at_plan_with_the_way_out() {
+    let cloud = Cloud::quick();
+    let no_stop = |t: &str, extra: &str| {
+        instance_hcl(
+            "web",
+            t,
+            &format!("  allow_stopping_for_update = false\n{extra}"),
+        )
+    };
+    cloud.config(&no_stop("ecs.g6.large", ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    refused(
+        &cloud,
+        &id,
+        &no_stop("ecs.g6.xlarge", ""),
+        &[
+            "Stopping Not Allowed",
+            "allow_stopping_for_update = true",
+            "status = \"Stopped\"",
+        ],
+    );
+    // The way out it names works: stop it ourselves, and it stays stopped.
+    cloud.config(&no_stop("ecs.g6.xlarge", "  status = \"Stopped\""));
+    cloud.apply();
+    assert_eq!(cloud.instance(&id)["Status"], "Stopped");
+    assert_eq!(cloud.instance(&id)["InstanceType"], "ecs.g6.xlarge");
+    cloud.assert_converged();
+    cloud.assert_rules_kept();
+}

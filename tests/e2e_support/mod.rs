@@ -1,0 +1,458 @@
+//! What the end-to-end tests of `ecs_instance` share, on top of `tests/support`: a "cloud"
+//! (an emulator with scaled-down time plus a Terraform directory whose provider talks to it),
+//! and the emulator's journal with the checks every test runs on it.
+//!
+//! The rules checked on every journal are the seed's (ModifyInstanceSpec.md): one
+//! modification per call, the type changed only while Stopped, and no modification inside
+//! the cooldown unless it was refused and retried after it.
+#![allow(dead_code)] // each e2e binary uses a different part
+
+use crate::support::{Emulator, TfDir, TfRun};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+pub const ACCESS_KEY: &str = "emulator-access-key";
+pub const SECRET_KEY: &str = "emulator-secret";
+pub const REGION: &str = "cn-hangzhou";
+pub const IMAGE: &str = "aliyun_3_x64_20G_alibase_20240819.vhd";
+
+/// The `terraform` block every test configuration starts with.
+pub const REQUIRED_PROVIDERS: &str = r#"
+terraform {
+  required_providers {
+    ecs = {
+      source = "local/ecs"
+    }
+  }
+}
+"#;
+
+/// An emulator and a Terraform directory pointed at it.
+pub struct Cloud {
+    pub emu: Emulator,
+    pub dir: TfDir,
+    pub transition: Duration,
+    pub cooldown: Duration,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}
+
+impl Cloud {
+    /// Starts an emulator with `transition` and `cooldown` (plus `extra` flags) and a
+    /// Terraform directory whose provider uses the same cooldown.
+    pub fn start(transition: Duration, cooldown: Duration, extra: &[&str]) -> Cloud {
+        let (t, c) = (ms(transition), ms(cooldown));
+        let mut args = vec!["--transition", &t, "--cooldown", &c];
+        args.extend_from_slice(extra);
+        let emu = Emulator::start(&args);
+        let mut dir = TfDir::new(&[]);
+        dir.env("ALICLOUD_ACCESS_KEY", ACCESS_KEY)
+            .env("ALICLOUD_SECRET_KEY", SECRET_KEY)
+            .env("ALICLOUD_REGION", REGION)
+            .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url)
+            .env("ECS_PROVIDER_POLL_MS", "20");
+        Cloud {
+            emu,
+            dir,
+            transition,
+            cooldown,
+        }
+    }
+
+    /// A quick cloud: 300 ms transitions, 1 s cooldown.
+    pub fn quick() -> Cloud {
+        Cloud::start(Duration::from_millis(300), Duration::from_secs(1), &[])
+    }
+
+    /// The provider block for this cloud.
+    pub fn provider_block(&self) -> String {
+        format!(
+            "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  modification_cooldown = \"{}\"\n}}\n",
+            ms(self.cooldown)
+        )
+    }
+
+    /// Writes main.tf: the provider block plus `resources`.
+    pub fn config(&self, resources: &str) {
+        self.dir.write(
+            "main.tf",
+            &format!("{}\n{resources}", self.provider_block()),
+        );
+    }
+
+    pub fn apply(&self) -> TfRun {
+        self.dir.tf_ok(&["apply", "-auto-approve", "-no-color"])
+    }
+
+    /// `terraform plan -detailed-exitcode`: 0 no changes, 1 error, 2 changes.
+    pub fn plan(&self) -> TfRun {
+        self.dir.tf(&["plan", "-detailed-exitcode", "-no-color"])
+    }
+
+    /// Panics unless a plan shows no changes (run after every apply).
+    pub fn assert_converged(&self) {
+        let run = self.plan();
+        assert_eq!(
+            run.code, 0,
+            "a plan after apply must be empty\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            run.stdout, run.stderr
+        );
+    }
+
+    /// One attribute of a resource in state, e.g. `("ecs_instance.web", "status")`.
+    pub fn state_attr(&self, address: &str, name: &str) -> Value {
+        let state = self.dir.show_json();
+        let mut found = None;
+        visit_resources(&state["values"]["root_module"], &mut |r| {
+            if r["address"] == address {
+                found = Some(r["values"][name].clone());
+            }
+        });
+        found.unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
+    }
+
+    /// Every resource address in state.
+    pub fn state_addresses(&self) -> Vec<String> {
+        let state = self.dir.show_json();
+        let mut out = Vec::new();
+        visit_resources(&state["values"]["root_module"], &mut |r| {
+            out.push(r["address"].as_str().unwrap_or_default().to_string());
+        });
+        out
+    }
+
+    /// The emulator's instances (API shape).
+    pub fn instances(&self) -> Vec<Value> {
+        self.emu
+            .get("/_emulator/instances")
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn instance(&self, id: &str) -> Value {
+        self.instances()
+            .into_iter()
+            .find(|i| i["InstanceId"] == id)
+            .unwrap_or_else(|| panic!("no instance {id} in the emulator"))
+    }
+
+    /// Changes an instance behind Terraform's back.
+    pub fn drift(&self, id: &str, fields: Value) {
+        self.emu
+            .post(&format!("/_emulator/instances/{id}"), &fields);
+    }
+
+    pub fn journal(&self) -> Journal {
+        Journal::parse(&self.emu.get("/_emulator/journal"))
+    }
+
+    /// Checks the seed's rules on the whole journal so far.
+    pub fn assert_rules_kept(&self) {
+        self.journal().assert_rules(self.cooldown);
+    }
+}
+
+fn visit_resources(module: &Value, f: &mut dyn FnMut(&Value)) {
+    for r in module["resources"].as_array().into_iter().flatten() {
+        f(r);
+    }
+    for child in module["child_modules"].as_array().into_iter().flatten() {
+        visit_resources(child, f);
+    }
+}
+
+/// A resource block for one instance: `name`, then extra HCL lines.
+pub fn instance_hcl(name: &str, instance_type: &str, extra: &str) -> String {
+    format!(
+        "resource \"ecs_instance\" \"{name}\" {{\n  image_id      = \"{IMAGE}\"\n  instance_type = \"{instance_type}\"\n{extra}\n}}\n"
+    )
+}
+
+/// One API request as the emulator journaled it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub time: DateTime<Utc>,
+    pub action: String,
+    pub params: Value,
+    pub code: String,
+    pub instance_id: String,
+    /// Applied, but the emulator closed the connection without answering.
+    pub dropped: bool,
+}
+
+impl Request {
+    pub fn ok(&self) -> bool {
+        self.code == "OK"
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params[name].as_str()
+    }
+
+    pub fn is_modification(&self) -> bool {
+        matches!(
+            self.action.as_str(),
+            "ModifyInstanceSpec" | "ModifyInstanceNetworkSpec"
+        )
+    }
+
+    /// `Action(param=value,…)` with only the parameters that say what changed.
+    pub fn describe(&self) -> String {
+        let shown: Vec<String> = [
+            "InstanceType",
+            "InternetMaxBandwidthOut",
+            "InternetMaxBandwidthIn",
+        ]
+        .iter()
+        .filter_map(|k| self.param(k).map(|v| format!("{k}={v}")))
+        .collect();
+        if shown.is_empty() {
+            self.action.clone()
+        } else {
+            format!("{}({})", self.action, shown.join(","))
+        }
+    }
+}
+
+/// One status change of an instance.
+#[derive(Clone, Debug)]
+pub struct StatusChange {
+    pub time: DateTime<Utc>,
+    pub instance_id: String,
+    pub from: Option<String>,
+    pub to: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Journal {
+    pub requests: Vec<Request>,
+    pub changes: Vec<StatusChange>,
+}
+
+fn time(v: &Value) -> DateTime<Utc> {
+    let s = v.as_str().unwrap_or_default();
+    DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("journal time {s:?}: {e}"))
+        .with_timezone(&Utc)
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+impl Journal {
+    pub fn parse(v: &Value) -> Journal {
+        let requests = v["requests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| Request {
+                time: time(&r["time"]),
+                action: text(&r["action"]),
+                params: r["params"].clone(),
+                code: text(&r["code"]),
+                instance_id: text(&r["instance_id"]),
+                dropped: r["dropped"].as_bool().unwrap_or(false),
+            })
+            .collect();
+        let changes = v["status_changes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| StatusChange {
+                time: time(&c["time"]),
+                instance_id: text(&c["instance_id"]),
+                from: c["from"].as_str().map(String::from),
+                to: text(&c["to"]),
+            })
+            .collect();
+        Journal { requests, changes }
+    }
+
+    /// Successful state-changing calls on `id`, described, in order (reads and refused
+    /// attempts left out): what the provider did to the instance.
+    pub fn mutations(&self, id: &str) -> Vec<String> {
+        self.requests
+            .iter()
+            .filter(|r| r.ok() && r.instance_id == id && !r.action.starts_with("Describe"))
+            .map(Request::describe)
+            .collect()
+    }
+
+    /// Requests of `action`, any instance, any outcome.
+    pub fn count(&self, action: &str) -> usize {
+        self.requests.iter().filter(|r| r.action == action).count()
+    }
+
+    /// The instance's status just before `t` (None before it existed).
+    pub fn status_at(&self, id: &str, t: DateTime<Utc>) -> Option<String> {
+        self.changes
+            .iter()
+            .rfind(|c| c.instance_id == id && c.time <= t)
+            .map(|c| c.to.clone())
+    }
+
+    /// Whether `id` may have been Stopped when a request arrived at `t`. Times have
+    /// millisecond precision, so a status change stamped with the very millisecond of the
+    /// request may have come just before or just after it: both sides count.
+    pub fn could_be_stopped_at(&self, id: &str, t: DateTime<Utc>) -> bool {
+        let mine = || self.changes.iter().filter(|c| c.instance_id == id);
+        let before = mine().rfind(|c| c.time < t).map(|c| c.to.as_str());
+        let same_ms = mine()
+            .filter(|c| c.time == t)
+            .flat_map(|c| [c.from.as_deref(), Some(c.to.as_str())]);
+        std::iter::once(before)
+            .chain(same_ms)
+            .any(|s| s == Some("Stopped"))
+    }
+
+    /// Each outage of `id`: from leaving Running to being Running again.
+    pub fn downtimes(&self, id: &str) -> Vec<Duration> {
+        let mut out = Vec::new();
+        let mut down_since = None;
+        for c in self.changes.iter().filter(|c| c.instance_id == id) {
+            if c.from.as_deref() == Some("Running") {
+                down_since = Some(c.time);
+            } else if c.to == "Running" {
+                if let Some(since) = down_since.take() {
+                    out.push((c.time - since).to_std().unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// The window(s) during which `id` was not Running after having run.
+    fn down_windows(&self, id: &str) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut out = Vec::new();
+        let mut since = None;
+        for c in self.changes.iter().filter(|c| c.instance_id == id) {
+            if c.from.as_deref() == Some("Running") {
+                since = Some(c.time);
+            } else if c.to == "Running" {
+                if let Some(s) = since.take() {
+                    out.push((s, c.time));
+                }
+            }
+        }
+        out
+    }
+
+    /// Successful modifications of `id` that happened while it was down.
+    pub fn modifications_while_down(&self, id: &str) -> Vec<&Request> {
+        let windows = self.down_windows(id);
+        self.requests
+            .iter()
+            .filter(|r| r.ok() && r.is_modification() && r.instance_id == id)
+            .filter(|r| windows.iter().any(|(a, b)| *a <= r.time && r.time <= *b))
+            .collect()
+    }
+
+    /// The seed's rules, over every modification call in the journal.
+    ///
+    /// # Panics
+    /// Naming the first call that broke one: two modifications in one call, a type change
+    /// while not Stopped, a successful modification inside the cooldown, or a modification
+    /// refused for the cooldown that was never retried successfully afterwards.
+    pub fn assert_rules(&self, cooldown: Duration) {
+        let cooldown = chrono::Duration::from_std(cooldown).expect("cooldown fits");
+        for (i, r) in self.requests.iter().enumerate() {
+            if !r.is_modification() {
+                continue;
+            }
+            let has_type = r.param("InstanceType").is_some();
+            let has_bandwidth = r.param("InternetMaxBandwidthOut").is_some()
+                || r.param("InternetMaxBandwidthIn").is_some();
+            assert!(
+                !(has_type && has_bandwidth),
+                "two modifications in one call: {}",
+                r.describe()
+            );
+            if has_type {
+                assert!(
+                    self.could_be_stopped_at(&r.instance_id, r.time),
+                    "type change of {} while it was {:?}: {}",
+                    r.instance_id,
+                    self.status_at(&r.instance_id, r.time),
+                    r.describe()
+                );
+            }
+            let replay = r.ok()
+                && r.param("ClientToken").is_some_and(|token| {
+                    self.requests[..i]
+                        .iter()
+                        .any(|p| p.ok() && p.param("ClientToken") == Some(token))
+                });
+            if replay {
+                // The same ClientToken again after a lost answer: the API answers the first
+                // call's result and changes nothing, so this is no new modification.
+                continue;
+            }
+            if r.ok() {
+                let previous = self.requests[..i]
+                    .iter()
+                    .rfind(|p| p.ok() && p.is_modification() && p.instance_id == r.instance_id);
+                if let Some(p) = previous {
+                    assert!(
+                        r.time - p.time >= cooldown,
+                        "{} of {} only {} ms after {}",
+                        r.describe(),
+                        r.instance_id,
+                        (r.time - p.time).num_milliseconds(),
+                        p.describe()
+                    );
+                }
+            } else if r.code == "InvalidStatus.ValueNotSupported" {
+                let retried = self.requests[i + 1..].iter().any(|later| {
+                    later.ok()
+                        && later.action == r.action
+                        && later.instance_id == r.instance_id
+                        && later.param("InstanceType") == r.param("InstanceType")
+                        && later.param("InternetMaxBandwidthOut")
+                            == r.param("InternetMaxBandwidthOut")
+                        && later.param("InternetMaxBandwidthIn")
+                            == r.param("InternetMaxBandwidthIn")
+                });
+                assert!(
+                    retried,
+                    "{} of {} was refused inside the cooldown and never retried after it",
+                    r.describe(),
+                    r.instance_id
+                );
+            }
+        }
+    }
+}
+
+/// The id of a resource after apply.
+pub fn id_of(cloud: &Cloud, address: &str) -> String {
+    cloud
+        .state_attr(address, "id")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// An instance seeded straight into the emulator (for import tests).
+pub fn seed_instance(cloud: &Cloud, id: &str, fields: Value) {
+    let mut body = json!({"ImageId": IMAGE, "InstanceType": "ecs.g6.large", "Status": "Running"});
+    if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
+        for (k, v) in f {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    cloud.emu.post(&format!("/_emulator/instances/{id}"), &body);
+}
+
+/// Terraform's stdout and stderr together, with every run of whitespace made one space:
+/// Terraform wraps diagnostic text at 78 columns.
+pub fn flat(run: &TfRun) -> String {
+    format!("{}\n{}", run.stdout, run.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
