@@ -63,6 +63,8 @@ provider "ecs" {
   signature_version = "v2"
   endpoint          = "http://10.1.2.3:8080"
 }
+# Terraform prunes a provider that nothing uses; give it a user.
+data "ecs_instance_types" "all" {}
 "#,
     )]);
     let run = dir.tf(&["validate", "-no-color"]);
