@@ -10,8 +10,9 @@ use support::TfDir;
 const SOURCE: &str = "registry.terraform.io/local/ecs";
 
 fn example_provider() -> TfDir {
-    let text = std::fs::read_to_string(support::project_root().join("examples/provider/provider.tf"))
-        .expect("examples/provider/provider.tf");
+    let text =
+        std::fs::read_to_string(support::project_root().join("examples/provider/provider.tf"))
+            .expect("examples/provider/provider.tf");
     let mut dir = TfDir::new(&[("provider.tf", &text)]);
     dir.env("ALICLOUD_ACCESS_KEY", "example-key")
         .env("ALICLOUD_SECRET_KEY", "example-secret-value")
@@ -26,8 +27,17 @@ fn schema_json_shows_the_provider_block_and_types() {
     let schema: serde_json::Value = serde_json::from_str(&run.stdout).expect("schema JSON");
     let ours = &schema["provider_schemas"][SOURCE];
     let attrs = &ours["provider"]["block"]["attributes"];
-    for name in ["region", "access_key", "secret_key", "endpoint", "modification_cooldown"] {
-        assert!(attrs.get(name).is_some(), "provider attribute {name} missing: {attrs}");
+    for name in [
+        "region",
+        "access_key",
+        "secret_key",
+        "endpoint",
+        "modification_cooldown",
+    ] {
+        assert!(
+            attrs.get(name).is_some(),
+            "provider attribute {name} missing: {attrs}"
+        );
     }
     assert_eq!(attrs["secret_key"]["sensitive"], true);
     assert_eq!(attrs["security_token"]["sensitive"], true);
@@ -35,15 +45,23 @@ fn schema_json_shows_the_provider_block_and_types() {
     assert_eq!(attrs["max_retries"]["type"], "number");
     let instance = &ours["resource_schemas"]["ecs_instance"]["block"]["attributes"];
     assert_eq!(instance["instance_type"]["required"], true, "{instance}");
-    assert!(ours["data_source_schemas"].get("ecs_instance_types").is_some());
-    assert!(ours["data_source_schemas"].get("ecs_instance_type_modifications").is_some());
+    assert!(ours["data_source_schemas"]
+        .get("ecs_instance_types")
+        .is_some());
+    assert!(ours["data_source_schemas"]
+        .get("ecs_instance_type_modifications")
+        .is_some());
 }
 
 #[test]
 fn validate_and_plan_the_provider_example() {
     let dir = example_provider();
     let run = dir.tf_ok(&["validate", "-no-color"]);
-    assert!(run.stdout.contains("The configuration is valid"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("The configuration is valid"),
+        "{}",
+        run.stdout
+    );
     let run = dir.tf_ok(&["plan", "-no-color", "-detailed-exitcode"]);
     assert!(run.stdout.contains("No changes"), "{}", run.stdout);
 }
@@ -110,11 +128,16 @@ fn tf_log_debug_shows_our_lines_at_debug_level_and_no_secret() {
         .filter(|l| l.contains("provider.terraform-provider-ecs"))
         .collect();
     assert!(
-        ours.iter().any(|l| l.contains("[DEBUG]") && l.contains("Serving the provider schema")),
+        ours.iter()
+            .any(|l| l.contains("[DEBUG]") && l.contains("Serving the provider schema")),
         "no DEBUG line of ours in:\n{}",
         ours.join("\n")
     );
     // hclog JSON was parsed by Terraform: no raw JSON objects of ours leak through.
-    assert!(!ours.iter().any(|l| l.contains("\"@message\"")), "{}", ours.join("\n"));
+    assert!(
+        !ours.iter().any(|l| l.contains("\"@message\"")),
+        "{}",
+        ours.join("\n")
+    );
     assert!(!run.stderr.contains("example-secret-value"));
 }

@@ -4,56 +4,36 @@
 //! attribute name; these helpers keep that code free of pattern matching.
 
 use crate::protocol::{Number, Value};
-use std::collections::BTreeMap;
 
 /// The attribute `name` of an object; `Value::Null` when absent or not an object.
 pub fn get<'a>(obj: &'a Value, name: &str) -> &'a Value {
     static NULL: Value = Value::Null;
-    match obj {
-        Value::Object(m) => m.get(name).unwrap_or(&NULL),
-        _ => &NULL,
-    }
+    obj.get(name).unwrap_or(&NULL)
 }
 
 /// A known string attribute.
 pub fn string(obj: &Value, name: &str) -> Option<String> {
-    match get(obj, name) {
-        Value::String(s) => Some(s.clone()),
-        _ => None,
-    }
+    obj.get_str(name).map(str::to_string)
 }
 
 /// A known bool attribute.
 pub fn boolean(obj: &Value, name: &str) -> Option<bool> {
-    match get(obj, name) {
-        Value::Bool(b) => Some(*b),
-        _ => None,
-    }
+    obj.get_bool(name)
 }
 
 /// A known number attribute as f64.
 pub fn float(obj: &Value, name: &str) -> Option<f64> {
-    match get(obj, name) {
-        Value::Number(Number::Int(i)) => Some(*i as f64),
-        Value::Number(Number::Float(f)) => Some(*f),
-        Value::Number(Number::Big(s)) => s.parse().ok(),
-        _ => None,
-    }
+    obj.get_f64(name)
 }
 
 /// A known number attribute that is a whole number (fractions are `None`).
 pub fn int(obj: &Value, name: &str) -> Option<i64> {
-    match get(obj, name) {
-        Value::Number(Number::Int(i)) => Some(*i),
-        Value::Number(Number::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(*f as i64),
-        Value::Number(Number::Big(s)) => s.parse().ok(),
-        _ => None,
-    }
+    obj.get_i64(name)
 }
 
 /// True when the attribute is unknown (only possible during validate/plan).
 pub fn is_unknown(obj: &Value, name: &str) -> bool {
-    matches!(get(obj, name), Value::Unknown)
+    obj.attr_is_unknown(name)
 }
 
 /// Replaces (or adds) one attribute of an object in place.
@@ -69,12 +49,7 @@ where
     I: IntoIterator<Item = (S, Value)>,
     S: Into<String>,
 {
-    Value::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v))
-            .collect::<BTreeMap<_, _>>(),
-    )
+    Value::object(pairs)
 }
 
 pub fn str_value(s: impl Into<String>) -> Value {
