@@ -4,27 +4,13 @@
 
 use serde_json::json;
 
-use super::{check_len, check_security_lock, dry_run, Answer, Ctx};
+use super::{check_len, check_naming, check_security_lock, dry_run, Answer, Ctx};
 use crate::emulator::error::ApiError;
 use crate::emulator::params::Params;
 
 pub fn modify_instance_attribute(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = params.required("InstanceId")?;
-    let name = check_len(
-        params,
-        "InstanceName",
-        2,
-        128,
-        "InvalidInstanceName.Malformed",
-    )?;
-    let description = check_len(
-        params,
-        "Description",
-        2,
-        256,
-        "InvalidDescription.Malformed",
-    )?;
-    let host = check_len(params, "HostName", 2, 64, "InvalidHostName.Malformed")?;
+    let (name, description, host) = check_naming(params)?;
     check_len(params, "Password", 8, 30, "InvalidPassword.Malformed")?;
     let protection = params.boolean("DeletionProtection")?;
     let groups = params.list("SecurityGroupIds");

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{check_len, check_payment, dry_run, order_id, Answer, Ctx};
+use super::{check_naming, check_payment, dry_run, order_id, Answer, Ctx};
 use crate::emulator::catalog;
 use crate::emulator::error::ApiError;
 use crate::emulator::fields::vpc_of;
@@ -71,21 +71,7 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
-    let name = check_len(
-        params,
-        "InstanceName",
-        2,
-        128,
-        "InvalidInstanceName.Malformed",
-    )?;
-    let description = check_len(
-        params,
-        "Description",
-        2,
-        256,
-        "InvalidDescription.Malformed",
-    )?;
-    let host = check_len(params, "HostName", 2, 64, "InvalidHostName.Malformed")?;
+    let (name, description, host) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
     let zones = ctx.config.zones();
     let zone = match params.get("ZoneId") {

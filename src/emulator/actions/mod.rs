@@ -187,6 +187,30 @@ fn check_len(
     }
 }
 
+/// The descriptive attributes RunInstances and ModifyInstanceAttribute share,
+/// with the same length rules: (InstanceName, Description, HostName).
+type Naming = (Option<String>, Option<String>, Option<String>);
+
+fn check_naming(params: &Params) -> Result<Naming, ApiError> {
+    Ok((
+        check_len(
+            params,
+            "InstanceName",
+            2,
+            128,
+            "InvalidInstanceName.Malformed",
+        )?,
+        check_len(
+            params,
+            "Description",
+            2,
+            256,
+            "InvalidDescription.Malformed",
+        )?,
+        check_len(params, "HostName", 2, 64, "InvalidHostName.Malformed")?,
+    ))
+}
+
 /// `{name: [items]}`, the shape ECS wraps every list in. Values are moved,
 /// never copied: `json!` would serialize an embedded `Value` again, which
 /// for a page of 100 instances costs more than building it.
