@@ -95,6 +95,12 @@ fn reply_with<R: WithDiagnostics + Default>(diag: Diagnostic) -> R {
     response
 }
 
+/// The answer to an RPC this provider does not serve: a response carrying
+/// one error diagnostic, so Terraform shows it instead of "Plugin error".
+fn refuse<R: WithDiagnostics + Default>(feature: &str) -> RpcResult<R> {
+    Ok(Response::new(reply_with(unsupported(feature))))
+}
+
 /// The span every RPC runs in: log lines the provider writes while serving
 /// it carry the RPC name and the resource type.
 fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
@@ -327,7 +333,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
-        Ok(Response::new(reply_with(unsupported("Resource identity"))))
+        refuse("Resource identity")
     }
 
     async fn configure(
@@ -530,9 +536,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::move_resource_state::Request>,
     ) -> RpcResult<pb::move_resource_state::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Moving state between resource types",
-        ))))
+        refuse("Moving state between resource types")
     }
 
     async fn read_data_source(
@@ -564,45 +568,35 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::generate_resource_config::Request>,
     ) -> RpcResult<pb::generate_resource_config::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Generating resource configuration",
-        ))))
+        refuse("Generating resource configuration")
     }
 
     async fn validate_ephemeral_resource_config(
         &self,
         _: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Ephemeral resources",
-        ))))
+        refuse("Ephemeral resources")
     }
 
     async fn open_ephemeral_resource(
         &self,
         _: Request<pb::open_ephemeral_resource::Request>,
     ) -> RpcResult<pb::open_ephemeral_resource::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Ephemeral resources",
-        ))))
+        refuse("Ephemeral resources")
     }
 
     async fn renew_ephemeral_resource(
         &self,
         _: Request<pb::renew_ephemeral_resource::Request>,
     ) -> RpcResult<pb::renew_ephemeral_resource::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Ephemeral resources",
-        ))))
+        refuse("Ephemeral resources")
     }
 
     async fn close_ephemeral_resource(
         &self,
         _: Request<pb::close_ephemeral_resource::Request>,
     ) -> RpcResult<pb::close_ephemeral_resource::Response> {
-        Ok(Response::new(reply_with(unsupported(
-            "Ephemeral resources",
-        ))))
+        refuse("Ephemeral resources")
     }
 
     type ListResourceStream = BoxStream<'static, Result<pb::list_resource::Event, Status>>;
@@ -622,7 +616,7 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::validate_list_resource_config::Request>,
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
-        Ok(Response::new(reply_with(unsupported("Listing resources"))))
+        refuse("Listing resources")
     }
 
     async fn get_functions(
@@ -652,14 +646,14 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::validate_action_config::Request>,
     ) -> RpcResult<pb::validate_action_config::Response> {
-        Ok(Response::new(reply_with(unsupported("Actions"))))
+        refuse("Actions")
     }
 
     async fn plan_action(
         &self,
         _: Request<pb::plan_action::Request>,
     ) -> RpcResult<pb::plan_action::Response> {
-        Ok(Response::new(reply_with(unsupported("Actions"))))
+        refuse("Actions")
     }
 
     type InvokeActionStream = BoxStream<'static, Result<pb::invoke_action::Event, Status>>;
