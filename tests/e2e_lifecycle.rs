@@ -8,10 +8,6 @@ mod support;
 use e2e_support::{id_of, instance_hcl, seed_instance, Cloud, IMAGE};
 use serde_json::json;
 
-fn output(run: &support::TfRun) -> String {
-    e2e_support::flat(run)
-}
-
 #[test]
 fn drift_is_planned_and_repaired() {
     let cloud = Cloud::quick();
@@ -27,7 +23,7 @@ fn drift_is_planned_and_repaired() {
         json!({"InternetMaxBandwidthOut": 50, "InstanceType": "ecs.c6.large"}),
     );
     let plan = cloud.plan();
-    assert_eq!(plan.code, 2, "{}", output(&plan));
+    assert_eq!(plan.code, 2, "{}", e2e_support::flat(&plan));
     cloud.apply();
     let inst = cloud.instance(&id);
     assert_eq!(inst["InstanceType"], "ecs.g6.large");
@@ -39,17 +35,14 @@ fn drift_is_planned_and_repaired() {
 
 #[test]
 fn an_instance_deleted_out_of_band_is_planned_for_creation() {
-    let cloud = Cloud::quick();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    let (cloud, id) = Cloud::with_web_instance();
     assert_eq!(cloud.emu.delete(&format!("/_emulator/instances/{id}")), 204);
     let plan = cloud.plan();
     assert_eq!(plan.code, 2);
     assert!(
-        output(&plan).contains("Plan: 1 to add, 0 to change, 0 to destroy."),
+        e2e_support::flat(&plan).contains("Plan: 1 to add, 0 to change, 0 to destroy."),
         "{}",
-        output(&plan)
+        e2e_support::flat(&plan)
     );
     cloud.apply();
     assert_ne!(id_of(&cloud, "ecs_instance.web"), id);
@@ -94,7 +87,7 @@ fn an_image_change_replaces_the_instance() {
     let new_image = "ubuntu_22_04_x64_20G_alibase_20240901.vhd";
     cloud.config(&instance_hcl("web", "ecs.g6.large", "").replace(IMAGE, new_image));
     let plan = cloud.plan();
-    let text = output(&plan);
+    let text = e2e_support::flat(&plan);
     assert_eq!(plan.code, 2, "{text}");
     assert!(text.contains("must be replaced"), "{text}");
     assert!(

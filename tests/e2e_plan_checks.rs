@@ -23,10 +23,7 @@ fn refused(cloud: &Cloud, id: &str, config: &str, needles: &[&str]) {
 
 #[test]
 fn unusable_instance_types_are_refused_at_plan() {
-    let cloud = Cloud::quick();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    let (cloud, id) = Cloud::with_web_instance();
     refused(
         &cloud,
         &id,

@@ -10,10 +10,6 @@ use e2e_support::{id_of, instance_hcl, Cloud};
 use serde_json::json;
 use std::time::Duration;
 
-fn output(run: &support::TfRun) -> String {
-    e2e_support::flat(run)
-}
-
 /// Mutating calls on `id` after its creation.
 fn after_create(cloud: &Cloud, id: &str) -> Vec<String> {
     let all = cloud.journal().mutations(id);
@@ -44,8 +40,8 @@ fn type_change_on_a_running_instance_is_stop_modify_start_in_place() {
         "  internet_max_bandwidth_out = 5",
     ));
     let plan = cloud.plan();
-    assert_eq!(plan.code, 2, "{}", output(&plan));
-    let text = output(&plan);
+    assert_eq!(plan.code, 2, "{}", e2e_support::flat(&plan));
+    let text = e2e_support::flat(&plan);
     assert!(text.contains("will be updated in-place"), "{text}");
     assert!(
         text.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
@@ -94,9 +90,9 @@ fn bandwidth_only_change_does_not_stop_the_instance() {
     let plan = cloud.plan();
     assert_eq!(plan.code, 2);
     assert!(
-        !output(&plan).contains("Instance Will Be Stopped"),
+        !e2e_support::flat(&plan).contains("Instance Will Be Stopped"),
         "{}",
-        output(&plan)
+        e2e_support::flat(&plan)
     );
     cloud.apply();
     assert_eq!(
@@ -144,11 +140,11 @@ fn type_and_bandwidth_change_keeps_downtime_to_stop_modify_start() {
     let plan = cloud
         .dir
         .tf(&[&["plan", "-detailed-exitcode"], &args[..]].concat());
-    assert_eq!(plan.code, 2, "{}", output(&plan));
+    assert_eq!(plan.code, 2, "{}", e2e_support::flat(&plan));
     assert!(
-        output(&plan).contains("Cooldown waits happen while the instance runs"),
+        e2e_support::flat(&plan).contains("Cooldown waits happen while the instance runs"),
         "{}",
-        output(&plan)
+        e2e_support::flat(&plan)
     );
     cloud
         .dir
@@ -185,7 +181,7 @@ fn type_and_bandwidth_change_keeps_downtime_to_stop_modify_start() {
     let converged = cloud
         .dir
         .tf(&[&["plan", "-detailed-exitcode"], &args[..]].concat());
-    assert_eq!(converged.code, 0, "{}", output(&converged));
+    assert_eq!(converged.code, 0, "{}", e2e_support::flat(&converged));
     cloud.assert_rules_kept();
 }
 
@@ -229,16 +225,13 @@ fn back_to_back_applies_wait_out_the_cooldown_without_refusals() {
 
 #[test]
 fn a_stopped_instance_changes_type_and_stays_stopped() {
-    let cloud = Cloud::quick();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    let (cloud, id) = Cloud::with_web_instance();
     cloud.drift(&id, json!({"Status": "Stopped"}));
     cloud.assert_converged(); // status unset: whatever the instance is
     cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
     let plan = cloud.plan();
     assert_eq!(plan.code, 2);
-    assert!(!output(&plan).contains("Instance Will Be Stopped"));
+    assert!(!e2e_support::flat(&plan).contains("Instance Will Be Stopped"));
     cloud.apply();
     assert_eq!(
         after_create(&cloud, &id),
@@ -252,10 +245,7 @@ fn a_stopped_instance_changes_type_and_stays_stopped() {
 
 #[test]
 fn status_stops_and_starts_the_instance() {
-    let cloud = Cloud::quick();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    let (cloud, id) = Cloud::with_web_instance();
     cloud.config(&instance_hcl(
         "web",
         "ecs.g6.large",
@@ -344,10 +334,7 @@ fn out_and_in_refused_together_are_sent_as_two_calls() {
 /// error is reported, and state keeps the type it really has.
 #[test]
 fn a_failed_type_change_starts_the_instance_again() {
-    let cloud = Cloud::quick();
-    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    let (cloud, id) = Cloud::with_web_instance();
     cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
     cloud
         .dir
@@ -355,7 +342,7 @@ fn a_failed_type_change_starts_the_instance_again() {
     // Between plan and apply, the instance's disk starts refusing type changes.
     cloud.drift(&id, json!({"Flags": {"DiskCategoryUnsupported": true}}));
     let run = cloud.dir.tf(&["apply", "-no-color", "resize.tfplan"]);
-    let text = output(&run);
+    let text = e2e_support::flat(&run);
     assert_ne!(run.code, 0, "{text}");
     assert!(text.contains("CategoryViolation"), "{text}");
     assert!(text.contains("Instance Started Again"), "{text}");

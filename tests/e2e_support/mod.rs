@@ -68,6 +68,16 @@ impl Cloud {
     }
 
     /// The provider block for this cloud.
+    /// A quick cloud with one `ecs_instance.web` (ecs.g6.large) applied;
+    /// returns the cloud and the instance id.
+    pub fn with_web_instance() -> (Cloud, String) {
+        let cloud = Cloud::quick();
+        cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
+        cloud.apply();
+        let id = id_of(&cloud, "ecs_instance.web");
+        (cloud, id)
+    }
+
     pub fn provider_block(&self) -> String {
         format!(
             "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  modification_cooldown = \"{}\"\n}}\n",
