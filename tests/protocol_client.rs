@@ -41,6 +41,16 @@ async fn get_schema(
         .map(tonic::Response::into_inner)
 }
 
+/// Connects as Terraform would (with `cert`, or plaintext), checks that the
+/// schema is served, then shuts the plugin down and expects a clean exit.
+async fn serve_then_shut_down(launched: &mut client::Launched, cert: Option<&ClientCert>) {
+    let hs = launched.handshake.clone();
+    let channel = client::channel(&hs, cert, Trust::WebPki).await.unwrap();
+    assert!(get_schema(channel.clone()).await.is_ok());
+    client::shutdown(channel).await.unwrap();
+    assert_eq!(exit_code(launched).await, Some(0));
+}
+
 #[tokio::test]
 async fn automtls_with_p521_client_cert_serves_schema_and_shuts_down() {
     let cert = ClientCert::generate();
@@ -134,12 +144,7 @@ async fn refuses_clients_without_the_terraform_certificate() {
     assert!(plaintext, "a plaintext client must be refused");
 
     // The server is unharmed: Terraform itself still gets through.
-    let channel = client::channel(&hs, Some(&cert), Trust::WebPki)
-        .await
-        .unwrap();
-    assert!(get_schema(channel.clone()).await.is_ok());
-    client::shutdown(channel).await.unwrap();
-    assert_eq!(exit_code(&mut plugin).await, Some(0));
+    serve_then_shut_down(&mut plugin, Some(&cert)).await;
 }
 
 #[tokio::test]
@@ -153,10 +158,7 @@ async fn plaintext_when_no_client_cert_is_given() {
         "empty certificate field: {}",
         hs.line
     );
-    let channel = client::channel(&hs, None, Trust::WebPki).await.unwrap();
-    assert!(get_schema(channel.clone()).await.is_ok());
-    client::shutdown(channel).await.unwrap();
-    assert_eq!(exit_code(&mut plugin).await, Some(0));
+    serve_then_shut_down(&mut plugin, None).await;
     assert_stdout_done(&mut plugin).await;
 }
 
@@ -178,12 +180,7 @@ async fn tcp_transport_within_the_port_range() {
         addr.ip().is_loopback() && (21000..=21999).contains(&addr.port()),
         "{addr}"
     );
-    let channel = client::channel(&hs, Some(&cert), Trust::WebPki)
-        .await
-        .unwrap();
-    assert!(get_schema(channel.clone()).await.is_ok());
-    client::shutdown(channel).await.unwrap();
-    assert_eq!(exit_code(&mut plugin).await, Some(0));
+    serve_then_shut_down(&mut plugin, Some(&cert)).await;
 }
 
 #[tokio::test]
