@@ -11,7 +11,7 @@
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies.
 //! - [`model`] (what callers see) and `wire` (the JSON shapes).
 //!
-//! Design notes: docs/ecs-client.md.
+//! Design notes: docs/design/ecs-client.md.
 mod batch;
 mod client;
 pub mod codes;

@@ -2,7 +2,7 @@
 //! architecture and per-zone stock, plus the image rules that make a type
 //! incompatible. DescribeInstanceTypes, DescribeResourcesModification,
 //! RunInstances and ModifyInstanceSpec all read this one table, so the
-//! emulator never contradicts itself. `docs/emulator.md` lists it for test
+//! emulator never contradicts itself. `docs/design/emulator.md` lists it for test
 //! writers.
 
 use std::sync::OnceLock;

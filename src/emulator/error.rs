@@ -3,7 +3,7 @@
 //!
 //! Codes, messages and statuses come from the ModifyInstanceSpec error table
 //! (the seed) and the gateway's common codes; where the real API documents
-//! nothing, the choice is written in `docs/emulator.md`.
+//! nothing, the choice is written in `docs/design/emulator.md`.
 
 /// One error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -241,7 +241,7 @@ impl InstanceFields {
         if let Some(t) = self.instance_type {
             let spec = catalog::find(&t).ok_or_else(|| {
                 format!(
-                    "InstanceType {t:?} is not in the emulator's catalog (see docs/emulator.md)"
+                    "InstanceType {t:?} is not in the emulator's catalog (see docs/design/emulator.md)"
                 )
             })?;
             inst.instance_type = t;

@@ -19,7 +19,7 @@
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
 //! models), so a wrong field name cannot pass on both sides at once.
-//! `docs/emulator.md` documents behaviour and every error choice.
+//! `docs/design/emulator.md` documents behaviour and every error choice.
 
 mod actions;
 mod admin;
