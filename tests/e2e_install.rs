@@ -470,3 +470,70 @@ fn make_release_writes_registry_artifacts_and_a_detached_signature() {
     let forged = keyring.gpg(&["--batch", "--verify", &sig, sums_str]);
     assert!(!forged.status.success(), "a changed SHA256SUMS verified");
 }
+
+/// `--debug` serves until killed; its reattach line is read from stdout.
+struct DebugSession {
+    child: std::process::Child,
+    reattach: String,
+}
+
+impl DebugSession {
+    fn start() -> DebugSession {
+        use std::io::BufRead;
+        let mut child = Command::new(support::provider_bin())
+            .arg("--debug")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start --debug");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let reattach = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("export TF_REATTACH_PROVIDERS='")
+                    .map(|rest| rest.trim_end_matches('\'').to_string())
+            })
+            .expect("an export TF_REATTACH_PROVIDERS line");
+        std::thread::spawn(move || lines.for_each(drop));
+        DebugSession { child, reattach }
+    }
+}
+
+impl Drop for DebugSession {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_debug_reattach_line_serves_terraform_with_the_full_or_short_source() {
+    let session = DebugSession::start();
+    for source in [SOURCE, "ecs-tools/ecs"] {
+        let home = tempfile::tempdir().unwrap();
+        let config = format!(
+            "terraform {{\n  required_providers {{\n    ecs = {{ source = \"{source}\" }}\n  }}\n}}\n\
+             provider \"ecs\" {{\n  region = \"cn-hangzhou\"\n}}\n"
+        );
+        let mut dir = support::TfDir::new(&[("main.tf", &config)]);
+        // No dev_overrides, nothing installed: only the reattached process serves it.
+        std::fs::write(dir.cli_config_path(), "").unwrap();
+        dir.env("HOME", home.path().to_str().unwrap())
+            .env("TF_REATTACH_PROVIDERS", &session.reattach);
+        assert_ok(&dir.tf(&["init", "-no-color"]), "terraform init");
+        let run = dir.tf(&["providers", "schema", "-json"]);
+        assert_ok(&run, "terraform providers schema -json");
+        let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert!(
+            schema["provider_schemas"][SOURCE]["resource_schemas"]
+                .get("ecs_instance")
+                .is_some(),
+            "{source}: {}",
+            run.stdout
+        );
+    }
+}
