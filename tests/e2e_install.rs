@@ -537,3 +537,52 @@ fn the_debug_reattach_line_serves_terraform_with_the_full_or_short_source() {
         );
     }
 }
+
+/// Every `source = "..."` of an ecs provider in the files of `dir` (recursively).
+fn declared_sources(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            declared_sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "tf") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines() {
+                if let Some(rest) = line.trim().strip_prefix("source") {
+                    let value = rest.trim_start_matches([' ', '=']).trim_matches('"');
+                    if value.ends_with("/ecs") {
+                        out.push((path.clone(), value.to_string()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn one_source_address_in_the_code_the_packaging_and_every_example() {
+    assert_eq!(terraform_provider_ecs::resources::SOURCE_ADDRESS, SOURCE);
+    assert_eq!(support::DEFAULT_SOURCE, SOURCE);
+    let root = support::project_root();
+    let makefile = std::fs::read_to_string(root.join("Makefile")).unwrap();
+    assert!(
+        makefile.contains(&format!("SOURCE ?= {SOURCE}\n")),
+        "Makefile's SOURCE default"
+    );
+    let dist = std::fs::read_to_string(root.join("scripts/dist.py")).unwrap();
+    assert!(
+        dist.contains(&format!("DEFAULT_SOURCE = \"{SOURCE}\"\n")),
+        "scripts/dist.py's DEFAULT_SOURCE"
+    );
+    let mut sources = Vec::new();
+    declared_sources(&root.join("examples"), &mut sources);
+    assert!(sources.len() >= 5, "{sources:?}");
+    for (path, source) in &sources {
+        assert_eq!(source, SOURCE, "{}", path.display());
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains(&format!("source  = \"{SOURCE}\"")));
+    assert!(
+        !readme.contains("\"local/ecs\""),
+        "README still uses local/ecs"
+    );
+}
