@@ -761,3 +761,65 @@ fn terraform_installs_from_the_network_mirror_files_and_checks_their_hashes() {
         "{refused:?}"
     );
 }
+
+/// Runs `make TARGET VARS...` expecting failure; returns stderr.
+fn make_fails(target: &str, vars: &[String]) -> String {
+    let out = Command::new("make")
+        .current_dir(support::project_root())
+        .arg("-s")
+        .arg(target)
+        .args(vars)
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .output()
+        .expect("run make");
+    assert!(!out.status.success(), "`make {target}` succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_binary_whose_version_is_not_cargo_toml_s_is_not_packaged() {
+    let scratch = tempfile::tempdir().unwrap();
+    let stale = scratch.path().join("terraform-provider-ecs");
+    std::fs::write(&stale, "#!/bin/sh\necho 'terraform-provider-ecs 0.0.1'\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let plugin_dir = scratch.path().join("plugins");
+    let err = make_fails(
+        "install",
+        &[
+            format!("PROVIDER_BIN={}", stale.display()),
+            format!("PLUGIN_DIR={}", plugin_dir.display()),
+        ],
+    );
+    assert!(
+        err.contains("0.0.1") && err.contains(VERSION) && err.contains("rebuild"),
+        "{err}"
+    );
+    assert!(!plugin_dir.exists(), "nothing may be installed");
+}
+
+#[test]
+fn make_release_without_a_key_writes_no_signature() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dist = scratch.path().join("dist");
+    make("release", &[("DIST", &dist)], &[]);
+    let mut names: Vec<String> = std::fs::read_dir(&dist)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let prefix = format!("terraform-provider-ecs_{VERSION}");
+    assert_eq!(
+        names,
+        [
+            format!("{prefix}_SHA256SUMS"),
+            format!("{prefix}_{}.zip", os_arch()),
+            format!("{prefix}_manifest.json"),
+        ]
+    );
+}
