@@ -44,7 +44,7 @@ trap 'rm -rf "${WORK}"' EXIT
 plan() {
     local name="$1" code
     shift
-    "${TERRAFORM}" plan -input=false -lock=false -no-color -detailed-exitcode \
+    "${TERRAFORM}" plan -input=false -no-color -detailed-exitcode \
         -out="${WORK}/${name}.tfplan" "$@" "${EXTRA[@]+"${EXTRA[@]}"}" >"${WORK}/${name}.log" 2>&1
     code=$?
     if [[ ${code} -ne 0 && ${code} -ne 2 ]]; then
