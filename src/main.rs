@@ -17,8 +17,9 @@ Terraform runs this program itself. Run it by hand only to debug it.
 
 Usage: terraform-provider-ecs [--debug] [--version] [--help]
 
-  --debug    serve for a Terraform started by hand: prints the
-             TF_REATTACH_PROVIDERS value to export, and serves until Ctrl-C
+  --debug    serve for a Terraform (or OpenTofu) started by hand: prints
+             the TF_REATTACH_PROVIDERS value to export, and serves until
+             Ctrl-C
   --version  print the version
   --help     print this help";
 
@@ -43,5 +44,9 @@ fn main() -> ExitCode {
     }
     protocol::log::init();
     let provider = resources::provider();
-    protocol::run(provider, protocol::ServeOptions { debug })
+    let options = protocol::ServeOptions {
+        debug,
+        source_address: resources::SOURCE_ADDRESS.to_string(),
+    };
+    protocol::run(provider, options)
 }

@@ -7,7 +7,8 @@ mod support;
 
 use support::TfDir;
 
-const SOURCE: &str = "registry.terraform.io/local/ecs";
+/// The address `examples/provider/provider.tf` declares.
+const SOURCE: &str = support::DEFAULT_SOURCE;
 
 fn example_provider() -> TfDir {
     let text =

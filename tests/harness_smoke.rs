@@ -112,7 +112,8 @@ fn cli_config_overrides_our_provider_with_the_built_binary_dir() {
     let text = std::fs::read_to_string(dir.cli_config_path()).unwrap();
     let provider_dir = support::provider_bin().parent().unwrap().to_path_buf();
     let expected = format!(
-        "provider_installation {{\n  dev_overrides {{\n    \"local/ecs\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        "provider_installation {{\n  dev_overrides {{\n    \"local/ecs\" = \"{0}\"\n    \
+         \"registry.terraform.io/ecs-tools/ecs\" = \"{0}\"\n  }}\n  direct {{}}\n}}\n",
         provider_dir.display()
     );
     assert_eq!(text, expected);

@@ -163,6 +163,25 @@ async fn plaintext_when_no_client_cert_is_given() {
 }
 
 #[tokio::test]
+async fn unix_socket_in_plugin_unix_socket_dir() {
+    let cert = ClientCert::generate();
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("PLUGIN_UNIX_SOCKET_DIR", dir.path().to_str().unwrap())];
+    let mut plugin = client::launch(binary(), Some(&cert), &env, Stdio::null())
+        .await
+        .unwrap();
+    let hs = plugin.handshake.clone();
+    assert_eq!(hs.network, "unix");
+    let socket = Path::new(&hs.address);
+    assert_eq!(socket.parent().and_then(Path::parent), Some(dir.path()));
+    serve_then_shut_down(&mut plugin, Some(&cert)).await;
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the socket's directory is removed on exit"
+    );
+}
+
+#[tokio::test]
 async fn tcp_transport_within_the_port_range() {
     let cert = ClientCert::generate();
     let env = [
@@ -290,7 +309,9 @@ async fn debug_mode_prints_reattach_config_and_serves_plaintext() {
         }
     };
     let config: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let entry = &config["registry.terraform.io/local/ecs"];
+    // One line for Terraform and OpenTofu: the published address on both registry hosts.
+    let entry = &config["registry.terraform.io/ecs-tools/ecs"];
+    assert_eq!(entry, &config["registry.opentofu.org/ecs-tools/ecs"]);
     assert_eq!(entry["Test"], true);
     assert_eq!(entry["ProtocolVersion"], 5);
     assert_eq!(entry["Pid"], child.id().unwrap());

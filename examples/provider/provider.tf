@@ -4,7 +4,8 @@
 terraform {
   required_providers {
     ecs = {
-      source = "local/ecs"
+      source  = "registry.terraform.io/ecs-tools/ecs"
+      version = "~> 0.1"
     }
   }
 }

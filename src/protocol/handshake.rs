@@ -8,18 +8,22 @@
 //! standard base64 (empty when serving plaintext).
 
 use base64::Engine;
+use std::path::PathBuf;
 
 pub(crate) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 pub(crate) const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+/// Where go-plugin clients ask plugins to put their unix socket.
+pub(crate) const SOCKET_DIR_ENV: &str = "PLUGIN_UNIX_SOCKET_DIR";
 /// The only plugin protocol this provider speaks.
 pub(crate) const PROTOCOL_VERSION: u32 = 5;
 
 /// Where to listen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Transport {
-    /// A socket in a private temporary directory (the go-plugin default).
-    Unix,
+    /// A socket in a private directory created in `socket_dir` (go-plugin's
+    /// `PLUGIN_UNIX_SOCKET_DIR`), or in the system's temporary directory.
+    Unix { socket_dir: Option<PathBuf> },
     /// 127.0.0.1, on the first free port of the range (any port if `None`).
     Tcp(Option<(u16, u16)>),
 }
@@ -39,8 +43,8 @@ pub(crate) enum Refusal {
         "This is terraform-provider-ecs, a Terraform provider plugin. Terraform starts it \
          itself; it is not meant to be run by hand.\n\n\
          To use it, declare the provider in a configuration's required_providers block and \
-         run terraform. For a local build, point a dev_overrides entry of your Terraform CLI \
-         configuration at the directory holding this binary.\n\
+         run terraform init. For a local build, `make install` in the provider's repository \
+         puts it where terraform init finds it.\n\
          To debug it, run `terraform-provider-ecs --debug` and export the \
          TF_REATTACH_PROVIDERS line it prints before running terraform."
     )]
@@ -74,12 +78,16 @@ pub(crate) fn settings(env: impl Fn(&str) -> Option<String>) -> Result<Settings,
     })
 }
 
-/// Unix sockets where they exist, as go-plugin does; TCP on other systems
-/// or when `PLUGIN_TRANSPORT=tcp` asks for it.
+/// Unix sockets where they exist, as go-plugin does (in `PLUGIN_UNIX_SOCKET_DIR`
+/// when it is set, as the client asks for short socket paths that way); TCP
+/// on other systems or when `PLUGIN_TRANSPORT=tcp` asks for it.
 pub(crate) fn transport(env: impl Fn(&str) -> Option<String>) -> Result<Transport, Refusal> {
     let wants_tcp = env("PLUGIN_TRANSPORT").is_some_and(|t| t.eq_ignore_ascii_case("tcp"));
     if cfg!(unix) && !wants_tcp {
-        return Ok(Transport::Unix);
+        let socket_dir = env(SOCKET_DIR_ENV)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from);
+        return Ok(Transport::Unix { socket_dir });
     }
     let port = |key: &'static str| -> Result<Option<u16>, Refusal> {
         match env(key).filter(|v| !v.is_empty()) {
@@ -107,25 +115,54 @@ pub(crate) fn line(network: &str, address: &str, cert_der: Option<&[u8]>) -> Str
     format!("1|{PROTOCOL_VERSION}|{network}|{address}|grpc|{cert}")
 }
 
-/// The `TF_REATTACH_PROVIDERS` value for `--debug` mode. `Test: true` tells
+/// The public registry hosts: a source address written without a host means
+/// the first to Terraform and the second to OpenTofu.
+const REGISTRY_HOSTS: [&str; 2] = ["registry.terraform.io", "registry.opentofu.org"];
+
+/// The addresses a `--debug` session answers to: `source` (`HOST/NAMESPACE/TYPE`
+/// or `NAMESPACE/TYPE`), and when its host is a public registry's (or absent),
+/// the same provider on both, so that one reattach line serves Terraform and
+/// OpenTofu whether the configuration writes the host or not. `None` for a
+/// malformed address.
+pub(crate) fn reattach_addresses(source: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = source.split('/').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    match parts.as_slice() {
+        [host, ns, ty] if !REGISTRY_HOSTS.contains(host) => Some(vec![format!("{host}/{ns}/{ty}")]),
+        [_, ns, ty] | [ns, ty] => Some(
+            REGISTRY_HOSTS
+                .iter()
+                .map(|host| format!("{host}/{ns}/{ty}"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The `TF_REATTACH_PROVIDERS` value for `--debug` mode: one entry per
+/// provider address, all pointing at this process. `Test: true` tells
 /// Terraform it does not own the process (so it neither kills it nor
 /// assumes TLS).
 pub(crate) fn reattach_json(
-    provider_address: &str,
+    provider_addresses: &[String],
     network: &str,
     address: &str,
     pid: u32,
 ) -> String {
-    serde_json::json!({
-        provider_address: {
-            "Protocol": "grpc",
-            "ProtocolVersion": PROTOCOL_VERSION,
-            "Pid": pid,
-            "Test": true,
-            "Addr": { "Network": network, "String": address },
-        }
-    })
-    .to_string()
+    let entry = serde_json::json!({
+        "Protocol": "grpc",
+        "ProtocolVersion": PROTOCOL_VERSION,
+        "Pid": pid,
+        "Test": true,
+        "Addr": { "Network": network, "String": address },
+    });
+    let map: serde_json::Map<String, serde_json::Value> = provider_addresses
+        .iter()
+        .map(|a| (a.clone(), entry.clone()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
 
 #[cfg(test)]
@@ -183,7 +220,16 @@ mod tests {
     #[test]
     fn transport_choice() {
         if cfg!(unix) {
-            assert_eq!(transport(env_of(&[])), Ok(Transport::Unix));
+            assert_eq!(
+                transport(env_of(&[])),
+                Ok(Transport::Unix { socket_dir: None })
+            );
+            assert_eq!(
+                transport(env_of(&[(SOCKET_DIR_ENV, "/run/tf")])),
+                Ok(Transport::Unix {
+                    socket_dir: Some(PathBuf::from("/run/tf"))
+                })
+            );
         }
         let tcp = env_of(&[
             ("PLUGIN_TRANSPORT", "TCP"),
@@ -216,15 +262,33 @@ mod tests {
     }
 
     #[test]
+    fn reattach_addresses_cover_both_public_registries() {
+        let both = Some(vec![
+            "registry.terraform.io/ns/ecs".to_string(),
+            "registry.opentofu.org/ns/ecs".to_string(),
+        ]);
+        assert_eq!(reattach_addresses("registry.terraform.io/ns/ecs"), both);
+        assert_eq!(reattach_addresses("registry.opentofu.org/ns/ecs"), both);
+        assert_eq!(reattach_addresses("ns/ecs"), both);
+        assert_eq!(
+            reattach_addresses("tf.example.com/ns/ecs"),
+            Some(vec!["tf.example.com/ns/ecs".to_string()])
+        );
+        for bad in ["", "ecs", "a//ecs", "a/b/c/d"] {
+            assert_eq!(reattach_addresses(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn reattach_json_shape() {
-        let json: serde_json::Value = serde_json::from_str(&reattach_json(
-            "registry.terraform.io/local/ecs",
-            "unix",
-            "/s",
-            42,
-        ))
-        .unwrap();
-        let entry = &json["registry.terraform.io/local/ecs"];
+        let addresses = [
+            "registry.terraform.io/ns/ecs".to_string(),
+            "b/ns/ecs".to_string(),
+        ];
+        let json: serde_json::Value =
+            serde_json::from_str(&reattach_json(&addresses, "unix", "/s", 42)).unwrap();
+        assert_eq!(json["b/ns/ecs"], json["registry.terraform.io/ns/ecs"]);
+        let entry = &json["registry.terraform.io/ns/ecs"];
         assert_eq!(entry["Test"], true);
         assert_eq!(entry["ProtocolVersion"], 5);
         assert_eq!(entry["Pid"], 42);

@@ -16,6 +16,13 @@ use tokio::net::TcpListener;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 
+/// The socket's name in its private directory.
+const SOCKET_NAME: &str = "plugin";
+
+/// The longest socket path every unix accepts: `sun_path` holds 104 bytes on
+/// macOS and the BSDs (108 on Linux), including the terminating NUL.
+const MAX_SOCKET_PATH: usize = 103;
+
 /// How long a client may take to complete the TLS handshake.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -43,9 +50,11 @@ impl Endpoint {
     pub(crate) async fn bind(transport: &Transport) -> io::Result<Endpoint> {
         match transport {
             #[cfg(unix)]
-            Transport::Unix => {
-                let dir = PrivateDir::create()?;
-                let path = dir.path().join("plugin.sock");
+            Transport::Unix { socket_dir } => {
+                let base = socket_dir.clone().unwrap_or_else(std::env::temp_dir);
+                let dir = PrivateDir::create(&base)?;
+                let path = dir.path().join(SOCKET_NAME);
+                check_socket_path(&path)?;
                 let listener = tokio::net::UnixListener::bind(&path)?;
                 Ok(Endpoint {
                     listener: Listener::Unix(listener),
@@ -55,7 +64,7 @@ impl Endpoint {
                 })
             }
             #[cfg(not(unix))]
-            Transport::Unix => Box::pin(Endpoint::bind(&Transport::Tcp(None))).await,
+            Transport::Unix { .. } => Box::pin(Endpoint::bind(&Transport::Tcp(None))).await,
             Transport::Tcp(range) => {
                 let listener = bind_tcp(*range).await?;
                 Ok(Endpoint {
@@ -149,17 +158,35 @@ async fn bind_tcp(range: Option<(u16, u16)>) -> io::Result<TcpListener> {
     ))
 }
 
-/// A fresh directory only this user can enter, holding the socket.
+/// Refuses a socket path too long for `bind(2)` on some unix, with what to do
+/// about it, instead of a bare "path too long" (or a truncated path on macOS).
+fn check_socket_path(path: &Path) -> io::Result<()> {
+    let len = path.as_os_str().len();
+    if len <= MAX_SOCKET_PATH {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!(
+            "the socket path {} is {len} bytes, more than the {MAX_SOCKET_PATH} unix sockets \
+             allow; set {} (or TMPDIR) to a shorter directory",
+            path.display(),
+            super::handshake::SOCKET_DIR_ENV
+        ),
+    ))
+}
+
+/// A fresh directory only this user can enter, holding the socket. Its name is
+/// short (`tfecs-` and 8 hex digits), since socket paths are limited.
 struct PrivateDir(PathBuf);
 
 impl PrivateDir {
     #[cfg(unix)]
-    fn create() -> io::Result<PrivateDir> {
+    fn create(base: &Path) -> io::Result<PrivateDir> {
         use std::os::unix::fs::DirBuilderExt;
-        let base = std::env::temp_dir();
         let mut last_err = None;
         for _ in 0..8 {
-            let name = format!("terraform-provider-ecs-{:016x}", rand::random::<u64>());
+            let name = format!("tfecs-{:08x}", rand::random::<u32>());
             let path = base.join(name);
             match std::fs::DirBuilder::new().mode(0o700).create(&path) {
                 Ok(()) => return Ok(PrivateDir(path)),
@@ -239,7 +266,9 @@ mod tests {
 
     #[tokio::test]
     async fn unix_socket_lives_in_a_private_dir_removed_on_drop() {
-        let endpoint = Endpoint::bind(&Transport::Unix).await.unwrap();
+        let endpoint = Endpoint::bind(&Transport::Unix { socket_dir: None })
+            .await
+            .unwrap();
         assert_eq!(endpoint.network, "unix");
         let socket = PathBuf::from(&endpoint.address);
         let dir = socket.parent().unwrap().to_path_buf();
@@ -248,6 +277,33 @@ mod tests {
         assert!(socket.exists());
         drop(endpoint);
         assert!(!dir.exists());
+    }
+
+    #[tokio::test]
+    async fn unix_socket_goes_into_the_requested_dir_with_a_short_path() {
+        let base = tempfile::tempdir().unwrap();
+        let transport = Transport::Unix {
+            socket_dir: Some(base.path().to_path_buf()),
+        };
+        let endpoint = Endpoint::bind(&transport).await.unwrap();
+        let socket = PathBuf::from(&endpoint.address);
+        assert_eq!(socket.parent().unwrap().parent().unwrap(), base.path());
+        let added = socket.as_os_str().len() - base.path().as_os_str().len();
+        assert!(added <= 22, "{} adds {added} bytes", socket.display());
+    }
+
+    #[tokio::test]
+    async fn a_socket_path_too_long_for_macos_is_refused_with_advice() {
+        let base = tempfile::tempdir().unwrap();
+        let long = base.path().join("d".repeat(100));
+        std::fs::create_dir(&long).unwrap();
+        let transport = Transport::Unix {
+            socket_dir: Some(long),
+        };
+        let err = Endpoint::bind(&transport).await.err().expect("refused");
+        let text = err.to_string();
+        assert!(text.contains("PLUGIN_UNIX_SOCKET_DIR"), "{text}");
+        assert!(text.contains("103"), "{text}");
     }
 
     #[tokio::test]
@@ -263,7 +319,9 @@ mod tests {
 
     #[tokio::test]
     async fn plaintext_connections_flow_until_shutdown() {
-        let endpoint = Endpoint::bind(&Transport::Unix).await.unwrap();
+        let endpoint = Endpoint::bind(&Transport::Unix { socket_dir: None })
+            .await
+            .unwrap();
         let shutdown = CancellationToken::new();
         let address = endpoint.address.clone();
         let mut incoming = endpoint.incoming(None, shutdown.clone());

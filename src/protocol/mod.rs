@@ -10,7 +10,10 @@
 //!   tfplugin5 service), `side` (go-plugin's controller, stdio, broker).
 //! - The process: [`serve`] (entry point), `handshake`, `listen`, `tls`,
 //!   and [`log`] (go-hclog JSON lines on stderr).
+//! - [`docs`]: registry documentation rendered from a schema (used by
+//!   `tests/docs.rs` and `make docs`, not by the plugin).
 pub mod diag;
+pub mod docs;
 mod from_proto;
 mod handshake;
 mod json;

@@ -34,15 +34,16 @@ const MAX_MESSAGE_SIZE: usize = 256 << 20;
 /// anyway (Terraform kills it after 2 s).
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 
-/// The provider address `--debug` mode prints for `TF_REATTACH_PROVIDERS`.
-pub const DEBUG_PROVIDER_ADDRESS: &str = "registry.terraform.io/local/ecs";
-
 /// How to serve.
 #[derive(Clone, Debug, Default)]
 pub struct ServeOptions {
     /// Serve for a Terraform started by hand (`--debug`) instead of one that
     /// started this process.
     pub debug: bool,
+    /// The provider's source address, `HOST/NAMESPACE/TYPE`: `--debug` keys
+    /// its `TF_REATTACH_PROVIDERS` line by it (and by its twin on the other
+    /// public registry host, so the line serves Terraform and OpenTofu alike).
+    pub source_address: String,
 }
 
 /// Runs the plugin to completion on a new Tokio runtime; the exit code for
@@ -69,7 +70,7 @@ pub fn run(provider: Arc<dyn Provider>, options: ServeOptions) -> ExitCode {
 /// or TLS cannot be set up.
 pub async fn serve(provider: Arc<dyn Provider>, options: ServeOptions) -> ExitCode {
     let result = if options.debug {
-        serve_debug(provider).await
+        serve_debug(provider, &options.source_address).await
     } else {
         serve_plugin(provider).await
     };
@@ -112,13 +113,16 @@ async fn serve_plugin(provider: Arc<dyn Provider>) -> Result<(), String> {
     run_until_shutdown(router, incoming, shutdown).await
 }
 
-async fn serve_debug(provider: Arc<dyn Provider>) -> Result<(), String> {
-    let transport = handshake::transport(|key| std::env::var(key).ok()).unwrap_or(Transport::Unix);
+async fn serve_debug(provider: Arc<dyn Provider>, source_address: &str) -> Result<(), String> {
+    let addresses = handshake::reattach_addresses(source_address)
+        .ok_or_else(|| format!("terraform-provider-ecs: bad source address {source_address:?}"))?;
+    let transport = handshake::transport(|key| std::env::var(key).ok())
+        .unwrap_or(Transport::Unix { socket_dir: None });
     let endpoint = Endpoint::bind(&transport)
         .await
         .map_err(|e| format!("terraform-provider-ecs: cannot listen: {e}"))?;
     let reattach = handshake::reattach_json(
-        DEBUG_PROVIDER_ADDRESS,
+        &addresses,
         endpoint.network,
         &endpoint.address,
         std::process::id(),
@@ -130,8 +134,9 @@ async fn serve_debug(provider: Arc<dyn Provider>) -> Result<(), String> {
     // Debug mode talks to a person, so stdout carries instructions.
     print_line(&format!(
         "terraform-provider-ecs is serving in debug mode (plaintext). In the shell where you run \
-         terraform, set:\n\n\texport TF_REATTACH_PROVIDERS='{reattach}'\n\n\
-         and use source \"local/ecs\" for the provider. Press Ctrl-C to stop."
+         terraform or tofu, set:\n\n\texport TF_REATTACH_PROVIDERS='{reattach}'\n\n\
+         and declare the provider with source \"{source_address}\" (Terraform and OpenTofu both \
+         match it, also written without its host). Press Ctrl-C to stop."
     ))
     .map_err(|e| e.to_string())?;
     let on_ctrl_c = shutdown.clone();

@@ -24,6 +24,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
 
+/// The provider's source address, as configurations declare it
+/// (`required_providers { ecs = { source = ... } }`) and as `make install`,
+/// `make mirror` (`scripts/dist.py`) and every example spell it. Written with
+/// its host, Terraform and OpenTofu resolve it alike.
+pub const SOURCE_ADDRESS: &str = "registry.terraform.io/ecs-tools/ecs";
+
 /// What every operation of a configured provider shares.
 #[derive(Debug)]
 pub struct Context {

@@ -7,7 +7,8 @@
 //!   `scripts/install-tools.sh` (once per test process; cached across runs), so a plain
 //!   `cargo test` on a fresh clone works without `make tools`.
 //! - [`TfDir`]: a throw-away Terraform working directory plus a CLI config whose
-//!   `dev_overrides` point `local/ecs` at the freshly built provider. With dev_overrides,
+//!   `dev_overrides` point `local/ecs` (and the published address the examples use,
+//!   [`DEFAULT_SOURCE`]) at the freshly built provider. With dev_overrides,
 //!   Terraform loads the provider straight from that directory and skips the lock file, so
 //!   tests never run `terraform init` for it (init would try to reach a registry).
 //! - [`Emulator`]: a spawned `ecs-emulator` on a free loopback port, killed on drop, with a
@@ -32,6 +33,10 @@ use serde_json::Value;
 /// Provider address the CLI config overrides; test configurations use
 /// `required_providers { ecs = { source = "local/ecs" } }`.
 pub const PROVIDER_SOURCE: &str = "local/ecs";
+
+/// The provider's published source address, which the files in `examples/` use; the CLI
+/// config overrides it too, so tests can run the examples as they are.
+pub const DEFAULT_SOURCE: &str = "registry.terraform.io/ecs-tools/ecs";
 
 /// Default limit for one Terraform command; a hung run fails the test instead of CI.
 pub const DEFAULT_TF_TIMEOUT: Duration = Duration::from_secs(300);
@@ -256,9 +261,10 @@ impl Drop for TfDir {
 
 /// The CLI config text: dev_overrides for our provider, then normal installation for others.
 pub fn dev_overrides_config(provider_dir: &Path) -> String {
+    let dir = hcl_escape(&provider_dir.to_string_lossy());
     format!(
-        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-        hcl_escape(&provider_dir.to_string_lossy())
+        "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{dir}\"\n    \
+         \"{DEFAULT_SOURCE}\" = \"{dir}\"\n  }}\n  direct {{}}\n}}\n"
     )
 }
 

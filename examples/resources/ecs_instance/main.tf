@@ -3,7 +3,8 @@
 terraform {
   required_providers {
     ecs = {
-      source = "local/ecs"
+      source  = "registry.terraform.io/ecs-tools/ecs"
+      version = "~> 0.1"
     }
   }
 }
