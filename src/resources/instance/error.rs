@@ -18,6 +18,16 @@ pub enum ApplyError {
         attempts: u32,
         waited: Duration,
     },
+    /// A modification was refused in a way that cannot be the cooldown: the
+    /// instance is in a status the change does not allow (or the API said
+    /// it must be Stopped). Not retried.
+    NotCooldown {
+        error: ecs::Error,
+        /// The instance's status when the refusal came.
+        status: String,
+        /// The statuses the change needs, e.g. `Stopped`.
+        needs: String,
+    },
     /// The instance vanished while we worked on it.
     Gone { id: String },
     /// A wait did not end within the operation's timeout.
@@ -39,6 +49,7 @@ impl ApplyError {
         match self {
             ApplyError::Api(_) => "ECS API Error",
             ApplyError::StillRefused { .. } => "Modification Refused Until Timeout",
+            ApplyError::NotCooldown { .. } => "Modification Refused",
             ApplyError::Gone { .. } => "Instance Disappeared",
             ApplyError::Timeout { .. } => "Timed Out",
             ApplyError::Cancelled => "Operation Cancelled",
@@ -80,6 +91,17 @@ impl fmt::Display for ApplyError {
                  refused when the update timeout ran out. Raise timeouts.update, or apply \
                  again later.",
                 humantime::format_duration(round(*waited))
+            ),
+            ApplyError::NotCooldown {
+                error,
+                status,
+                needs,
+            } => write!(
+                f,
+                "{error}. This is not the modification cooldown: the change needs the \
+                 instance {needs}, and it is {status}, so it was not retried. Nothing \
+                 was changed by this call. Run terraform plan again: the plan is made \
+                 from the instance as it is now (a change that needs a stop says so)."
             ),
             ApplyError::Gone { id } => write!(
                 f,

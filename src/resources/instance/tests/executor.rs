@@ -87,6 +87,7 @@ fn resize_and_bandwidth() -> Desired {
         instance_type: Some("ecs.g6.xlarge".into()),
         bandwidth_out: Some(20),
         bandwidth_in: None,
+        public_ip: true,
     }
 }
 
