@@ -231,3 +231,37 @@ fn classic_bandwidth_from_zero_is_refused_at_plan_time_when_stopping_is_not_allo
     assert!(text.contains("internet_max_bandwidth_out"), "{text}");
     assert_eq!(after_create(&cloud, &id), Vec::<String>::new());
 }
+
+/// ECS warns that an instance stopped in economical mode may not start again for lack of
+/// stock. The apply says what happened and what to do, remembers the instance must run,
+/// and the next apply (stock back) starts it with a new address.
+#[test]
+fn no_stock_after_an_economical_stop_is_explained_and_the_next_apply_starts_it() {
+    let cloud = quick(&[]);
+    let extra = format!("{VPC}  internet_max_bandwidth_out = 5\n  stopped_mode = \"StopCharging\"");
+    cloud.config(&instance_hcl("web", "ecs.g6.large", &extra));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    cloud.drift(&id, serde_json::json!({"Flags": {"NoStock": true}}));
+
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", &extra));
+    let run = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(run.code, 0, "{}", flat(&run));
+    let text = flat(&run);
+    assert!(text.contains("OperationDenied.NoStock"), "{text}");
+    assert!(
+        text.contains("stopped in economical mode (StoppedMode = StopCharging)"),
+        "{text}"
+    );
+    assert!(text.contains("Instance Left Stopped"), "{text}");
+    assert_eq!(cloud.instance(&id)["Status"], "Stopped");
+
+    cloud.drift(&id, serde_json::json!({"Flags": {"NoStock": false}}));
+    cloud.apply();
+    assert_eq!(cloud.instance(&id)["Status"], "Running");
+    assert_eq!(cloud.instance(&id)["InstanceType"], "ecs.g6.xlarge");
+    let ip = public_ip(&cloud).expect("a new address after the start");
+    assert_eq!(emulator_ips(&cloud, &id), [ip]);
+    cloud.assert_converged();
+    cloud.assert_rules_kept();
+}

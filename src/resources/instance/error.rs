@@ -79,6 +79,14 @@ impl From<ecs::Error> for ApplyError {
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ApplyError::Api(e) if is_no_stock_start(e) => write!(
+                f,
+                "{e}. The instance had been stopped in economical mode (StoppedMode = \
+                 StopCharging), which gave its compute resources back, and the zone has \
+                 none of its type to give it now. Apply again later, or change \
+                 instance_type to a type in stock; leave stopped_mode unset (KeepCharging) \
+                 so that future stops keep the resources."
+            ),
             ApplyError::Api(e) => write!(f, "{e}"),
             ApplyError::StillRefused {
                 error,
@@ -130,6 +138,11 @@ impl fmt::Display for ApplyError {
             ),
         }
     }
+}
+
+/// A start refused for lack of stock: what economical stops risk.
+fn is_no_stock_start(e: &ecs::Error) -> bool {
+    e.action == "StartInstance" && e.code.starts_with("OperationDenied.NoStock")
 }
 
 fn round(d: Duration) -> Duration {
