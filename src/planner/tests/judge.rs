@@ -199,7 +199,7 @@ fn public_ip_needs_bandwidth_and_no_address() {
     let vpc = alloc(NetworkType::Vpc);
     refused(
         Case::running().no_public(),
-        &[vpc.clone()],
+        std::slice::from_ref(&vpc),
         0,
         Rule::NoBandwidthForPublicIp,
     );
