@@ -10,6 +10,7 @@ mod emulator_tests {
     mod idempotence;
     mod lifecycle;
     mod modify;
+    mod network;
     mod persistence;
     pub mod support;
 }

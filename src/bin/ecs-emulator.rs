@@ -64,6 +64,10 @@ struct Cli {
     /// Count InternetMaxBandwidthOut and In in one call as two modifications.
     #[arg(long)]
     strict_bandwidth: bool,
+    /// StoppedMode of a StopInstance that names none (VPC pay-as-you-go):
+    /// KeepCharging, or StopCharging like an account in economical mode.
+    #[arg(long, default_value = "KeepCharging", value_parser = ["KeepCharging", "StopCharging"])]
+    default_stopped_mode: String,
 }
 
 impl From<Cli> for Config {
@@ -82,6 +86,7 @@ impl From<Cli> for Config {
             throttle_qps: c.throttle_qps,
             latency: c.latency,
             strict_bandwidth: c.strict_bandwidth,
+            default_stopped_mode: c.default_stopped_mode,
         }
     }
 }

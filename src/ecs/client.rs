@@ -346,6 +346,11 @@ impl Client {
 
     /// StopInstance (`ForceStop`, `StoppedMode` = `KeepCharging` |
     /// `StopCharging`). Like [`Client::start_instance`] about lost answers.
+    ///
+    /// `StoppedMode` is always sent, `None` as `KeepCharging`: without it
+    /// the account's default applies, and accounts with economical mode
+    /// switched on stop VPC pay-as-you-go instances in `StopCharging`, which
+    /// releases the public IP and may leave the instance unable to start.
     pub async fn stop_instance(
         &self,
         id: &str,
@@ -356,7 +361,7 @@ impl Client {
             .call_of("StopInstance", Method::Post)
             .param("InstanceId", id)
             .param("ForceStop", force.to_string())
-            .opt("StoppedMode", stopped_mode);
+            .param("StoppedMode", stopped_mode.unwrap_or(KEEP_CHARGING));
         self.settle(call, ErrorKind::InvalidStatus).await
     }
 
@@ -434,6 +439,36 @@ impl Client {
         self.run_raw(call).await.result.map(|_| ())
     }
 
+    /// ModifyInstanceNetworkSpec with only `AllocatePublicIp=true`: gives a
+    /// VPC instance that already has outbound bandwidth a public IP. A
+    /// network-spec modification of its own (the cooldown applies).
+    pub async fn allocate_public_ip_network_spec(
+        &self,
+        id: &str,
+        client_token: &str,
+    ) -> Result<()> {
+        check_token("ModifyInstanceNetworkSpec", client_token)?;
+        let call = self
+            .call_of("ModifyInstanceNetworkSpec", Method::Post)
+            .param("InstanceId", id)
+            .param("AllocatePublicIp", "true")
+            .param("ClientToken", client_token);
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// AllocatePublicIpAddress: a public IP for an instance (classic network;
+    /// it needs outbound bandwidth, and the address works from the next
+    /// start). Returns the address. The action takes no ClientToken: a retry
+    /// after a lost answer meets `AllocatedAlready`, which callers may take
+    /// as done.
+    pub async fn allocate_public_ip_address(&self, id: &str) -> Result<String> {
+        let call = self
+            .call_of("AllocatePublicIpAddress", Method::Post)
+            .param("InstanceId", id);
+        let r: wire::AllocatePublicIpAddress = self.run(call).await.result?;
+        Ok(r.ip_address)
+    }
+
     /// ModifyInstanceAttribute (name, description); no call when both are
     /// `None`. Setting the same values again is harmless, so retries are safe.
     pub async fn modify_instance_attribute(
@@ -453,6 +488,9 @@ impl Client {
         self.run_raw(call).await.result.map(|_| ())
     }
 }
+
+/// The `StoppedMode` sent when the caller names none.
+pub const KEEP_CHARGING: &str = "KeepCharging";
 
 fn check_token(action: &str, token: &str) -> Result<()> {
     if token.is_empty() || token.len() > 64 || !token.is_ascii() {

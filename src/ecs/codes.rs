@@ -126,6 +126,7 @@ pub static TABLE: &[(&str, Class)] = &[
     ("IncorrectInstanceStatus.Initializing", c(InvalidStatus, false, "the instance is still initialising; wait a minute and apply again")),
     ("Forbidden.InstanceNotFound", INSTANCE_NOT_FOUND),
     ("InvalidInstanceId.Malformed", c(InvalidParameter, false, "the instance id is malformed; ids look like i-bp1...")),
+    ("AllocatedAlready", c(Unsupported, false, "the instance already has a public IP; nothing to allocate")),
     ("OperationDenied.NoStock", c(Unsupported, false, "the zone has no stock of this instance_type; choose another instance_type or zone, or retry later")),
     ("InvalidResourceType.NotSupported", c(Unsupported, false, "this instance_type is not offered in the zone; choose another instance_type or zone")),
     ("Zone.NotOnSale", c(Unsupported, false, "the zone does not sell this resource; choose another zone")),

@@ -273,6 +273,13 @@ impl DescribeResourcesModification {
 
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "PascalCase", default)]
+pub struct AllocatePublicIpAddress {
+    pub request_id: String,
+    pub ip_address: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
 pub struct RunInstances {
     pub request_id: String,
     pub instance_id_sets: InstanceIdSets,

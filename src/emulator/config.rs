@@ -54,6 +54,11 @@ pub struct Config {
     /// Count InternetMaxBandwidthOut and InternetMaxBandwidthIn given
     /// together as two modifications (refused with InvalidParameter.Mismatch).
     pub strict_bandwidth: bool,
+    /// `StoppedMode` of a StopInstance that names none, for VPC
+    /// pay-as-you-go instances: `KeepCharging`, or `StopCharging` as on an
+    /// account with economical mode switched on (the public IP is released
+    /// at the stop and a new one assigned at the next start).
+    pub default_stopped_mode: String,
 }
 
 impl Default for Config {
@@ -72,6 +77,7 @@ impl Default for Config {
             throttle_qps: None,
             latency: Duration::ZERO,
             strict_bandwidth: false,
+            default_stopped_mode: "KeepCharging".to_string(),
         }
     }
 }
@@ -100,6 +106,15 @@ impl Config {
                 return Err(format!("--throttle-qps must be greater than 0, got {q}"));
             }
         }
+        if !matches!(
+            self.default_stopped_mode.as_str(),
+            "KeepCharging" | "StopCharging"
+        ) {
+            return Err(format!(
+                "--default-stopped-mode must be KeepCharging or StopCharging, got {:?}",
+                self.default_stopped_mode
+            ));
+        }
         if self.access_key_id.is_empty() || self.access_key_secret.is_empty() {
             return Err("--access-key-id and --access-key-secret must not be empty".into());
         }
@@ -123,6 +138,7 @@ impl fmt::Debug for Config {
             .field("throttle_qps", &self.throttle_qps)
             .field("latency", &self.latency)
             .field("strict_bandwidth", &self.strict_bandwidth)
+            .field("default_stopped_mode", &self.default_stopped_mode)
             .finish()
     }
 }

@@ -66,6 +66,7 @@ pub struct FlagsPatch {
     pub unpaid_order: Option<bool>,
     pub security_lock: Option<bool>,
     pub disk_category_unsupported: Option<bool>,
+    pub no_stock: Option<bool>,
 }
 
 impl FlagsPatch {
@@ -78,6 +79,7 @@ impl FlagsPatch {
                 self.disk_category_unsupported,
                 &mut flags.disk_category_unsupported,
             ),
+            (self.no_stock, &mut flags.no_stock),
         ];
         for (value, slot) in pairs {
             if let Some(v) = value {

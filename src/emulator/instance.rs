@@ -62,6 +62,10 @@ pub struct Flags {
     pub security_lock: bool,
     /// Type changes refused with `CategoryViolation`.
     pub disk_category_unsupported: bool,
+    /// The zone has no stock of the instance's type: a start after an
+    /// economical stop (`StopCharging`, which gave the resources back) is
+    /// refused with `OperationDenied.NoStock`.
+    pub no_stock: bool,
 }
 
 /// An instance as stored.

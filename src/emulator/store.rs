@@ -62,8 +62,11 @@ pub struct Store {
 }
 
 impl Store {
-    /// Applies every transition due at `now`.
+    /// Applies every transition due at `now`. An economical stop
+    /// (`StopCharging`) releases the public IP on reaching Stopped; the next
+    /// start of such an instance with outbound bandwidth gets a new one.
     pub fn advance(&mut self, now: DateTime<Utc>) {
+        let mut new_address = Vec::new();
         for inst in self.instances.values_mut() {
             let Some(t) = inst.pending else { continue };
             if t.at > now {
@@ -72,11 +75,24 @@ impl Store {
             inst.pending = None;
             let from = inst.status;
             inst.status = t.to;
+            let economical = inst.stopped_mode == "StopCharging";
+            if t.to == Status::Stopped && economical {
+                inst.public_ips.clear();
+            }
             if t.to == Status::Running {
                 inst.start_time = minute_time(t.at);
+                if economical && inst.public_ips.is_empty() && inst.bandwidth_out > 0 {
+                    new_address.push(inst.id.clone());
+                }
             }
             self.journal
                 .record_status(t.at, &inst.id, Some(from.as_str()), t.to.as_str());
+        }
+        for id in new_address {
+            let ip = self.alloc_public_ip();
+            if let Some(inst) = self.instances.get_mut(&id) {
+                inst.public_ips.push(ip);
+            }
         }
     }
 

@@ -48,17 +48,25 @@ pub fn stop_warning(
         } else {
             text += &format!("stop {instance_id}");
         }
-        // The reason is what happens while it is down: stop up to start.
-        let down_until = steps[stop_at..]
-            .iter()
-            .position(|s| *s == Step::Start)
-            .map_or(steps.len(), |i| stop_at + i);
-        let window = stop_at..down_until;
-        let reason: Vec<&str> = modifications(&steps[window.clone()], &phrases[window]).collect();
-        if reason.is_empty() {
-            text += " to apply the changes";
-        } else {
-            text += &format!(" to {}", reason.join(" and "));
+        // The reason is what happens while it is down: each stop up to its
+        // start (a second window comes a cooldown later).
+        let mut reasons = Vec::new();
+        for (at, _) in steps.iter().enumerate().filter(|(_, s)| **s == Step::Stop) {
+            let down_until = steps[at..]
+                .iter()
+                .position(|s| *s == Step::Start)
+                .map_or(steps.len(), |i| at + i);
+            let window = at..down_until;
+            let reason: Vec<&str> =
+                modifications(&steps[window.clone()], &phrases[window]).collect();
+            if !reason.is_empty() {
+                reasons.push(reason.join(" and "));
+            }
+        }
+        let mut reasons = reasons.into_iter();
+        match reasons.next() {
+            None => text += " to apply the changes",
+            Some(first) => text += &format!(" to {first}"),
         }
         if before_stop
             .iter()
@@ -66,6 +74,11 @@ pub fn stop_warning(
         {
             text += " once the cooldown since its last modification has passed \
                      (it keeps running meanwhile)";
+        }
+        for r in reasons {
+            text += &format!(
+                ", start it, wait for the cooldown while it runs, and stop it again to {r}"
+            );
         }
         text += if started_first {
             ", then start it again"
@@ -86,7 +99,14 @@ fn modifications<'a>(steps: &'a [Step], phrases: &'a [String]) -> impl Iterator<
     steps
         .iter()
         .zip(phrases)
-        .filter(|(s, _)| matches!(s, Step::ModifyType { .. } | Step::ModifyBandwidth { .. }))
+        .filter(|(s, _)| {
+            matches!(
+                s,
+                Step::ModifyType { .. }
+                    | Step::ModifyBandwidth { .. }
+                    | Step::AllocatePublicIp { .. }
+            )
+        })
         .map(|(_, p)| p.as_str())
 }
 
@@ -100,6 +120,7 @@ fn phrases(observed: &Observed, steps: &[Step]) -> Vec<String> {
             Step::Stop => "stop".to_owned(),
             Step::Start => "start".to_owned(),
             Step::WaitUntil { .. } => "wait for the cooldown".to_owned(),
+            Step::AllocatePublicIp { .. } => "allocate a public IP".to_owned(),
             Step::ModifyType { to } => {
                 let from = std::mem::replace(&mut instance_type, to.clone());
                 format!("change instance_type {from} → {to}")

@@ -39,6 +39,10 @@ pub struct Observed {
     pub bandwidth: Bandwidth,
     pub network: NetworkType,
     pub charge: ChargeType,
+    /// Whether the instance has a public IP address, or gets one back at
+    /// its next start (an economical stop releases it and the start assigns
+    /// a new one).
+    pub public_ip: bool,
     /// When our last successful modification happened, as a duration since
     /// an epoch shared with `Limits::now` (e.g. UNIX time). `None`: unknown or
     /// long ago.
@@ -53,6 +57,11 @@ pub struct Desired {
     pub instance_type: Option<String>,
     pub bandwidth_out: Option<u32>,
     pub bandwidth_in: Option<u32>,
+    /// The configuration asks for outbound bandwidth: a pay-as-you-go
+    /// instance that ends with `out > 0` and no public IP gets one
+    /// ([`Step::AllocatePublicIp`]). Raising the bandwidth from 0 does not
+    /// give it one by itself.
+    pub public_ip: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +84,27 @@ pub enum BandwidthApi {
     NetworkSpec,
 }
 
+/// Which API call gives an instance its public IP address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PublicIpApi {
+    /// ModifyInstanceNetworkSpec with `AllocatePublicIp=true` alone (VPC): a
+    /// network-spec modification, so the cooldown applies before and after.
+    NetworkSpec,
+    /// AllocatePublicIpAddress (classic network): not a modification (no
+    /// cooldown); the address works from the instance's next start.
+    AllocateAddress,
+}
+
+impl PublicIpApi {
+    /// The call for an instance on `network`.
+    pub fn for_network(network: NetworkType) -> PublicIpApi {
+        match network {
+            NetworkType::Classic => PublicIpApi::AllocateAddress,
+            NetworkType::Vpc => PublicIpApi::NetworkSpec,
+        }
+    }
+}
+
 /// One step of a sequence. Each `Modify*` step is exactly one modification,
 /// i.e. one API call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +121,10 @@ pub enum Step {
         inbound: Option<u32>,
         api: BandwidthApi,
     },
+    /// Give the instance a public IP address (it must already have
+    /// outbound bandwidth). With [`PublicIpApi::NetworkSpec`] this is a
+    /// modification like the two above.
+    AllocatePublicIp { api: PublicIpApi },
     /// Wait until `until` (same epoch as `Limits::now`): the cooldown after
     /// the previous modification. Never scheduled while the instance is down
     /// if it is to end Running (one documented exception: see
@@ -101,6 +135,21 @@ pub enum Step {
     /// until `max(until, time of the last real modification + cooldown)`, or
     /// re-plan after each step (see [`Desired::pinned`]).
     WaitUntil { until: Duration },
+}
+
+impl Step {
+    /// Whether the step is a modification in the API's sense: one call that
+    /// the cooldown rule counts (and that must wait out the previous one).
+    pub fn is_modification(&self) -> bool {
+        matches!(
+            self,
+            Step::ModifyType { .. }
+                | Step::ModifyBandwidth { .. }
+                | Step::AllocatePublicIp {
+                    api: PublicIpApi::NetworkSpec
+                }
+        )
+    }
 }
 
 /// Why no sequence exists. Each names the attribute at fault
@@ -125,6 +174,18 @@ pub enum PlanError {
          instance_charge_type = \"PostPaid\""
     )]
     PrePaid { what: &'static str },
+    /// Raising `internet_max_bandwidth_out` from 0 on a classic-network
+    /// instance needs it Stopped, it is Running and must end Running, and
+    /// stopping is not allowed.
+    #[error(
+        "raising internet_max_bandwidth_out from 0 to {to} on a classic-network \
+         instance requires stopping it (ECS accepts that change only while the \
+         instance is Stopped, and its new public IP works only after a start), \
+         and allow_stopping_for_update is false; set allow_stopping_for_update = \
+         true to allow a stop and start, or set status = \"Stopped\" to stop it \
+         yourself (it then stays stopped)"
+    )]
+    BandwidthStopNotAllowed { to: u32 },
     /// A bandwidth value outside the API's range.
     #[error("{attribute} = {value} is out of range: use a value from {min} to {max} (Mbit/s)")]
     BandwidthOutOfRange {
@@ -140,6 +201,7 @@ impl PlanError {
     pub fn attribute(&self) -> &'static str {
         match self {
             PlanError::StopNotAllowed { .. } => "instance_type",
+            PlanError::BandwidthStopNotAllowed { .. } => "internet_max_bandwidth_out",
             PlanError::PrePaid { what } => what,
             PlanError::BandwidthOutOfRange { attribute, .. } => attribute,
         }

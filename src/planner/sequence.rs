@@ -9,6 +9,19 @@
 //! 3. After a successful modification, the instance cannot be modified again
 //!    for the cooldown (five minutes on the real API).
 //!
+//! And the public address rules (ModifyInstanceNetworkSpec and
+//! AllocatePublicIpAddress references):
+//! 4. Raising the outbound bandwidth of a pay-as-you-go instance from 0 does
+//!    not give it a public IP. It gets one through its own step
+//!    ([`Step::AllocatePublicIp`]) once the bandwidth is above 0: on VPC
+//!    ModifyInstanceNetworkSpec with `AllocatePublicIp=true` sent alone (a
+//!    modification: rule 3 applies), on the classic network
+//!    AllocatePublicIpAddress (no cooldown documented; the address works
+//!    from the next start).
+//! 5. On the classic network the outbound bandwidth rises from 0 only while
+//!    the instance is Stopped. So that change (with its address) is made
+//!    between a stop and a start, like a type change.
+//!
 //! # The goal we add: downtime is only stop + modify + start
 //! Rule 3 is what makes the order matter. A type change plus a bandwidth
 //! change are two modifications, so a cooldown separates them, and a
@@ -42,6 +55,14 @@
 //! - *Bandwidth only*: start first if Stopped (the instance is up sooner),
 //!   then, after any cooldown, the bandwidth.
 //!
+//! - *Classic bandwidth from 0*: it needs a stop as a type change does, in
+//!   its own stop → bandwidth → address → start window. With a type change
+//!   too, that is two windows: the two modifications are a cooldown apart,
+//!   and the wait between them happens while the instance runs.
+//! - *Address*: right after the bandwidth change that makes it possible
+//!   (VPC: a cooldown later, while running), or alone when an earlier apply
+//!   raised the bandwidth but did not get to the address.
+//!
 //! Status-only changes are a lone Start or Stop; no change is no step.
 //!
 //! # Refusals
@@ -73,34 +94,39 @@ pub fn plan(
             if seq.status == PowerState::Running {
                 seq.stop();
             }
-            if let Some(to) = changes.instance_type {
-                seq.modify(Step::ModifyType { to });
-            }
-            if let Some(bandwidth) = changes.bandwidth {
-                seq.modify(bandwidth);
-            }
+            changes.all().into_iter().for_each(|s| seq.change(s));
         }
         PowerState::Running => {
-            if let Some(to) = changes.instance_type {
+            let mut windows = changes.while_stopped();
+            if !limits.allow_stopping && windows.len() > 1 {
+                // Already down and not to be bounced (validate refuses the
+                // other cases): everything in the one window we have.
+                windows = vec![windows.concat()];
+            }
+            for window in windows {
                 // Already down with nothing to wait for: modify before the
                 // start. Otherwise the stop comes after any wait, while up.
-                let bounce = seq.status == PowerState::Running
-                    || (seq.cooling_down() && limits.allow_stopping);
-                if bounce {
+                let stay_down = seq.status == PowerState::Stopped
+                    && !(seq.cooling_down() && limits.allow_stopping);
+                if !stay_down {
                     if seq.status == PowerState::Stopped {
                         seq.start();
                     }
                     seq.wait_for_cooldown();
                     seq.stop();
                 }
-                seq.modify(Step::ModifyType { to });
-                seq.start();
-            } else if seq.status == PowerState::Stopped {
+                window.into_iter().for_each(|s| seq.change(s));
                 seq.start();
             }
-            if let Some(bandwidth) = changes.bandwidth {
-                seq.modify(bandwidth);
+            let mut anytime = changes.anytime();
+            if seq.status == PowerState::Stopped {
+                // A classic address works from the next start: take it first.
+                if let Some(i) = anytime.iter().position(|s| !s.is_modification()) {
+                    seq.change(anytime.remove(i));
+                }
+                seq.start();
             }
+            anytime.into_iter().for_each(|s| seq.change(s));
         }
     }
     Ok(seq.steps)
@@ -154,6 +180,13 @@ pub fn validate(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<
             });
         }
     }
+    if let (true, Some(to)) = (changes.bandwidth_needs_stop, changes.out) {
+        let must_stop = observed.status == PowerState::Running
+            && desired.end_status(observed) == PowerState::Running;
+        if must_stop && !limits.allow_stopping {
+            problems.push(PlanError::BandwidthStopNotAllowed { to });
+        }
+    }
     problems
 }
 
@@ -164,6 +197,12 @@ struct Changes {
     inbound: Option<u32>,
     /// The one `ModifyBandwidth` step carrying `out` and `inbound`, if any.
     bandwidth: Option<Step>,
+    /// The bandwidth change needs the instance Stopped: a classic-network
+    /// instance whose outbound bandwidth rises from 0.
+    bandwidth_needs_stop: bool,
+    /// The `AllocatePublicIp` step, if the instance ends with outbound
+    /// bandwidth, the configuration asks for it, and it has no address.
+    allocate: Option<Step>,
 }
 
 impl Changes {
@@ -187,12 +226,68 @@ impl Changes {
             inbound,
             api,
         });
+        let bandwidth_needs_stop = observed.network == NetworkType::Classic
+            && observed.bandwidth.out == 0
+            && out.is_some_and(|v| v > 0);
+        let end_out = out.unwrap_or(observed.bandwidth.out);
+        let allocate = (desired.public_ip
+            && end_out > 0
+            && !observed.public_ip
+            && observed.charge == ChargeType::PostPaid)
+            .then(|| Step::AllocatePublicIp {
+                api: PublicIpApi::for_network(observed.network),
+            });
         Changes {
             instance_type,
             out,
             inbound,
             bandwidth,
+            bandwidth_needs_stop,
+            allocate,
         }
+    }
+
+    /// Every change, in the order made when the instance ends Stopped: the
+    /// type, the bandwidth, then the address (which needs the bandwidth).
+    fn all(&self) -> Vec<Step> {
+        let ty = self.instance_type.clone().map(|to| Step::ModifyType { to });
+        ty.into_iter()
+            .chain(self.bandwidth.clone())
+            .chain(self.allocate.clone())
+            .collect()
+    }
+
+    /// The changes that need the instance Stopped, one group per stop:
+    /// the type; a classic bandwidth rise from 0 with its address. Two
+    /// groups are two modifications, a cooldown apart, so each gets its own
+    /// stop and start rather than a wait while the instance is down.
+    fn while_stopped(&self) -> Vec<Vec<Step>> {
+        let mut windows = Vec::new();
+        if let Some(to) = self.instance_type.clone() {
+            windows.push(vec![Step::ModifyType { to }]);
+        }
+        if self.bandwidth_needs_stop {
+            windows.push(
+                self.bandwidth
+                    .iter()
+                    .chain(&self.allocate)
+                    .cloned()
+                    .collect(),
+            );
+        }
+        windows
+    }
+
+    /// The changes made while the instance runs, after any window.
+    fn anytime(&self) -> Vec<Step> {
+        if self.bandwidth_needs_stop {
+            return Vec::new();
+        }
+        self.bandwidth
+            .iter()
+            .chain(&self.allocate)
+            .cloned()
+            .collect()
     }
 }
 
@@ -238,6 +333,15 @@ impl Sequence {
         self.wait_for_cooldown();
         self.steps.push(step);
         self.ready = self.clock.saturating_add(self.cooldown);
+    }
+
+    /// A modification (after its cooldown wait), or any other change.
+    fn change(&mut self, step: Step) {
+        if step.is_modification() {
+            self.modify(step);
+        } else {
+            self.steps.push(step);
+        }
     }
 
     fn stop(&mut self) {

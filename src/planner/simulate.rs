@@ -6,6 +6,11 @@
 //! API would accept"), and so can the code that runs the steps. It is written
 //! independently of [`super::sequence`]: it knows the rules, not the order.
 //!
+//! Public addresses: `AllocatePublicIp` needs outbound bandwidth and no
+//! address yet; on VPC it is a modification (cooldown), on the classic
+//! network it is not. A classic instance's outbound bandwidth rises from 0
+//! only while it is Stopped.
+//!
 //! Time: the clock starts at `limits.now`; `WaitUntil` moves it forward; API
 //! steps take no time. Two rules cannot be broken with these types and are
 //! therefore not checked: a step with two modifications (a [`Step`] carries
@@ -50,6 +55,18 @@ pub enum Rule {
     },
     #[error("a cooldown wait while the instance is Stopped, though it is to end Running")]
     WaitWhileDown,
+    #[error("the outbound bandwidth of a classic-network instance rises from 0 only while it is Stopped (it is {0:?})")]
+    BandwidthFromZeroWhileNotStopped(PowerState),
+    #[error("a public IP for a {network:?} instance goes through {expected:?}, not {got:?}")]
+    WrongPublicIpApi {
+        network: NetworkType,
+        expected: PublicIpApi,
+        got: PublicIpApi,
+    },
+    #[error("the instance already has a public IP (AllocatedAlready)")]
+    AllocatedAlready,
+    #[error("a public IP needs outbound bandwidth first (internet_max_bandwidth_out is 0)")]
+    NoBandwidthForPublicIp,
 }
 
 /// Walk `steps` from `observed` and return the instance they leave behind
@@ -117,6 +134,21 @@ pub fn simulate(
                 }
                 state.last_modified = Some(now);
             }
+            Step::AllocatePublicIp { api } => {
+                let modification = step.is_modification();
+                let done = if modification {
+                    may_modify(&state, now, limits.cooldown)
+                } else {
+                    Ok(())
+                }
+                .and_then(|()| allocate(&mut state, *api));
+                if let Err(rule) = done {
+                    return fail(rule);
+                }
+                if modification {
+                    state.last_modified = Some(now);
+                }
+            }
         }
     }
     Ok(state)
@@ -164,6 +196,10 @@ fn change_bandwidth(
             got: api,
         });
     }
+    let from_zero = state.bandwidth.out == 0 && out.is_some_and(|v| v > 0);
+    if from_zero && state.network == NetworkType::Classic && state.status != PowerState::Stopped {
+        return Err(Rule::BandwidthFromZeroWhileNotStopped(state.status));
+    }
     let out_changes = out.is_some_and(|v| v != state.bandwidth.out);
     let in_changes = inbound.is_some_and(|v| v != state.bandwidth.inbound);
     if !out_changes && !in_changes {
@@ -180,5 +216,24 @@ fn change_bandwidth(
     }
     state.bandwidth.out = out.unwrap_or(state.bandwidth.out);
     state.bandwidth.inbound = inbound.unwrap_or(state.bandwidth.inbound);
+    Ok(())
+}
+
+fn allocate(state: &mut Observed, api: PublicIpApi) -> Result<(), Rule> {
+    let expected = PublicIpApi::for_network(state.network);
+    if api != expected {
+        return Err(Rule::WrongPublicIpApi {
+            network: state.network,
+            expected,
+            got: api,
+        });
+    }
+    if state.public_ip {
+        return Err(Rule::AllocatedAlready);
+    }
+    if state.bandwidth.out == 0 {
+        return Err(Rule::NoBandwidthForPublicIp);
+    }
+    state.public_ip = true;
     Ok(())
 }

@@ -122,7 +122,8 @@ def test_vpc_bandwidth_is_refused_here_and_done_by_network_spec(emu):
 
 
 def test_five_minute_rule(emu):
-    instance_id = emu.v1.run()
+    # Classic with bandwidth already: raising it from 0 would need a stop.
+    instance_id = emu.v1.run(InternetMaxBandwidthOut=1)
     emu.v1.call("ModifyInstanceSpec", InstanceId=instance_id, InternetMaxBandwidthOut=3)
     err = emu.v1.expect(400, "InvalidStatus.ValueNotSupported", "ModifyInstanceSpec",
                         InstanceId=instance_id, InternetMaxBandwidthOut=4)
@@ -138,3 +139,16 @@ def test_dry_run(emu):
     emu.v1.expect(400, "DryRunOperation", "ModifyInstanceSpec", InstanceId=instance_id,
                   InstanceType="ecs.g6.xlarge", DryRun=True)
     assert emu.v1.instance(instance_id)["InstanceType"] == "ecs.g6.large"
+
+
+def test_classic_bandwidth_from_zero_needs_stopped(emu):
+    instance_id = emu.v1.run()
+    emu.v1.expect(400, "InvalidInstanceStatus.NotStopped", "ModifyInstanceSpec",
+                  InstanceId=instance_id, **BW)
+    emu.v1.expect(403, "OperationDenied", "AllocatePublicIpAddress", InstanceId=instance_id)
+    emu.v1.call("StopInstance", InstanceId=instance_id)
+    emu.v1.wait_status(instance_id, "Stopped")
+    emu.v1.call("ModifyInstanceSpec", InstanceId=instance_id, **BW)
+    ip = emu.v1.call("AllocatePublicIpAddress", InstanceId=instance_id)["IpAddress"]
+    assert emu.v1.instance(instance_id)["PublicIpAddress"]["IpAddress"] == [ip]
+    emu.v1.expect(403, "AllocatedAlready", "AllocatePublicIpAddress", InstanceId=instance_id)

@@ -196,6 +196,30 @@ async fn non_retryable_codes_fail_at_once_with_the_remedy() {
     }
 }
 
+/// Left out, the account's default would apply (economical mode on some accounts).
+#[tokio::test]
+async fn every_stop_names_its_stopped_mode() {
+    let server = Server::start(|_| Reply::ok()).await;
+    let client = client_for(&server, crate::BOTH[0], |_| {});
+    client.stop_instance("i-1", false, None).await.unwrap();
+    client
+        .stop_instance("i-1", false, Some("StopCharging"))
+        .await
+        .unwrap();
+    let modes: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.param("StoppedMode").map(String::from))
+        .collect();
+    assert_eq!(
+        modes,
+        [
+            Some("KeepCharging".to_string()),
+            Some("StopCharging".to_string())
+        ]
+    );
+}
+
 #[tokio::test]
 async fn gives_up_after_max_retries_with_the_last_error() {
     let server = Server::start(|_| Reply::error(503, "ServiceUnavailable", "try later")).await;

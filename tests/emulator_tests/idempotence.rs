@@ -57,7 +57,8 @@ async fn replayed_modification_skips_the_cooldown() {
     cfg.cooldown = Duration::from_secs(60);
     let env = start(cfg).await;
     let api = &env.api;
-    let id = api.run_one(&[]).await;
+    // A classic instance already has bandwidth: from 0 it would need a stop.
+    let id = api.run_one(&[("InternetMaxBandwidthOut", "1")]).await;
     let p = [
         ("InstanceId", id.as_str()),
         ("InternetMaxBandwidthOut", "12"),

@@ -120,7 +120,7 @@ async fn strict_bandwidth_counts_out_and_in_as_two() {
     cfg.strict_bandwidth = true;
     let env = start(cfg).await;
     let api = &env.api;
-    let id = api.run_one(&[]).await;
+    let id = api.run_one(&[("InternetMaxBandwidthOut", "1")]).await;
     spec(
         api,
         &id,
@@ -151,7 +151,7 @@ async fn strict_bandwidth_counts_out_and_in_as_two() {
 async fn bandwidth_ranges() {
     let env = start_default().await;
     let api = &env.api;
-    let id = api.run_one(&[]).await;
+    let id = api.run_one(&[("InternetMaxBandwidthOut", "1")]).await;
     for (k, v, code) in [
         ("InternetMaxBandwidthOut", "101", "InvalidParameter"),
         ("InternetMaxBandwidthOut", "-1", "InvalidParameter"),

@@ -222,6 +222,7 @@ async fn kill_9_loses_nothing_acknowledged() {
                     ("ImageId", X86_IMAGE),
                     ("InstanceType", "ecs.g6.large"),
                     ("InstanceName", &name),
+                    ("InternetMaxBandwidthOut", "1"),
                 ],
             )
             .await;

@@ -7,6 +7,7 @@
 //! Each mutating action validates everything first, then honours `DryRun`,
 //! and only then changes the store; a refused call changes nothing.
 
+mod address;
 mod attribute;
 mod create;
 mod describe;
@@ -111,6 +112,12 @@ const ACTIONS: &[Action] = &[
         true,
         false,
         modify::modify_instance_network_spec,
+    ),
+    act(
+        "AllocatePublicIpAddress",
+        true,
+        false,
+        address::allocate_public_ip_address,
     ),
 ];
 

@@ -9,7 +9,9 @@
 //! 3. the change itself: bandwidth ranges, VPC (Spec only), disk category,
 //!    unknown/unauthorized/image-incompatible/identical type;
 //! 4. the 5-minute rule (`--cooldown`) → `InvalidStatus.ValueNotSupported`;
-//! 5. status: type needs Stopped, bandwidth Running or Stopped;
+//! 5. status: type needs Stopped, bandwidth Running or Stopped, and on the
+//!    classic network outbound bandwidth rises from 0 only while Stopped
+//!    (`InvalidInstanceStatus.NotStopped`);
 //! 6. stock of the new type in the instance's zone;
 //! 7. DryRun; then the change, stamped as the instance's last modification.
 
@@ -122,13 +124,27 @@ fn check_cooldown(ctx: &Ctx<'_>, inst: &Instance) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_bandwidth_status(inst: &Instance) -> Result<(), ApiError> {
+fn not_stopped() -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidInstanceStatus.NotStopped",
+        "The specified Instance status is not stopped.",
+    )
+}
+
+fn check_bandwidth_status(inst: &Instance, bw: &Bandwidth) -> Result<(), ApiError> {
     if !matches!(inst.status, Status::Running | Status::Stopped) {
         return Err(ApiError::new(
             400,
             "InvalidStatus.ValueNotSupported",
             "The instance cannot be modified in the specified status.",
         ));
+    }
+    // Classic network: a first public bandwidth only while Stopped (the
+    // ModifyInstanceNetworkSpec reference; applied to ModifyInstanceSpec too).
+    let from_zero = inst.bandwidth_out == 0 && bw.out.is_some_and(|v| v > 0);
+    if from_zero && !inst.is_vpc() && inst.status != Status::Stopped {
+        return Err(not_stopped());
     }
     Ok(())
 }
@@ -192,11 +208,7 @@ pub fn modify_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer
     match spec {
         Some(spec) => {
             if inst.status != Status::Stopped {
-                return Err(ApiError::new(
-                    400,
-                    "InvalidInstanceStatus.NotStopped",
-                    "The specified Instance status is not stopped.",
-                ));
+                return Err(not_stopped());
             }
             if catalog::stock(&spec.id, &inst.zone_id) == catalog::Stock::SoldOut {
                 return Err(ApiError::new(
@@ -206,7 +218,7 @@ pub fn modify_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer
                 ));
             }
         }
-        None => check_bandwidth_status(inst)?,
+        None => check_bandwidth_status(inst, &bw)?,
     }
     dry_run(params)?;
     let now = ctx.now;
@@ -261,11 +273,15 @@ pub fn modify_instance_network_spec(
     };
     bw.check_ranges(max_out)?;
     check_cooldown(ctx, inst)?;
-    check_bandwidth_status(inst)?;
+    check_bandwidth_status(inst, &bw)?;
     dry_run(params)?;
     let now = ctx.now;
+    // Pay-as-you-go instances get an address only when asked; subscription
+    // ones get one automatically when their bandwidth rises from 0.
+    let from_zero = inst.bandwidth_out == 0 && bw.out.is_some_and(|v| v > 0);
+    let wants_ip = allocate || (from_zero && inst.instance_charge_type == "PrePaid");
     let needs_ip =
-        allocate && inst.public_ips.is_empty() && bw.out.unwrap_or(inst.bandwidth_out) > 0;
+        wants_ip && inst.public_ips.is_empty() && bw.out.unwrap_or(inst.bandwidth_out) > 0;
     let ip = needs_ip.then(|| ctx.store.alloc_public_ip());
     let inst = ctx.store.get_mut(id)?;
     bw.apply(inst);

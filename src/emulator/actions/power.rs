@@ -1,5 +1,12 @@
 //! StartInstance (Stopped → Starting → Running), StopInstance (Running →
 //! Stopping → Stopped) and DeleteInstance (Stopped, or Running with Force).
+//!
+//! Economical mode: a StopInstance without `StoppedMode` uses
+//! `--default-stopped-mode` for VPC pay-as-you-go instances (the only ones
+//! economical mode serves; others always stop in `KeepCharging`, as ECS
+//! silently does). A `StopCharging` stop releases the public IP when the
+//! instance reaches Stopped and the next start assigns a new one (see
+//! `Store::advance`); with the `NoStock` flag that start is refused.
 
 use serde_json::json;
 
@@ -16,6 +23,13 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
     if inst.status != Status::Stopped {
         return Err(ApiError::incorrect_status());
     }
+    if inst.flags.no_stock && inst.stopped_mode == "StopCharging" {
+        return Err(ApiError::new(
+            403,
+            "OperationDenied.NoStock",
+            "The resource is out of stock in the specified zone. Please try other types of resources or other regions and zones.",
+        ));
+    }
     params.boolean("InitLocalDisk")?;
     dry_run(params)?;
     ctx.store.set_status(
@@ -29,13 +43,18 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
 
 pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = params.required("InstanceId")?;
-    let mode = match params.get("StoppedMode") {
-        None => "KeepCharging",
-        Some(m @ ("KeepCharging" | "StopCharging")) => m,
+    let asked = match params.get("StoppedMode") {
+        None => None,
+        Some(m @ ("KeepCharging" | "StopCharging")) => Some(m),
         Some(_) => return Err(ApiError::invalid("StoppedMode")),
     };
     params.boolean("ForceStop")?;
     let inst = ctx.store.get(id)?;
+    let economical_possible = inst.is_vpc() && inst.instance_charge_type != "PrePaid";
+    let mode = match asked.unwrap_or(&ctx.config.default_stopped_mode) {
+        "StopCharging" if economical_possible => "StopCharging",
+        _ => "KeepCharging",
+    };
     check_security_lock(inst)?;
     if inst.status != Status::Running {
         return Err(ApiError::incorrect_status());

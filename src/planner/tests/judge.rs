@@ -182,3 +182,59 @@ fn violation_message_names_the_step() {
         "step 0: the instance type can change only while the instance is Stopped (it is Running)"
     );
 }
+
+#[test]
+fn classic_bandwidth_from_zero_while_running() {
+    let step = Step::ModifyBandwidth {
+        out: Some(10),
+        inbound: None,
+        api: BandwidthApi::InstanceSpec,
+    };
+    let rule = Rule::BandwidthFromZeroWhileNotStopped(Running);
+    refused(Case::running().classic().no_public(), &[step], 0, rule);
+}
+
+#[test]
+fn public_ip_needs_bandwidth_and_no_address() {
+    let vpc = alloc(NetworkType::Vpc);
+    refused(
+        Case::running().no_public(),
+        std::slice::from_ref(&vpc),
+        0,
+        Rule::NoBandwidthForPublicIp,
+    );
+    refused(Case::running(), &[vpc], 0, Rule::AllocatedAlready);
+    let rule = Rule::WrongPublicIpApi {
+        network: NetworkType::Vpc,
+        expected: PublicIpApi::NetworkSpec,
+        got: PublicIpApi::AllocateAddress,
+    };
+    refused(
+        Case::running().no_public(),
+        &[bw(Some(5), None), alloc(NetworkType::Classic)],
+        1,
+        rule,
+    );
+}
+
+#[test]
+fn vpc_address_is_a_modification_and_classic_is_not() {
+    let rule = Rule::InsideCooldown {
+        since: Duration::ZERO,
+        cooldown: COOLDOWN,
+    };
+    let steps = [bw(Some(5), None), alloc(NetworkType::Vpc)];
+    refused(Case::running().no_public(), &steps, 1, rule);
+    let classic = Case::stopped().classic().no_public();
+    let steps = [
+        Step::ModifyBandwidth {
+            out: Some(5),
+            inbound: None,
+            api: BandwidthApi::InstanceSpec,
+        },
+        alloc(NetworkType::Classic),
+        Start,
+    ];
+    let end = judge(&classic, &steps).expect("accepted");
+    assert!(end.public_ip);
+}

@@ -38,6 +38,7 @@ impl Case {
                 },
                 network: NetworkType::Vpc,
                 charge: ChargeType::PostPaid,
+                public_ip: true,
                 last_modified: None,
             },
             desired: Desired::default(),
@@ -68,6 +69,18 @@ impl Case {
     }
     pub fn inbound(mut self, v: u32) -> Case {
         self.desired.bandwidth_in = Some(v);
+        self
+    }
+    /// Observed with no outbound bandwidth and no public IP.
+    pub fn no_public(mut self) -> Case {
+        self.observed.bandwidth.out = 0;
+        self.observed.public_ip = false;
+        self
+    }
+    /// The configuration asks for outbound bandwidth (`v`).
+    pub fn public_out(mut self, v: u32) -> Case {
+        self.desired.bandwidth_out = Some(v);
+        self.desired.public_ip = true;
         self
     }
     pub fn classic(mut self) -> Case {
@@ -104,6 +117,11 @@ pub fn bw(out: Option<u32>, inbound: Option<u32>) -> Step {
         out,
         inbound,
         api: BandwidthApi::NetworkSpec,
+    }
+}
+pub fn alloc(network: NetworkType) -> Step {
+    Step::AllocatePublicIp {
+        api: PublicIpApi::for_network(network),
     }
 }
 /// A wait until `secs` seconds after `NOW`.
@@ -148,12 +166,17 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
         }
     }
     let ends_running = d.status.unwrap_or(o.status) == PowerState::Running;
-    match type_to {
-        Some(to) if o.status == PowerState::Running && ends_running && !l.allow_stopping => {
-            Some(PlanError::StopNotAllowed {
-                from: o.instance_type.clone(),
-                to,
-            })
+    let must_stop = o.status == PowerState::Running && ends_running && !l.allow_stopping;
+    if let (true, Some(to)) = (must_stop, type_to) {
+        return Some(PlanError::StopNotAllowed {
+            from: o.instance_type.clone(),
+            to,
+        });
+    }
+    let classic_from_zero = o.network == NetworkType::Classic && o.bandwidth.out == 0;
+    match out {
+        Some(to) if must_stop && classic_from_zero && to > 0 => {
+            Some(PlanError::BandwidthStopNotAllowed { to })
         }
         _ => None,
     }
@@ -195,6 +218,19 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
         (o.network, o.charge),
         "network/charge{ctx}"
     );
+    // A public IP whenever the configuration asks for outbound bandwidth on
+    // a pay-as-you-go instance; never a second one.
+    let end_out = d.bandwidth_out.unwrap_or(o.bandwidth.out);
+    let wants_ip = d.public_ip && end_out > 0 && o.charge == ChargeType::PostPaid;
+    assert_eq!(end.public_ip, o.public_ip || wants_ip, "public ip{ctx}");
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|s| matches!(s, Step::AllocatePublicIp { .. }))
+            .count(),
+        usize::from(wants_ip && !o.public_ip),
+        "allocations{ctx}"
+    );
 
     // Minimal: at most one type call and one bandwidth call, carrying only
     // what changes.
@@ -228,9 +264,13 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
         assert!(bandwidth_calls.is_empty(), "needless bandwidth call{ctx}");
     }
 
-    // Power steps: none beyond what the changes need.
+    // Power steps: none beyond what the changes need; each change that
+    // needs a stop (the type, a classic bandwidth rise from 0) at most one.
     let (stops, starts) = (count(|s| *s == Step::Stop), count(|s| *s == Step::Start));
-    if !type_changes || end_status == PowerState::Stopped {
+    let classic_from_zero =
+        o.network == NetworkType::Classic && o.bandwidth.out == 0 && out.is_some_and(|v| v > 0);
+    let windows = usize::from(type_changes) + usize::from(classic_from_zero);
+    if windows == 0 || end_status == PowerState::Stopped {
         let stop_needed = o.status == PowerState::Running && end_status == PowerState::Stopped;
         let start_needed = o.status == PowerState::Stopped && end_status == PowerState::Running;
         assert_eq!(
@@ -239,13 +279,17 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
             "power steps{ctx}"
         );
     } else {
-        assert!(stops <= 1 && starts <= 2, "power steps{ctx}");
+        assert!(
+            stops <= windows && starts <= windows + 1,
+            "power steps{ctx}"
+        );
     }
     if !l.allow_stopping && end_status == PowerState::Running {
         assert_eq!(stops, 0, "stopped though allow_stopping is false{ctx}");
     }
     if steps.is_empty() {
         assert!(!type_changes && out.is_none() && inbound.is_none() && end_status == o.status);
+        assert!(!wants_ip || o.public_ip);
     }
 
     check_timing(o, steps, l, end_status, &ctx);
@@ -272,10 +316,7 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
                 let next_call = steps[i + 1..]
                     .iter()
                     .find(|s| !matches!(s, Step::Stop | Step::Start));
-                let next_is_modify = matches!(
-                    next_call,
-                    Some(Step::ModifyType { .. } | Step::ModifyBandwidth { .. })
-                );
+                let next_is_modify = next_call.is_some_and(Step::is_modification);
                 assert!(
                     next_is_modify && !steps[i + 1..].starts_with(&[Step::Start]),
                     "wait {i} idle{ctx}"
@@ -287,17 +328,31 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
                 }
                 clock = *until;
             }
-            Step::ModifyType { .. } | Step::ModifyBandwidth { .. } => {
-                ready = Some(clock + l.cooldown)
-            }
+            s if s.is_modification() => ready = Some(clock + l.cooldown),
+            Step::ModifyType { .. }
+            | Step::ModifyBandwidth { .. }
+            | Step::AllocatePublicIp { .. } => {}
             Step::Stop => {
                 status = PowerState::Stopped;
                 if end_status == PowerState::Running {
-                    let window = steps.get(i + 1..i + 3);
-                    let shape = matches!(window, Some([Step::ModifyType { .. }, Step::Start]));
+                    // Downtime holds one change that needs it, then the start.
+                    let rest = &steps[i + 1..];
+                    let shape = matches!(rest, [Step::ModifyType { .. }, Step::Start, ..])
+                        || matches!(rest, [Step::ModifyBandwidth { .. }, Step::Start, ..])
+                        || matches!(
+                            rest,
+                            [
+                                Step::ModifyBandwidth { .. },
+                                Step::AllocatePublicIp {
+                                    api: PublicIpApi::AllocateAddress
+                                },
+                                Step::Start,
+                                ..
+                            ]
+                        );
                     assert!(
                         shape,
-                        "downtime at {i} is more than stop → type → start{ctx}"
+                        "downtime at {i} is more than stop → one change → start{ctx}"
                     );
                 }
             }

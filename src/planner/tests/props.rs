@@ -20,30 +20,37 @@ pub fn all_cases() -> Vec<Case> {
     // never, recent, exactly one cooldown ago, long ago
     let modified = [None, Some(60), Some(300), Some(3600)];
     let cooldowns = [COOLDOWN, Duration::ZERO];
+    // (observed out, has a public IP, config asks for outbound bandwidth)
+    let addresses = [(5, true, false), (0, false, true), (5, false, true)];
     let mut cases = Vec::new();
-    for status in statuses {
-        for want in wanted {
-            for to in types {
-                for out in outs {
-                    for inbound in ins {
-                        for network in networks {
-                            for charge in charges {
-                                for ago in modified {
-                                    for allow_stopping in [true, false] {
-                                        for cooldown in cooldowns {
-                                            let mut case = Case::new(status).cooldown(cooldown);
-                                            case.desired = Desired {
-                                                status: want,
-                                                instance_type: to.map(str::to_owned),
-                                                bandwidth_out: out,
-                                                bandwidth_in: inbound,
-                                            };
-                                            case.observed.network = network;
-                                            case.observed.charge = charge;
-                                            case.observed.last_modified =
-                                                ago.map(|s| NOW - Duration::from_secs(s));
-                                            case.limits.allow_stopping = allow_stopping;
-                                            cases.push(case);
+    for (observed_out, has_ip, wants_ip) in addresses {
+        for status in statuses {
+            for want in wanted {
+                for to in types {
+                    for out in outs {
+                        for inbound in ins {
+                            for network in networks {
+                                for charge in charges {
+                                    for ago in modified {
+                                        for allow_stopping in [true, false] {
+                                            for cooldown in cooldowns {
+                                                let mut case = Case::new(status).cooldown(cooldown);
+                                                case.desired = Desired {
+                                                    status: want,
+                                                    instance_type: to.map(str::to_owned),
+                                                    bandwidth_out: out,
+                                                    bandwidth_in: inbound,
+                                                    public_ip: wants_ip && out.is_some(),
+                                                };
+                                                case.observed.bandwidth.out = observed_out;
+                                                case.observed.public_ip = has_ip;
+                                                case.observed.network = network;
+                                                case.observed.charge = charge;
+                                                case.observed.last_modified =
+                                                    ago.map(|s| NOW - Duration::from_secs(s));
+                                                case.limits.allow_stopping = allow_stopping;
+                                                cases.push(case);
+                                            }
                                         }
                                     }
                                 }
@@ -60,7 +67,7 @@ pub fn all_cases() -> Vec<Case> {
 #[test]
 fn every_combination_keeps_the_invariants() {
     let cases = all_cases();
-    assert_eq!(cases.len(), 2 * 3 * 3 * 4 * 4 * 2 * 2 * 4 * 2 * 2);
+    assert_eq!(cases.len(), 3 * 2 * 3 * 3 * 4 * 4 * 2 * 2 * 4 * 2 * 2);
     let mut planned = 0;
     for case in &cases {
         planned +=
@@ -90,6 +97,7 @@ prop_compose! {
         inbound in 1..=200u32,
         classic in any::<bool>(),
         prepaid in any::<bool>(),
+        public_ip in any::<bool>(),
         // Seconds on the same epoch as `now` below; may lie in the future.
         last_modified in proptest::option::of(0..=3000u64),
     ) -> Observed {
@@ -99,6 +107,7 @@ prop_compose! {
             bandwidth: Bandwidth { out, inbound },
             network: if classic { NetworkType::Classic } else { NetworkType::Vpc },
             charge: if prepaid { ChargeType::PrePaid } else { ChargeType::PostPaid },
+            public_ip,
             last_modified: last_modified.map(Duration::from_secs),
         }
     }
@@ -111,8 +120,9 @@ prop_compose! {
         // A little past each end of the ranges, to hit the refusals.
         bandwidth_out in proptest::option::of(0..=110u32),
         bandwidth_in in proptest::option::of(0..=210u32),
+        public_ip in any::<bool>(),
     ) -> Desired {
-        Desired { status, instance_type, bandwidth_out, bandwidth_in }
+        Desired { status, instance_type, bandwidth_out, bandwidth_in, public_ip }
     }
 }
 
@@ -152,12 +162,12 @@ proptest! {
             if let Step::WaitUntil { until } = step {
                 limits.now = *until;
             }
-            modifications += usize::from(matches!(step, Step::ModifyType { .. } | Step::ModifyBandwidth { .. }));
+            modifications += usize::from(step.is_modification());
         }
         prop_assert_eq!(plan(&state, &pinned, &limits), Ok(vec![]));
         prop_assert_eq!(Some(state), simulate(&o, &first, &l).ok());
         let first_modifications =
-            first.iter().filter(|s| matches!(s, Step::ModifyType { .. } | Step::ModifyBandwidth { .. })).count();
+            first.iter().filter(|s| s.is_modification()).count();
         prop_assert_eq!(modifications, first_modifications);
     }
 }

@@ -16,6 +16,14 @@ macro_rules! plan_cases {
     )*};
 }
 
+fn classic_bw(out: u32) -> Step {
+    Step::ModifyBandwidth {
+        out: Some(out),
+        inbound: None,
+        api: BandwidthApi::InstanceSpec,
+    }
+}
+
 fn range(attribute: &'static str, value: u32, min: u32, max: u32) -> PlanError {
     PlanError::BandwidthOutOfRange {
         attribute,
@@ -92,6 +100,53 @@ plan_cases! {
     in_above_range: Case::running().inbound(201) => Err(range("internet_max_bandwidth_in", 201, 1, 200));
     range_edges: Case::running().out(100).inbound(200) => Ok(vec![bw(Some(100), Some(200))]);
     out_zero: Case::running().out(0) => Ok(vec![bw(Some(0), None)]);
+    /// 0 → N on VPC: the bandwidth, then (a cooldown later, while it runs)
+    /// the address, as its own ModifyInstanceNetworkSpec.
+    vpc_zero_to_n_allocates_a_public_ip: Case::running().no_public().public_out(10)
+        => Ok(vec![bw(Some(10), None), wait(300), alloc(NetworkType::Vpc)]);
+    /// Without outbound bandwidth in the configuration no address is asked for.
+    vpc_zero_to_n_unconfigured_gets_no_address: Case::running().no_public().out(10)
+        => Ok(vec![bw(Some(10), None)]);
+    /// An earlier apply raised the bandwidth but never got to the address.
+    vpc_missing_address_alone: {
+        let mut case = Case::running().public_out(5);
+        case.observed.public_ip = false;
+        case
+    } => Ok(vec![alloc(NetworkType::Vpc)]);
+    vpc_missing_address_after_cooldown: {
+        let mut case = Case::running().public_out(5).modified_ago(100);
+        case.observed.public_ip = false;
+        case
+    } => Ok(vec![wait(200), alloc(NetworkType::Vpc)]);
+    /// Classic: 0 → N only while Stopped; the address (no cooldown) before the start.
+    classic_zero_to_n_bounces: Case::running().classic().no_public().public_out(10)
+        => Ok(vec![Stop, classic_bw(10), alloc(NetworkType::Classic), Start]);
+    classic_zero_to_n_ending_stopped: Case::running().classic().no_public().public_out(10).want(Stopped)
+        => Ok(vec![Stop, classic_bw(10), alloc(NetworkType::Classic)]);
+    classic_zero_to_n_on_a_stopped_instance: Case::stopped().classic().no_public().public_out(10).want(Running)
+        => Ok(vec![classic_bw(10), alloc(NetworkType::Classic), Start]);
+    /// Type and classic 0 → N are two modifications needing a stop: two
+    /// short windows, the cooldown between them spent running.
+    classic_type_and_zero_to_n_two_windows: Case::running().classic().no_public().type_to(BIG).public_out(10)
+        => Ok(vec![Stop, ty(BIG), Start, wait(300), Stop, classic_bw(10), alloc(NetworkType::Classic), Start]);
+    /// Already down and not to be bounced: both in the one window, waiting while down.
+    classic_type_and_zero_to_n_stopped_no_stopping:
+        Case::stopped().classic().no_public().type_to(BIG).public_out(10).want(Running).no_stopping()
+        => Ok(vec![ty(BIG), wait(300), classic_bw(10), alloc(NetworkType::Classic), Start]);
+    classic_zero_to_n_no_stopping: Case::running().classic().no_public().public_out(10).no_stopping()
+        => Err(PlanError::BandwidthStopNotAllowed { to: 10 });
+    /// Classic bandwidth that is already above 0 changes while running.
+    classic_missing_address_while_running: {
+        let mut case = Case::running().classic().public_out(5);
+        case.observed.public_ip = false;
+        case
+    } => Ok(vec![alloc(NetworkType::Classic)]);
+    /// Subscription instances get their address from ECS; none is asked for.
+    prepaid_never_allocates: {
+        let mut case = Case::running().prepaid().public_out(5);
+        case.observed.public_ip = false;
+        case
+    } => Ok(vec![]);
     /// An out-of-range value reported before the PrePaid refusal.
     range_before_prepaid: Case::running().prepaid().out(150)
         => Err(range("internet_max_bandwidth_out", 150, 0, 100));

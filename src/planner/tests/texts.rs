@@ -62,6 +62,20 @@ text_cases! {
         Some("Applying this plan will stop i-1 because status = \"Stopped\"; it stays stopped. Sequence: stop.");
     stopped_stays_stopped_no_warning: Case::stopped().type_to(BIG)
         => "change instance_type ecs.g6.large → ecs.g6.xlarge", None;
+    classic_zero_to_n_warns_of_the_stop: Case::running().classic().no_public().public_out(10)
+        => "stop, change internet_max_bandwidth_out 0 → 10, allocate a public IP, start",
+        Some("Applying this plan will stop i-1 to change internet_max_bandwidth_out 0 → 10 and \
+              allocate a public IP, then start it. Sequence: stop, change internet_max_bandwidth_out \
+              0 → 10, allocate a public IP, start.");
+    two_windows_say_both_stops: Case::running().classic().no_public().type_to(BIG).public_out(10)
+        => "stop, change instance_type ecs.g6.large → ecs.g6.xlarge, start, wait for the cooldown, \
+            stop, change internet_max_bandwidth_out 0 → 10, allocate a public IP, start",
+        Some("Applying this plan will stop i-1 to change instance_type ecs.g6.large → ecs.g6.xlarge, \
+              start it, wait for the cooldown while it runs, and stop it again to change \
+              internet_max_bandwidth_out 0 → 10 and allocate a public IP, then start it. Sequence: \
+              stop, change instance_type ecs.g6.large → ecs.g6.xlarge, start, wait for the cooldown, \
+              stop, change internet_max_bandwidth_out 0 → 10, allocate a public IP, start. \
+              Cooldown waits happen while the instance runs.");
 }
 
 /// Over every combination: a warning exactly when a step stops the

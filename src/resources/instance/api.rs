@@ -20,6 +20,8 @@ pub enum Modification {
         inbound: Option<u32>,
         api: BandwidthApi,
     },
+    /// ModifyInstanceNetworkSpec with only `AllocatePublicIp=true` (VPC).
+    AllocatePublicIp,
 }
 
 impl Modification {
@@ -34,7 +36,8 @@ impl Modification {
             Modification::Bandwidth {
                 api: BandwidthApi::NetworkSpec,
                 ..
-            } => "ModifyInstanceNetworkSpec",
+            }
+            | Modification::AllocatePublicIp => "ModifyInstanceNetworkSpec",
         }
     }
 }
@@ -48,6 +51,8 @@ pub trait InstanceApi: Send + Sync {
     async fn stop(&self, id: &str, stopped_mode: Option<&str>) -> ecs::Result<()>;
     /// One modification; retries of the same logical step pass the same token.
     async fn modify(&self, id: &str, change: &Modification, token: &str) -> ecs::Result<()>;
+    /// AllocatePublicIpAddress (classic network; not a modification).
+    async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()>;
     /// A fresh idempotence token for one logical step.
     fn new_token(&self, action: &str) -> String;
 }
@@ -101,7 +106,14 @@ impl InstanceApi for ClientApi {
                     )
                     .await
             }
+            Modification::AllocatePublicIp => {
+                self.0.allocate_public_ip_network_spec(id, token).await
+            }
         }
+    }
+
+    async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()> {
+        self.0.allocate_public_ip_address(id).await.map(|_| ())
     }
 
     fn new_token(&self, action: &str) -> String {

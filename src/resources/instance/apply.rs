@@ -199,7 +199,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
             new_state: state::from_instance(&inst, planned),
-            private: Vec::new(),
+            private: Private::with_stopped_charging(&[], state::stopped_charging(&inst)),
             diagnostics: Vec::new(),
         },
         Err(e) => {
@@ -261,7 +261,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let private = Private::decode(&req.planned_private);
     let session = Session::new(ctx, "update", Timeouts::of(planned).update);
     let executor = session.executor(ctx, &id, planned);
-    let desired = state::desired(planned);
+    let desired = state::desired_for(planned, &req.config);
     let mut progress = Progress::new(private.last_modified());
     let result = async {
         update_attributes(&session.api, &id, prior, planned).await?;
@@ -287,7 +287,11 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
             new_state: state::from_instance(&inst, planned),
-            private: Private::with_last_modified(progress.last_modified).encode(),
+            private: Private {
+                stopped_charging: state::stopped_charging(&inst),
+                ..Private::with_last_modified(progress.last_modified)
+            }
+            .encode(),
             diagnostics: Vec::new(),
         },
         Err(e) => {
@@ -384,7 +388,7 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
                     );
                 }
             }
-            Step::WaitUntil { .. } => {}
+            Step::AllocatePublicIp { .. } | Step::WaitUntil { .. } => {}
         }
     }
     state::known_or_null(&s)

@@ -18,6 +18,16 @@ pub enum ApplyError {
         attempts: u32,
         waited: Duration,
     },
+    /// A modification was refused in a way that cannot be the cooldown: the
+    /// instance is in a status the change does not allow (or the API said
+    /// it must be Stopped). Not retried.
+    NotCooldown {
+        error: ecs::Error,
+        /// The instance's status when the refusal came.
+        status: String,
+        /// The statuses the change needs, e.g. `Stopped`.
+        needs: String,
+    },
     /// The instance vanished while we worked on it.
     Gone { id: String },
     /// A wait did not end within the operation's timeout.
@@ -39,6 +49,7 @@ impl ApplyError {
         match self {
             ApplyError::Api(_) => "ECS API Error",
             ApplyError::StillRefused { .. } => "Modification Refused Until Timeout",
+            ApplyError::NotCooldown { .. } => "Modification Refused",
             ApplyError::Gone { .. } => "Instance Disappeared",
             ApplyError::Timeout { .. } => "Timed Out",
             ApplyError::Cancelled => "Operation Cancelled",
@@ -68,6 +79,14 @@ impl From<ecs::Error> for ApplyError {
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            ApplyError::Api(e) if is_no_stock_start(e) => write!(
+                f,
+                "{e}. The instance had been stopped in economical mode (StoppedMode = \
+                 StopCharging), which gave its compute resources back, and the zone has \
+                 none of its type to give it now. Apply again later, or change \
+                 instance_type to a type in stock; leave stopped_mode unset (KeepCharging) \
+                 so that future stops keep the resources."
+            ),
             ApplyError::Api(e) => write!(f, "{e}"),
             ApplyError::StillRefused {
                 error,
@@ -80,6 +99,17 @@ impl fmt::Display for ApplyError {
                  refused when the update timeout ran out. Raise timeouts.update, or apply \
                  again later.",
                 humantime::format_duration(round(*waited))
+            ),
+            ApplyError::NotCooldown {
+                error,
+                status,
+                needs,
+            } => write!(
+                f,
+                "{error}. This is not the modification cooldown: the change needs the \
+                 instance {needs}, and it is {status}, so it was not retried. Nothing \
+                 was changed by this call. Run terraform plan again: the plan is made \
+                 from the instance as it is now (a change that needs a stop says so)."
             ),
             ApplyError::Gone { id } => write!(
                 f,
@@ -108,6 +138,11 @@ impl fmt::Display for ApplyError {
             ),
         }
     }
+}
+
+/// A start refused for lack of stock: what economical stops risk.
+fn is_no_stock_start(e: &ecs::Error) -> bool {
+    e.action == "StartInstance" && e.code.starts_with("OperationDenied.NoStock")
 }
 
 fn round(d: Duration) -> Duration {

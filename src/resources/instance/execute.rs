@@ -14,6 +14,14 @@
 //!   "in progress" codes are possible). When a modification is refused with
 //!   such a code *and* the instance is in a status that allows it, we log it
 //!   and retry with backoff until the update timeout.
+//!   A refusal that cannot be the cooldown (the instance is in a status the
+//!   change does not allow, or the code says "must be Stopped") fails at
+//!   once with [`ApplyError::NotCooldown`]: retrying it would only burn the
+//!   timeout.
+//! - **Public addresses.** A VPC address is a modification of its own
+//!   (ModifyInstanceNetworkSpec `AllocatePublicIp`); a classic one
+//!   (AllocatePublicIpAddress) is not, and `AllocatedAlready` after a lost
+//!   answer means it is done.
 //! - **Out and in in one call.** They are one modification by the seed's
 //!   rule; if the API answers `InvalidParameter.Mismatch` anyway, we send
 //!   them as two calls, a cooldown apart.
@@ -25,7 +33,7 @@ use super::api::{Clock, InstanceApi, Modification};
 use super::error::ApplyError;
 use super::wait::Waiter;
 use crate::ecs::{self, ErrorKind};
-use crate::planner::{BandwidthApi, Step};
+use crate::planner::{BandwidthApi, PublicIpApi, Step};
 use std::time::Duration;
 
 /// What a (possibly interrupted) run achieved.
@@ -59,6 +67,9 @@ pub struct Executor<'a> {
     pub stopped_mode: Option<&'a str>,
 }
 
+/// Says the instance must be Stopped: never the cooldown.
+const NOT_STOPPED: &str = "InvalidInstanceStatus.NotStopped";
+
 /// The API's "instance is not in the right state / busy" family: what a
 /// modification inside the cooldown may be refused with.
 fn may_be_cooldown(e: &ecs::Error) -> bool {
@@ -66,6 +77,28 @@ fn may_be_cooldown(e: &ecs::Error) -> bool {
         e.kind,
         ErrorKind::InvalidStatus | ErrorKind::Throttled | ErrorKind::Conflict
     ) && e.code != "InstanceLockedForSecurity"
+        && e.code != NOT_STOPPED
+}
+
+/// The statuses in which the API accepts `change` on `inst`: a type
+/// change, and on the classic network an outbound bandwidth rise from 0,
+/// only while Stopped; other bandwidth changes and addresses also while
+/// Running.
+fn statuses_for(change: &Modification, inst: &ecs::Instance) -> &'static [&'static str] {
+    match change {
+        Modification::Type(_) => &["Stopped"],
+        Modification::Bandwidth {
+            out: Some(out),
+            api: BandwidthApi::InstanceSpec,
+            ..
+        } if *out > 0
+            && inst.internet_max_bandwidth_out == 0
+            && !inst.instance_network_type.eq_ignore_ascii_case("vpc") =>
+        {
+            &["Stopped"]
+        }
+        Modification::Bandwidth { .. } | Modification::AllocatePublicIp => &["Running", "Stopped"],
+    }
 }
 
 fn is_mismatch(e: &ApplyError) -> bool {
@@ -99,6 +132,15 @@ impl Executor<'_> {
                     self.modify_bandwidth(*out, *inbound, *api, progress)
                         .await?
                 }
+                Step::AllocatePublicIp {
+                    api: PublicIpApi::NetworkSpec,
+                } => {
+                    self.modify(Modification::AllocatePublicIp, progress)
+                        .await?
+                }
+                Step::AllocatePublicIp {
+                    api: PublicIpApi::AllocateAddress,
+                } => self.allocate_address(progress).await?,
             }
         }
         Ok(())
@@ -202,7 +244,7 @@ impl Executor<'_> {
                     progress.done.push(step_of(&change));
                     return Ok(());
                 }
-                Err(e) if may_be_cooldown(&e) => e,
+                Err(e) if may_be_cooldown(&e) || e.code == NOT_STOPPED => e,
                 Err(e) => return Err(e.into()),
             };
             let inst = self
@@ -212,12 +254,13 @@ impl Executor<'_> {
                 .ok_or_else(|| ApplyError::Gone {
                     id: self.id.to_string(),
                 })?;
-            let allowed: &[&str] = match change {
-                Modification::Type(_) => &["Stopped"],
-                Modification::Bandwidth { .. } => &["Running", "Stopped"],
-            };
-            if !allowed.contains(&inst.status.as_str()) {
-                return Err(err.into());
+            let allowed = statuses_for(&change, &inst);
+            if err.code == NOT_STOPPED || !allowed.contains(&inst.status.as_str()) {
+                return Err(ApplyError::NotCooldown {
+                    error: err,
+                    status: inst.status.clone(),
+                    needs: allowed.join(" or "),
+                });
             }
             if self.clock().now() + delay > self.waiter.deadline {
                 return Err(ApplyError::StillRefused {
@@ -240,6 +283,24 @@ impl Executor<'_> {
                 .map_err(|_| ApplyError::Cancelled)?;
             delay = (delay * 2).min(max_delay);
         }
+    }
+
+    /// AllocatePublicIpAddress (classic): not a modification, so no
+    /// cooldown; `AllocatedAlready` (a retry after a lost answer, or an
+    /// address that came some other way) means the instance has one.
+    async fn allocate_address(&self, progress: &mut Progress) -> Result<(), ApplyError> {
+        tracing::info!(id = self.id, "allocating a public IP address");
+        match self.api().allocate_public_ip_address(self.id).await {
+            Ok(()) => {}
+            Err(e) if e.code == "AllocatedAlready" => {
+                tracing::info!(id = self.id, "the instance already has a public IP");
+            }
+            Err(e) => return Err(e.into()),
+        }
+        progress.done.push(Step::AllocatePublicIp {
+            api: PublicIpApi::AllocateAddress,
+        });
+        Ok(())
     }
 
     /// A bandwidth change as one call, or two if the API insists.
@@ -281,5 +342,8 @@ fn step_of(change: &Modification) -> Step {
         Modification::Bandwidth { out, inbound, api } => {
             Step::ModifyBandwidth { out, inbound, api }
         }
+        Modification::AllocatePublicIp => Step::AllocatePublicIp {
+            api: PublicIpApi::NetworkSpec,
+        },
     }
 }

@@ -48,6 +48,8 @@ pub struct PlanInput<'a> {
     pub last_modified: Option<Duration>,
     /// An earlier apply stopped the instance and could not start it again.
     pub restart_pending: bool,
+    /// Read saw the instance Stopped in economical mode (private state).
+    pub stopped_charging: bool,
     pub cooldown: Duration,
     /// Time since the UNIX epoch.
     pub now: Duration,
@@ -199,8 +201,8 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         attrs::set(&mut planned, "public_ip", Value::Unknown);
     }
 
-    let observed = state::observed_from_state(prior, input.last_modified);
-    let desired = state::desired(&planned);
+    let observed = state::observed_from_state(prior, input.last_modified, input.stopped_charging);
+    let desired = state::desired_for(&planned, config);
     let limits = Limits {
         cooldown: input.cooldown,
         allow_stopping: attrs::boolean(config, "allow_stopping_for_update").unwrap_or(true),
@@ -218,11 +220,7 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
             match planner::plan(&observed, &desired, &limits) {
                 Ok(steps) => {
                     explain(&id, &observed, &desired, &steps, input, &mut out);
-                    let stops = steps.contains(&Step::Stop);
-                    let economical =
-                        attrs::string(config, "stopped_mode").as_deref() == Some("StopCharging");
-                    if stops && economical {
-                        // Economical stops may release the public address.
+                    if public_ip_may_change(&steps, config, input.stopped_charging) {
                         attrs::set(&mut planned, "public_ip", Value::Unknown);
                     }
                     out.steps = steps;
@@ -247,9 +245,24 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
     out
 }
 
+/// Whether the steps may give the instance another public IP (or none):
+/// an address is allocated; a stop in economical mode releases it (the
+/// start after it assigns a new one); or the instance was stopped in
+/// economical mode and these steps start it.
+fn public_ip_may_change(steps: &[Step], config: &Value, stopped_charging: bool) -> bool {
+    let economical = attrs::string(config, "stopped_mode").as_deref() == Some("StopCharging");
+    steps.iter().any(|s| match s {
+        Step::AllocatePublicIp { .. } => true,
+        Step::Stop => economical,
+        Step::Start => stopped_charging,
+        _ => false,
+    })
+}
+
 fn problem_summary(p: &planner::PlanError) -> &'static str {
     match p {
-        planner::PlanError::StopNotAllowed { .. } => "Stopping Not Allowed",
+        planner::PlanError::StopNotAllowed { .. }
+        | planner::PlanError::BandwidthStopNotAllowed { .. } => "Stopping Not Allowed",
         planner::PlanError::PrePaid { .. } => "Not Changeable On A Subscription Instance",
         planner::PlanError::BandwidthOutOfRange { .. } => "Bandwidth Out Of Range",
     }
@@ -267,10 +280,14 @@ fn explain(
 ) {
     if let Some(text) = planner::stop_warning(id, observed, desired, steps) {
         let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
-        let attr = if because_of_type && desired.status != Some(planner::PowerState::Stopped) {
-            "instance_type"
-        } else {
-            "status"
+        let because_of_bandwidth = steps
+            .windows(2)
+            .any(|w| matches!(w, [Step::Stop, Step::ModifyBandwidth { .. }]));
+        let attr = match desired.status {
+            Some(planner::PowerState::Stopped) => "status",
+            _ if because_of_type => "instance_type",
+            _ if because_of_bandwidth => "internet_max_bandwidth_out",
+            _ => "status",
         };
         out.diagnostics.push(
             Diagnostic::warning("Instance Will Be Stopped", text).at(AttributePath::attr(attr)),
@@ -323,6 +340,7 @@ pub async fn plan(
         config: &req.config,
         last_modified: private.last_modified(),
         restart_pending: private.restart_pending,
+        stopped_charging: private.stopped_charging,
         cooldown: ctx
             .as_ref()
             .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),

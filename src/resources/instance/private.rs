@@ -11,6 +11,12 @@
 //!   unset the next plan would keep it so (the trap other providers'
 //!   users fall into); with this flag the next plan starts it again.
 //!
+//! - Whether Read last saw the instance Stopped in economical mode
+//!   (`StoppedMode` = `StopCharging`; the attribute `stopped_mode` only says
+//!   how *our* stops stop it). Its public IP is then released and the next
+//!   start assigns a new one, so a plan that starts it leaves `public_ip`
+//!   unknown.
+//!
 //! Stored as JSON so that later versions can add fields; unreadable or
 //! empty bytes mean "nothing known".
 
@@ -25,6 +31,9 @@ pub struct Private {
     /// We stopped the instance and could not start it again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restart_pending: bool,
+    /// Read saw the instance Stopped in economical mode.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stopped_charging: bool,
 }
 
 impl Private {
@@ -55,8 +64,18 @@ impl Private {
     pub fn with_last_modified(at: Option<Duration>) -> Private {
         Private {
             last_modified_ms: at.map(|d| d.as_millis() as u64),
-            restart_pending: false,
+            ..Private::default()
         }
+    }
+
+    /// `bytes` with `stopped_charging` set to `on` (the rest kept).
+    pub fn with_stopped_charging(bytes: &[u8], on: bool) -> Vec<u8> {
+        let mut p = Private::decode(bytes);
+        if p.stopped_charging == on {
+            return bytes.to_vec();
+        }
+        p.stopped_charging = on;
+        p.encode()
     }
 }
 
@@ -81,6 +100,16 @@ mod tests {
         assert!(Private::default().encode().is_empty());
         assert_eq!(Private::decode(b""), Private::default());
         assert_eq!(Private::decode(b"not json"), Private::default());
+    }
+
+    #[test]
+    fn economical_stop_flag_is_set_and_cleared_keeping_the_rest() {
+        let p = Private::with_last_modified(Some(Duration::from_millis(5)));
+        let on = Private::with_stopped_charging(&p.encode(), true);
+        assert_eq!(on, br#"{"last_modified_ms":5,"stopped_charging":true}"#);
+        let off = Private::with_stopped_charging(&on, false);
+        assert_eq!(Private::decode(&off), p);
+        assert!(Private::with_stopped_charging(b"", false).is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! one DescribeInstances per hundred instances. An instance that no longer
 //! exists reads as null, which Terraform plans to create again.
 
+use super::private::Private;
 use super::schema::TYPE_NAME;
 use super::state;
 use crate::protocol::{
@@ -23,7 +24,7 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
     match ctx.client.describe_instance(&id).await {
         Ok(Some(inst)) => ReadResourceResponse {
             new_state: state::from_instance(&inst, &req.current_state),
-            private: req.private,
+            private: Private::with_stopped_charging(&req.private, state::stopped_charging(&inst)),
             diagnostics: Vec::new(),
         },
         Ok(None) => {
@@ -70,7 +71,7 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
             imported: vec![ImportedResource {
                 type_name: TYPE_NAME.to_string(),
                 state: state::from_instance(&inst, &Value::Null),
-                private: Vec::new(),
+                private: Private::with_stopped_charging(&[], state::stopped_charging(&inst)),
             }],
             diagnostics: Vec::new(),
         },

@@ -126,9 +126,23 @@ fn charge(s: &str) -> ChargeType {
     }
 }
 
+/// Whether the instance is (or is becoming) Stopped in economical mode
+/// (`StoppedMode` = `StopCharging`): its public IP is released, and its next
+/// start assigns a new one (and may fail for lack of stock).
+pub fn stopped_charging(inst: &ecs::Instance) -> bool {
+    matches!(inst.status.as_str(), "Stopped" | "Stopping") && inst.stopped_mode == "StopCharging"
+}
+
+/// Has a public IP, or gets one back at its next start (economical stop
+/// with outbound bandwidth).
+fn has_public_ip(ips: bool, stopped_charging: bool, out: u32) -> bool {
+    ips || (stopped_charging && out > 0)
+}
+
 /// The planner's view of a live instance; `None` while it is changing
 /// state (the caller waits first).
 pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option<Observed> {
+    let out = mbit(inst.internet_max_bandwidth_out);
     Some(Observed {
         status: stable_status(&inst.status)?,
         instance_type: inst.instance_type.clone(),
@@ -138,12 +152,20 @@ pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option
         },
         network: network(&inst.instance_network_type),
         charge: charge(&inst.instance_charge_type),
+        public_ip: has_public_ip(!inst.public_ips.is_empty(), stopped_charging(inst), out),
         last_modified,
     })
 }
 
-/// The planner's view of the instance as a (refreshed) state object holds it.
-pub fn observed_from_state(state: &Value, last_modified: Option<Duration>) -> Option<Observed> {
+/// The planner's view of the instance as a (refreshed) state object holds it;
+/// `stopped_charging` as Read last saw it ([`stopped_charging`]).
+pub fn observed_from_state(
+    state: &Value,
+    last_modified: Option<Duration>,
+    stopped_charging: bool,
+) -> Option<Observed> {
+    let out = mbit(attrs::int(state, "internet_max_bandwidth_out")?);
+    let ips = !matches!(attrs::get(state, "public_ip"), Value::Null);
     Some(Observed {
         status: stable_status(&attrs::string(state, "status")?)?,
         instance_type: attrs::string(state, "instance_type")?,
@@ -153,6 +175,7 @@ pub fn observed_from_state(state: &Value, last_modified: Option<Duration>) -> Op
         },
         network: network(&attrs::string(state, "network_type").unwrap_or_default()),
         charge: charge(&attrs::string(state, "instance_charge_type").unwrap_or_default()),
+        public_ip: has_public_ip(ips, stopped_charging, out),
         last_modified,
     })
 }
@@ -164,12 +187,31 @@ fn desired_mbit(obj: &Value, name: &str) -> Option<u32> {
 }
 
 /// What a planned state asks for; unknown values are `None` ("leave").
+/// `public_ip` comes from the configuration ([`wants_public_ip`]): set it
+/// with [`desired_for`].
 pub fn desired(planned: &Value) -> Desired {
     Desired {
         status: attrs::string(planned, "status").and_then(|s| stable_status(&s)),
         instance_type: attrs::string(planned, "instance_type"),
         bandwidth_out: desired_mbit(planned, "internet_max_bandwidth_out"),
         bandwidth_in: desired_mbit(planned, "internet_max_bandwidth_in"),
+        public_ip: false,
+    }
+}
+
+/// Whether the configuration sets `internet_max_bandwidth_out` (above 0):
+/// then the instance is meant to be reachable, and one without a public IP
+/// gets one. Only the configuration tells: a planned value may just be the
+/// prior one kept for an unset attribute.
+pub fn wants_public_ip(config: &Value) -> bool {
+    attrs::int(config, "internet_max_bandwidth_out").is_some_and(|v| v > 0)
+}
+
+/// [`desired`] with `public_ip` from the configuration.
+pub fn desired_for(planned: &Value, config: &Value) -> Desired {
+    Desired {
+        public_ip: wants_public_ip(config),
+        ..desired(planned)
     }
 }
 
@@ -284,7 +326,7 @@ pub(crate) mod tests {
         let inst = sample_instance();
         let at = Some(Duration::from_secs(5));
         let state = from_instance(&inst, &Value::Null);
-        assert_eq!(observed(&inst, at), observed_from_state(&state, at));
+        assert_eq!(observed(&inst, at), observed_from_state(&state, at, false));
         assert!(satisfies(&inst, &desired(&state)));
     }
 

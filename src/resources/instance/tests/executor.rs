@@ -87,6 +87,7 @@ fn resize_and_bandwidth() -> Desired {
         instance_type: Some("ecs.g6.xlarge".into()),
         bandwidth_out: Some(20),
         bandwidth_in: None,
+        public_ip: true,
     }
 }
 
@@ -179,7 +180,10 @@ async fn a_refusal_in_the_wrong_status_is_not_retried() {
         .await
         .unwrap_err();
     match err {
-        ApplyError::Api(e) => assert_eq!(e.code, "InvalidInstanceStatus.NotStopped"),
+        ApplyError::NotCooldown { error, status, .. } => {
+            assert_eq!(error.code, "InvalidInstanceStatus.NotStopped");
+            assert_eq!(status, "Running");
+        }
         other => panic!("unexpected {other:?}"),
     }
     assert_eq!(w.api.journal().len(), 1);
@@ -321,4 +325,107 @@ async fn a_stopped_instance_keeps_stopped_and_is_never_started() {
     result.unwrap();
     assert_eq!(w.api.done(), ["ModifyInstanceSpec(type=ecs.g6.xlarge)"]);
     assert_eq!(w.api.instance().status, "Stopped");
+}
+
+/// The sample instance (classic) with no outbound bandwidth and no address.
+fn without_public_ip(w: &World) {
+    let mut s = w.api.state.lock().unwrap();
+    s.inst.internet_max_bandwidth_out = 0;
+    s.inst.public_ips.clear();
+}
+
+#[tokio::test]
+async fn a_refusal_that_is_not_the_cooldown_fails_at_once() {
+    let w = World::new();
+    without_public_ip(&w);
+    // A stale sequence: a classic bandwidth rise from 0 sent while it runs.
+    let steps = [Step::ModifyBandwidth {
+        out: Some(10),
+        inbound: None,
+        api: BandwidthApi::InstanceSpec,
+    }];
+    let mut progress = Progress::new(None);
+    let err = w
+        .executor(secs(20 * 60))
+        .run(&steps, &mut progress)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::NotCooldown { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("not the modification cooldown"), "{text}");
+    assert!(
+        text.contains("needs the instance Stopped, and it is Running"),
+        "{text}"
+    );
+    assert_eq!(w.api.journal().len(), 1, "one attempt, no retries");
+    assert_eq!(w.clock_now(), T0, "no time spent waiting");
+    assert!(progress.done.is_empty());
+}
+
+#[tokio::test]
+async fn classic_bandwidth_from_zero_is_a_stop_raise_allocate_start() {
+    let w = World::new();
+    without_public_ip(&w);
+    let desired = Desired {
+        bandwidth_out: Some(10),
+        public_ip: true,
+        ..Desired::default()
+    };
+    let (steps, progress, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    assert_eq!(
+        w.api.done(),
+        [
+            "StopInstance",
+            "ModifyInstanceSpec(out=Some(10),in=None)",
+            "AllocatePublicIpAddress",
+            "StartInstance"
+        ]
+    );
+    assert_eq!(progress.done, steps);
+    let inst = w.api.instance();
+    assert_eq!(
+        (inst.status.as_str(), inst.public_ips.len()),
+        ("Running", 1)
+    );
+}
+
+#[tokio::test]
+async fn an_address_that_is_already_there_counts_as_allocated() {
+    let w = World::new();
+    // A lost answer: the address came, the retry meets AllocatedAlready.
+    let step = Step::AllocatePublicIp {
+        api: planner::PublicIpApi::AllocateAddress,
+    };
+    let mut progress = Progress::new(None);
+    w.executor(secs(60))
+        .run(std::slice::from_ref(&step), &mut progress)
+        .await
+        .unwrap();
+    assert_eq!(progress.done, [step]);
+    assert_eq!(progress.last_modified, None, "not a modification");
+}
+
+#[tokio::test]
+async fn a_vpc_address_waits_out_the_bandwidth_change_before_it() {
+    let w = World::new();
+    without_public_ip(&w);
+    w.api.state.lock().unwrap().inst.instance_network_type = "vpc".into();
+    let desired = Desired {
+        bandwidth_out: Some(10),
+        public_ip: true,
+        ..Desired::default()
+    };
+    let (_, _, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    let calls: Vec<_> = w.api.journal().into_iter().filter(|c| c.ok).collect();
+    assert_eq!(
+        calls.iter().map(|c| c.what.as_str()).collect::<Vec<_>>(),
+        [
+            "ModifyInstanceNetworkSpec(out=Some(10),in=None)",
+            "ModifyInstanceNetworkSpec(AllocatePublicIp)"
+        ]
+    );
+    assert!(calls[1].at >= calls[0].at + COOLDOWN);
+    assert_eq!(w.api.instance().public_ips.len(), 1);
 }

@@ -177,7 +177,11 @@ impl InstanceApi for FakeApi {
             Modification::Bandwidth { out, inbound, .. } => {
                 format!("{action}(out={out:?},in={inbound:?})")
             }
+            Modification::AllocatePublicIp => format!("{action}(AllocatePublicIp)"),
         };
+        let classic_from_zero = matches!(change, Modification::Bandwidth { out: Some(v), .. } if *v > 0)
+            && s.inst.internet_max_bandwidth_out == 0
+            && s.inst.instance_network_type != "vpc";
         let now = self.clock.now();
         let refusal = match change {
             Modification::Bandwidth {
@@ -189,6 +193,9 @@ impl InstanceApi for FakeApi {
                 Some("InvalidStatus.ValueNotSupported")
             }
             Modification::Type(_) if s.inst.status != "Stopped" => {
+                Some("InvalidInstanceStatus.NotStopped")
+            }
+            Modification::Bandwidth { .. } if classic_from_zero && s.inst.status != "Stopped" => {
                 Some("InvalidInstanceStatus.NotStopped")
             }
             Modification::Bandwidth { .. }
@@ -212,10 +219,32 @@ impl InstanceApi for FakeApi {
                     s.inst.internet_max_bandwidth_in = i64::from(*v);
                 }
             }
+            Modification::AllocatePublicIp => s.inst.public_ips = vec!["47.0.0.9".into()],
         }
         s.last_modified = Some(now);
         self.record(&mut s, what, Some(token), true);
         Ok(())
+    }
+
+    async fn allocate_public_ip_address(&self, _id: &str) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        let action = "AllocatePublicIpAddress";
+        let code = if !s.inst.public_ips.is_empty() {
+            Some("AllocatedAlready")
+        } else if s.inst.internet_max_bandwidth_out == 0 {
+            Some("OperationDenied")
+        } else {
+            None
+        };
+        self.record(&mut s, action.into(), None, code.is_none());
+        match code {
+            Some(code) => Err(refuse(action, code)),
+            None => {
+                s.inst.public_ips = vec!["47.0.0.8".into()];
+                Ok(())
+            }
+        }
     }
 
     fn new_token(&self, action: &str) -> String {

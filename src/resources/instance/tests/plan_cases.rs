@@ -64,6 +64,7 @@ struct Case {
     config: Value,
     last_modified: Option<Duration>,
     restart_pending: bool,
+    stopped_charging: bool,
 }
 
 impl Case {
@@ -73,6 +74,7 @@ impl Case {
             config,
             last_modified: None,
             restart_pending: false,
+            stopped_charging: false,
         }
     }
 
@@ -84,6 +86,7 @@ impl Case {
             config: &self.config,
             last_modified: self.last_modified,
             restart_pending: self.restart_pending,
+            stopped_charging: self.stopped_charging,
             cooldown: COOLDOWN,
             now: NOW,
         })
@@ -424,6 +427,7 @@ fn destroy_plans_null() {
         config: &Value::Null,
         last_modified: None,
         restart_pending: false,
+        stopped_charging: false,
         cooldown: COOLDOWN,
         now: NOW,
     });
