@@ -53,9 +53,10 @@ pub struct Instance {
 pub struct InstanceType {
     pub instance_type_id: String,
     pub family: String,
-    pub cpu_core_count: i64,
-    /// `MemorySize`, in GiB (a float: `0.5` exists).
-    pub memory_gib: f64,
+    /// `None` when not reported (absent or negative, as in [`Instance`]).
+    pub cpu_core_count: Option<i64>,
+    /// `MemorySize`, in GiB (a float: `0.5` exists); `None` when not reported.
+    pub memory_gib: Option<f64>,
     pub cpu_architecture: String,
 }
 

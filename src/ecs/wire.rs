@@ -183,9 +183,9 @@ pub struct InstanceTypes {
 pub struct WireInstanceType {
     pub instance_type_id: String,
     pub instance_type_family: String,
-    #[serde(deserialize_with = "int")]
-    pub cpu_core_count: i64,
-    pub memory_size: f64,
+    #[serde(deserialize_with = "quantity")]
+    pub cpu_core_count: Option<i64>,
+    pub memory_size: Option<f64>,
     pub cpu_architecture: String,
 }
 
@@ -195,7 +195,7 @@ impl From<WireInstanceType> for InstanceType {
             instance_type_id: w.instance_type_id,
             family: w.instance_type_family,
             cpu_core_count: w.cpu_core_count,
-            memory_gib: w.memory_size,
+            memory_gib: w.memory_size.filter(|m| *m >= 0.0),
             cpu_architecture: w.cpu_architecture,
         }
     }
@@ -369,5 +369,15 @@ mod tests {
         assert_eq!(i.internet_max_bandwidth_out, None);
         assert_eq!((i.cpu, i.memory_mib), (None, None));
         assert!(i.deletion_protection);
+        let body = br#"{"InstanceTypes":{"InstanceType":[{"InstanceTypeId":"ecs.x","CpuCoreCount":-1,"MemorySize":-1}]}}"#;
+        let r: DescribeInstanceTypes = decode(body).unwrap();
+        let t: InstanceType = r
+            .instance_types
+            .instance_type
+            .into_iter()
+            .next()
+            .unwrap()
+            .into();
+        assert_eq!((t.cpu_core_count, t.memory_gib), (None, None));
     }
 }

@@ -107,9 +107,12 @@ async fn describe_instance_types_follows_next_token() {
     assert_eq!(types.len(), 3);
     assert_eq!(types[0].instance_type_id, "ecs.g6.large");
     assert_eq!(types[0].family, "ecs.g6");
-    assert_eq!((types[0].cpu_core_count, types[0].memory_gib), (2, 8.0));
+    assert_eq!(
+        (types[0].cpu_core_count, types[0].memory_gib),
+        (Some(2), Some(8.0))
+    );
     assert_eq!(types[0].cpu_architecture, "X86");
-    assert_eq!(types[2].memory_gib, 0.5);
+    assert_eq!(types[2].memory_gib, Some(0.5));
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].param("InstanceTypeFamily"), Some("ecs.g6"));
