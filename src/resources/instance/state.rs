@@ -135,9 +135,10 @@ pub fn given(obj: &Value, name: &str) -> Option<String> {
 /// null. Never a number the API did not give: `-1` read as a quantity is
 /// what made every plan of an imported VPC instance fail.
 fn reported(v: Option<i64>, carried: &Value, name: &str) -> Value {
-    match (v, attrs::get(carried, name)) {
+    match (v, attrs::int(carried, name)) {
         (Some(n), _) => attrs::int_value(n),
-        (None, known @ Value::Number(_)) => known.clone(),
+        // A -1 an older version wrote to state is no value either.
+        (None, Some(known)) if known >= 0 => attrs::int_value(known),
         (None, _) => Value::Null,
     }
 }
@@ -431,9 +432,11 @@ pub(crate) mod tests {
         let kept = from_instance(&inst, &carried);
         assert_eq!(attrs::int(&kept, "internet_max_bandwidth_in"), Some(50));
         assert!(satisfies(&inst, &desired(&kept)));
-        // A -1 left in an old state asks for nothing.
+        // A -1 left in an old state asks for nothing, and is not kept.
         let old = attrs::object([("internet_max_bandwidth_in", attrs::int_value(-1))]);
         assert_eq!(desired(&old).bandwidth_in, None);
+        let refreshed = from_instance(&inst, &old);
+        assert_eq!(attrs::get(&refreshed, "internet_max_bandwidth_in"), &Value::Null);
     }
 
     #[test]
