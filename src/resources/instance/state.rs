@@ -436,7 +436,10 @@ pub(crate) mod tests {
         let old = attrs::object([("internet_max_bandwidth_in", attrs::int_value(-1))]);
         assert_eq!(desired(&old).bandwidth_in, None);
         let refreshed = from_instance(&inst, &old);
-        assert_eq!(attrs::get(&refreshed, "internet_max_bandwidth_in"), &Value::Null);
+        assert_eq!(
+            attrs::get(&refreshed, "internet_max_bandwidth_in"),
+            &Value::Null
+        );
     }
 
     #[test]
