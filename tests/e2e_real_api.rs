@@ -312,6 +312,10 @@ provider "ecs" {{
         "{text}"
     );
     assert!(text.contains("Plan: 2 to add"), "{text}");
+    assert!(
+        cloud.journal().requests.is_empty(),
+        "no ECS call from half a configuration"
+    );
     cloud.apply();
     assert_eq!(cloud.instances().len(), 2);
     cloud.assert_converged();
