@@ -68,6 +68,10 @@ struct Cli {
     /// KeepCharging, or StopCharging like an account in economical mode.
     #[arg(long, default_value = "KeepCharging", value_parser = ["KeepCharging", "StopCharging"])]
     default_stopped_mode: String,
+    /// Report InternetMaxBandwidthIn = -1 for VPC instances whose inbound
+    /// bandwidth was never set, as real ECS does (default: 200).
+    #[arg(long)]
+    vpc_bandwidth_in_unset: bool,
 }
 
 impl From<Cli> for Config {
@@ -87,6 +91,7 @@ impl From<Cli> for Config {
             latency: c.latency,
             strict_bandwidth: c.strict_bandwidth,
             default_stopped_mode: c.default_stopped_mode,
+            vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
         }
     }
 }

@@ -469,6 +469,31 @@ impl Client {
         Ok(r.ip_address)
     }
 
+    /// ModifyInstanceChargeType: converts up to 20 instances of this region
+    /// to `charge_type` (`PostPaid` | `PrePaid`). It is always sent, as the
+    /// API's default is PrePaid; payment is automatic (`AutoPay=true`). The
+    /// token makes a retry after a lost answer harmless; a conversion that is
+    /// already done must be checked for by the caller (DescribeInstances),
+    /// as a new token would convert again.
+    pub async fn modify_instance_charge_type(
+        &self,
+        ids: &[String],
+        charge_type: &str,
+        client_token: &str,
+    ) -> Result<()> {
+        check_token("ModifyInstanceChargeType", client_token)?;
+        let call = self
+            .call_of("ModifyInstanceChargeType", Method::Post)
+            .param(
+                "InstanceIds",
+                serde_json::to_string(ids).expect("strings serialize"),
+            )
+            .param("InstanceChargeType", charge_type)
+            .param("AutoPay", "true")
+            .param("ClientToken", client_token);
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
     /// ModifyInstanceAttribute (name, description); no call when both are
     /// `None`. Setting the same values again is harmless, so retries are safe.
     pub async fn modify_instance_attribute(

@@ -84,7 +84,7 @@ pub static TABLE: &[(&str, Class)] = &[
     ("Throttling", THROTTLED),
     ("InvalidInstanceStatus.NotStopped", c(InvalidStatus, false, "the instance must be Stopped to change instance_type")),
     ("CategoryViolation", c(Unsupported, false, "the instance's disk category does not support this change; choose another instance_type")),
-    ("ChargeTypeViolation", c(Unsupported, false, "ModifyInstanceSpec only serves pay-as-you-go instances")),
+    ("ChargeTypeViolation", c(Unsupported, false, "the instance's billing method (subscription or pay-as-you-go) does not allow this action; see the action's remedy")),
     ("Imagenotsupportinstancetype", c(Unsupported, false, "the instance's image does not support this instance_type; choose another instance_type or image")),
     ("InstanceLockedForSecurity", c(InvalidStatus, false, "the instance is locked for security reasons; resolve the lock in the console, then apply again")),
     ("InvalidAccountStatus.NotEnoughBalance", c(Billing, false, "the account balance is too low; top it up or fix the payment method, then apply again")),
@@ -135,6 +135,34 @@ pub static TABLE: &[(&str, Class)] = &[
     ("InvalidVSwitchId.NotFound", c(InvalidParameter, false, "vswitch_id does not exist in this region; check the vSwitch id")),
     ("InvalidSecurityGroupId.NotFound", c(InvalidParameter, false, "a security group id does not exist in this region; check security_group_ids")),
     ("DryRunOperation", c(Other, false, "a dry run succeeded; nothing was changed")),
+    ("InvalidInstanceChargeType.ValueNotSupported", c(InvalidParameter, false, "the billing method must be PostPaid or PrePaid")),
+    ("InvalidZoneId.NotFound", c(InvalidParameter, false, "the zone does not exist in this region; check the zone id")),
+    ("InvalidInstanceName.Malformed", c(InvalidParameter, false, "the instance name must have 2 to 128 characters")),
+    ("InvalidDescription.Malformed", c(InvalidParameter, false, "the description must have 2 to 256 characters")),
+    // --- DeleteInstance ------------------------------------------------------
+    ("InvalidOperation.DeletionProtection", c(Unsupported, false, "deletion protection is on for this instance; turn it off (console: instance > Release Protection, or ModifyInstanceAttribute DeletionProtection=false), then release it")),
+    ("DependencyViolation.RouteEntry", c(Unsupported, false, "a VPC route entry points at this instance; delete the route entry, then release the instance")),
+    // --- ModifyInstanceChargeType ---------------------------------------------
+    ("InvalidParameter.InstanceIds", c(InvalidParameter, false, "InstanceIds must be a JSON array of 1 to 20 instance ids; this is a provider bug, please report it")),
+    ("InstancesIdQuotaExceed", c(InvalidParameter, false, "at most 20 instances convert per call; this is a provider bug, please report it")),
+    ("ExpiredInstance", c(InvalidStatus, false, "the subscription has expired; renew it in the console, or release it (an expired subscription can be released)")),
+    ("QuotaExceed.RufundVcpu", c(Billing, false, "this month's refund quota for converting subscriptions to pay-as-you-go is used up; convert next month, or release the instance when it expires")),
+    ("ReleaseTimeHaveBeenSet", c(Unsupported, false, "the instance has an automatic release time, which forbids changing its billing method; clear the release time in the console first")),
+    ("InvalidInstance.TempBandwidthUpgrade", c(Unsupported, false, "a temporary bandwidth upgrade is in progress, which forbids changing the billing method; wait until it ends")),
+];
+
+/// Remedies for codes whose meaning depends on the action that got them:
+/// `(action, code, remedy)`; they win over [`TABLE`]'s remedy (kind and
+/// retryability stay the code's). Each names the action's own way out.
+pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
+    ("ModifyInstanceSpec", "ChargeTypeViolation", "ModifyInstanceSpec changes only pay-as-you-go (PostPaid) instances; change a subscription instance's type or bandwidth with an upgrade or downgrade order in the console"),
+    ("ModifyInstanceNetworkSpec", "ChargeTypeViolation", "this bandwidth change is not offered for the instance's billing method; change it in the console"),
+    ("DeleteInstance", "ChargeTypeViolation", "a subscription (PrePaid) instance cannot be released before it expires; convert it to pay-as-you-go (ModifyInstanceChargeType) first, or let it expire"),
+    ("DeleteInstance", "IncorrectInstanceStatus", "the instance is not Running or Stopped (or still has volumes attached); wait until it settles and release it again"),
+    ("StartInstance", "IncorrectInstanceStatus", "only a Stopped instance can be started; wait until it is Stopped and apply again"),
+    ("StopInstance", "IncorrectInstanceStatus", "only a Running instance can be stopped; wait until it is Running and apply again"),
+    ("ModifyInstanceChargeType", "InvalidStatus.ValueNotSupported", "the billing method can change only while the instance is Running or Stopped; wait until it is, and apply again"),
+    ("ModifyInstanceChargeType", "InvalidParameter.Bandwidth", "the instance's bandwidth is not offered under the new billing method; change the bandwidth first"),
 ];
 
 /// Classes for local failures and for codes the table does not list.
@@ -262,7 +290,15 @@ pub fn is_retryable(err: &Error) -> bool {
 }
 
 pub fn remedy(err: &Error) -> &'static str {
-    class_of(err).remedy
+    action_remedy(&err.action, &err.code).unwrap_or_else(|| class_of(err).remedy)
+}
+
+/// The [`ACTION_REMEDIES`] row for `action` and `code`, if any.
+pub fn action_remedy(action: &str, code: &str) -> Option<&'static str> {
+    ACTION_REMEDIES
+        .iter()
+        .find(|(a, c, _)| *a == action && c.eq_ignore_ascii_case(code))
+        .map(|(_, _, r)| *r)
 }
 
 #[cfg(test)]
@@ -276,6 +312,36 @@ mod tests {
         let before = codes.len();
         codes.dedup();
         assert_eq!(before, codes.len(), "a code appears twice in TABLE");
+    }
+
+    #[test]
+    fn remedies_name_the_action_that_failed() {
+        let delete = Error::api("DeleteInstance", Some(403), "ChargeTypeViolation", "", None);
+        assert!(
+            delete.remedy().contains("ModifyInstanceChargeType"),
+            "{}",
+            delete.remedy()
+        );
+        assert!(
+            !delete.remedy().contains("ModifyInstanceSpec"),
+            "{}",
+            delete.remedy()
+        );
+        let modify = Error::api(
+            "ModifyInstanceSpec",
+            Some(403),
+            "ChargeTypeViolation",
+            "",
+            None,
+        );
+        assert!(
+            modify.remedy().starts_with("ModifyInstanceSpec"),
+            "{}",
+            modify.remedy()
+        );
+        for (action, code, _) in ACTION_REMEDIES {
+            assert!(lookup(code).is_some(), "{action}/{code} has no TABLE row");
+        }
     }
 
     #[test]

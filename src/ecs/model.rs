@@ -17,15 +17,19 @@ pub struct Instance {
     pub region_id: String,
     /// `Pending` | `Starting` | `Running` | `Stopping` | `Stopped`.
     pub status: String,
-    pub cpu: i64,
+    /// `None` when not reported. Every number of this struct is `None` when
+    /// the API leaves it out or answers a negative value: ECS writes `-1`
+    /// for "not set, platform default" (e.g. `InternetMaxBandwidthIn` of
+    /// VPC instances), never a quantity to compare.
+    pub cpu: Option<i64>,
     /// Memory in MiB, as the API reports it (`Memory`).
-    pub memory_mib: i64,
+    pub memory_mib: Option<i64>,
     pub internet_charge_type: String,
     pub instance_charge_type: String,
     /// Mbit/s.
-    pub internet_max_bandwidth_out: i64,
-    /// Mbit/s.
-    pub internet_max_bandwidth_in: i64,
+    pub internet_max_bandwidth_out: Option<i64>,
+    /// Mbit/s; often `-1` (so `None`) on VPC instances.
+    pub internet_max_bandwidth_in: Option<i64>,
     /// `classic` | `vpc`.
     pub instance_network_type: String,
     pub vswitch_id: String,
@@ -40,6 +44,8 @@ pub struct Instance {
     pub creation_time: String,
     /// `KeepCharging` | `StopCharging` | `Not-applicable` (or empty).
     pub stopped_mode: String,
+    /// `DeletionProtection`: DeleteInstance is refused while it is on.
+    pub deletion_protection: bool,
 }
 
 /// One entry of DescribeInstanceTypes.
@@ -47,9 +53,10 @@ pub struct Instance {
 pub struct InstanceType {
     pub instance_type_id: String,
     pub family: String,
-    pub cpu_core_count: i64,
-    /// `MemorySize`, in GiB (a float: `0.5` exists).
-    pub memory_gib: f64,
+    /// `None` when not reported (absent or negative, as in [`Instance`]).
+    pub cpu_core_count: Option<i64>,
+    /// `MemorySize`, in GiB (a float: `0.5` exists); `None` when not reported.
+    pub memory_gib: Option<f64>,
     pub cpu_architecture: String,
 }
 

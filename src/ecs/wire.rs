@@ -46,6 +46,12 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     })
 }
 
+/// A quantity: `None` when absent or negative (ECS answers `-1` for "not
+/// set / platform default").
+fn quantity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Some(int(d)?).filter(|n| *n >= 0))
+}
+
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DescribeInstances {
@@ -71,16 +77,16 @@ pub struct WireInstance {
     pub zone_id: String,
     pub region_id: String,
     pub status: String,
-    #[serde(deserialize_with = "int")]
-    pub cpu: i64,
-    #[serde(deserialize_with = "int")]
-    pub memory: i64,
+    #[serde(deserialize_with = "quantity")]
+    pub cpu: Option<i64>,
+    #[serde(deserialize_with = "quantity")]
+    pub memory: Option<i64>,
     pub internet_charge_type: String,
     pub instance_charge_type: String,
-    #[serde(deserialize_with = "int")]
-    pub internet_max_bandwidth_out: i64,
-    #[serde(deserialize_with = "int")]
-    pub internet_max_bandwidth_in: i64,
+    #[serde(deserialize_with = "quantity")]
+    pub internet_max_bandwidth_out: Option<i64>,
+    #[serde(deserialize_with = "quantity")]
+    pub internet_max_bandwidth_in: Option<i64>,
     pub instance_network_type: String,
     pub vpc_attributes: VpcAttributes,
     pub security_group_ids: SecurityGroupIds,
@@ -89,6 +95,7 @@ pub struct WireInstance {
     pub eip_address: EipAddress,
     pub creation_time: String,
     pub stopped_mode: String,
+    pub deletion_protection: bool,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -152,6 +159,7 @@ impl From<WireInstance> for Instance {
             private_ips,
             creation_time: w.creation_time,
             stopped_mode: w.stopped_mode,
+            deletion_protection: w.deletion_protection,
         }
     }
 }
@@ -175,9 +183,9 @@ pub struct InstanceTypes {
 pub struct WireInstanceType {
     pub instance_type_id: String,
     pub instance_type_family: String,
-    #[serde(deserialize_with = "int")]
-    pub cpu_core_count: i64,
-    pub memory_size: f64,
+    #[serde(deserialize_with = "quantity")]
+    pub cpu_core_count: Option<i64>,
+    pub memory_size: Option<f64>,
     pub cpu_architecture: String,
 }
 
@@ -187,7 +195,7 @@ impl From<WireInstanceType> for InstanceType {
             instance_type_id: w.instance_type_id,
             family: w.instance_type_family,
             cpu_core_count: w.cpu_core_count,
-            memory_gib: w.memory_size,
+            memory_gib: w.memory_size.filter(|m| *m >= 0.0),
             cpu_architecture: w.cpu_architecture,
         }
     }
@@ -345,7 +353,31 @@ mod tests {
         let body = br#"{"Instances":{"Instance":[{"InstanceId":"i-1","Cpu":"2","Memory":4096,"Description":null}]},"NextToken":null}"#;
         let r: DescribeInstances = decode(body).unwrap();
         let i: Instance = r.instances.instance.into_iter().next().unwrap().into();
-        assert_eq!((i.cpu, i.memory_mib, i.description.as_str()), (2, 4096, ""));
+        assert_eq!(
+            (i.cpu, i.memory_mib, i.description.as_str()),
+            (Some(2), Some(4096), "")
+        );
         assert_eq!(r.next_token, "");
+    }
+
+    #[test]
+    fn negative_numbers_mean_not_set() {
+        let body = br#"{"Instances":{"Instance":[{"InstanceId":"i-1","InternetMaxBandwidthIn":-1,"InternetMaxBandwidthOut":"-1","Cpu":-1,"DeletionProtection":true}]}}"#;
+        let r: DescribeInstances = decode(body).unwrap();
+        let i: Instance = r.instances.instance.into_iter().next().unwrap().into();
+        assert_eq!(i.internet_max_bandwidth_in, None);
+        assert_eq!(i.internet_max_bandwidth_out, None);
+        assert_eq!((i.cpu, i.memory_mib), (None, None));
+        assert!(i.deletion_protection);
+        let body = br#"{"InstanceTypes":{"InstanceType":[{"InstanceTypeId":"ecs.x","CpuCoreCount":-1,"MemorySize":-1}]}}"#;
+        let r: DescribeInstanceTypes = decode(body).unwrap();
+        let t: InstanceType = r
+            .instance_types
+            .instance_type
+            .into_iter()
+            .next()
+            .unwrap()
+            .into();
+        assert_eq!((t.cpu_core_count, t.memory_gib), (None, None));
     }
 }

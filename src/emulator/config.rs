@@ -59,6 +59,10 @@ pub struct Config {
     /// account with economical mode switched on (the public IP is released
     /// at the stop and a new one assigned at the next start).
     pub default_stopped_mode: String,
+    /// Report `InternetMaxBandwidthIn: -1` ("not set, platform default") for
+    /// VPC instances whose inbound bandwidth was never set, as real ECS
+    /// does, instead of the default 200.
+    pub vpc_bandwidth_in_unset: bool,
 }
 
 impl Default for Config {
@@ -78,11 +82,24 @@ impl Default for Config {
             latency: Duration::ZERO,
             strict_bandwidth: false,
             default_stopped_mode: "KeepCharging".to_string(),
+            vpc_bandwidth_in_unset: false,
         }
     }
 }
 
+/// What `InternetMaxBandwidthIn` holds when it was never set: ECS's `-1`.
+pub const BANDWIDTH_IN_UNSET: i64 = -1;
+
 impl Config {
+    /// The inbound bandwidth of a new instance that did not ask for one.
+    pub fn default_bandwidth_in(&self, vpc: bool) -> i64 {
+        if vpc && self.vpc_bandwidth_in_unset {
+            BANDWIDTH_IN_UNSET
+        } else {
+            200
+        }
+    }
+
     /// The three zones of the configured region.
     pub fn zones(&self) -> Vec<String> {
         ["h", "i", "j"]
@@ -139,6 +156,7 @@ impl fmt::Debug for Config {
             .field("latency", &self.latency)
             .field("strict_bandwidth", &self.strict_bandwidth)
             .field("default_stopped_mode", &self.default_stopped_mode)
+            .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
             .finish()
     }
 }

@@ -200,6 +200,7 @@ impl InstanceFields {
             last_modified: None,
         };
         let public_given = self.public_ip_address.is_some();
+        let bandwidth_in_given = self.internet_max_bandwidth_in.is_some();
         self.apply(&mut inst)?;
         if inst.network_type.is_empty() {
             inst.network_type = if inst.vswitch_id.is_empty() {
@@ -208,6 +209,9 @@ impl InstanceFields {
                 "vpc"
             }
             .into();
+        }
+        if !bandwidth_in_given {
+            inst.bandwidth_in = config.default_bandwidth_in(inst.is_vpc());
         }
         if inst.is_vpc() {
             if inst.vpc_id.is_empty() {

@@ -47,10 +47,10 @@ impl Filters {
 
     pub fn matches(&self, t: &InstanceType) -> bool {
         self.family.as_ref().is_none_or(|f| *f == t.family)
-            && self.cpu.is_none_or(|c| c == t.cpu_core_count)
+            && self.cpu.is_none_or(|c| t.cpu_core_count == Some(c))
             && self
                 .memory_gib
-                .is_none_or(|m| (m - t.memory_gib).abs() < 1e-9)
+                .is_none_or(|m| t.memory_gib.is_some_and(|g| (m - g).abs() < 1e-9))
             && self
                 .architecture
                 .as_ref()
@@ -73,8 +73,11 @@ pub fn listing(types: &[InstanceType], filters: &Filters) -> Value {
                 attrs::object([
                     ("id", attrs::str_value(&t.instance_type_id)),
                     ("family", attrs::str_value(&t.family)),
-                    ("cpu", attrs::int_value(t.cpu_core_count)),
-                    ("memory", number(t.memory_gib)),
+                    (
+                        "cpu",
+                        t.cpu_core_count.map_or(Value::Null, attrs::int_value),
+                    ),
+                    ("memory", t.memory_gib.map_or(Value::Null, number)),
                     ("architecture", attrs::str_value(&t.cpu_architecture)),
                 ])
             })
@@ -166,8 +169,8 @@ mod tests {
         InstanceType {
             instance_type_id: id.into(),
             family: id.rsplit_once('.').unwrap().0.into(),
-            cpu_core_count: cpu,
-            memory_gib: mem,
+            cpu_core_count: Some(cpu),
+            memory_gib: Some(mem),
             cpu_architecture: arch.into(),
         }
     }

@@ -93,6 +93,9 @@ pub struct EcsProvider {
     resources: BTreeMap<&'static str, Box<dyn Resource>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSource>>,
     ctx: RwLock<Option<Arc<Context>>>,
+    /// Set when Configure got a block with unknown values (during plan):
+    /// their names. No context exists then, and nothing calls ECS.
+    deferred: RwLock<Vec<String>>,
     env: Box<EnvLookup>,
 }
 
@@ -129,6 +132,7 @@ impl EcsProvider {
                 .map(|d| (d.type_name(), d))
                 .collect(),
             ctx: RwLock::new(None),
+            deferred: RwLock::new(Vec::new()),
             env: Box::new(env),
         }
     }
@@ -136,6 +140,47 @@ impl EcsProvider {
     fn ctx(&self) -> Option<Arc<Context>> {
         self.ctx.read().expect("context lock").clone()
     }
+
+    /// The unknown provider attributes, when Configure got some.
+    fn deferred(&self) -> Vec<String> {
+        self.deferred.read().expect("deferred lock").clone()
+    }
+
+    /// Why an operation that needs ECS cannot run: the configuration is
+    /// not known yet, or Configure never happened.
+    fn unavailable(&self) -> Diagnostic {
+        let unknown = self.deferred();
+        if unknown.is_empty() {
+            return not_configured();
+        }
+        Diagnostic::error(
+            "Provider Configuration Not Known Yet",
+            format!(
+                "The ecs provider's {} depends on values known only after apply, so it cannot call ECS for this operation yet. Apply the resources it depends on first (e.g. terraform apply -target=...), or make the provider block known at plan time.",
+                names(&unknown)
+            ),
+        )
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn names(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The warning of a plan made with an unknown provider configuration.
+fn deferred_warning(unknown: &[String]) -> Diagnostic {
+    Diagnostic::warning(
+        "Provider Configuration Not Known Yet",
+        format!(
+            "The ecs provider's {} depends on values known only after apply. Until then the provider does not call ECS: existing instances keep the values they had in state (they were not refreshed), values ECS chooses are planned as unknown, and checks that ask ECS (e.g. whether a new instance_type is available) are skipped. All of this happens at apply, once the configuration is known.",
+            names(unknown)
+        ),
+    )
 }
 
 #[async_trait::async_trait]
@@ -175,6 +220,19 @@ impl Provider for EcsProvider {
     }
 
     async fn configure(&self, _terraform_version: &str, config: Value) -> Vec<Diagnostic> {
+        let unknown = provider_config::unknown_attributes(&config);
+        if !unknown.is_empty() {
+            // Unknown is not unset: no environment fallback, no "missing",
+            // and no client built from half a configuration.
+            tracing::info!(
+                ?unknown,
+                "provider configuration not known yet; ECS calls deferred"
+            );
+            *self.ctx.write().expect("context lock") = None;
+            *self.deferred.write().expect("deferred lock") = unknown.clone();
+            return vec![deferred_warning(&unknown)];
+        }
+        self.deferred.write().expect("deferred lock").clear();
         let settings = match ProviderSettings::resolve(&config, &self.env) {
             Ok(settings) => settings,
             Err(diags) => return diags,
@@ -190,6 +248,15 @@ impl Provider for EcsProvider {
     }
 
     async fn read_resource(&self, req: ReadResourceRequest) -> ReadResourceResponse {
+        if self.ctx().is_none() && !self.deferred().is_empty() {
+            // Nothing to read with: keep what state has (the plan's warning
+            // says so); the apply reads again once the block is known.
+            return ReadResourceResponse {
+                new_state: req.current_state,
+                private: req.private,
+                diagnostics: Vec::new(),
+            };
+        }
         let (Some(r), Some(ctx)) = (self.resources.get(req.type_name.as_str()), self.ctx()) else {
             return ReadResourceResponse {
                 diagnostics: vec![not_configured()],
@@ -218,7 +285,7 @@ impl Provider for EcsProvider {
     ) -> ApplyResourceChangeResponse {
         let (Some(r), Some(ctx)) = (self.resources.get(req.type_name.as_str()), self.ctx()) else {
             return ApplyResourceChangeResponse {
-                diagnostics: vec![not_configured()],
+                diagnostics: vec![self.unavailable()],
                 ..Default::default()
             };
         };
@@ -232,7 +299,7 @@ impl Provider for EcsProvider {
     ) -> ImportResourceStateResponse {
         let (Some(r), Some(ctx)) = (self.resources.get(type_name), self.ctx()) else {
             return ImportResourceStateResponse {
-                diagnostics: vec![not_configured()],
+                diagnostics: vec![self.unavailable()],
                 ..Default::default()
             };
         };
@@ -242,7 +309,7 @@ impl Provider for EcsProvider {
     async fn read_data_source(&self, type_name: &str, config: Value) -> ReadDataSourceResponse {
         let (Some(d), Some(ctx)) = (self.data_sources.get(type_name), self.ctx()) else {
             return ReadDataSourceResponse {
-                diagnostics: vec![not_configured()],
+                diagnostics: vec![self.unavailable()],
                 ..Default::default()
             };
         };
@@ -304,6 +371,39 @@ mod tests {
         assert!(!ctx.cancel.is_cancelled() && !ctx.client.is_cancelled());
         p.stop();
         assert!(ctx.cancel.is_cancelled() && ctx.client.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_configuration_defers_ecs_calls_without_env_fallback() {
+        let p = EcsProvider::new(env);
+        let mut block = empty_provider_block();
+        attrs::set(&mut block, "region", Value::Unknown);
+        let diags = p.configure("1.0.3", block).await;
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].severity, crate::protocol::diag::Severity::Warning);
+        assert!(diags[0].detail.contains("region"), "{}", diags[0].detail);
+        assert!(p.ctx().is_none(), "no client from half a configuration");
+        let state = attrs::object([("id", attrs::str_value("i-1"))]);
+        let r = p
+            .read_resource(ReadResourceRequest {
+                type_name: "ecs_instance".into(),
+                current_state: state.clone(),
+                ..Default::default()
+            })
+            .await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(r.new_state, state, "state kept, not read");
+        let d = p.read_data_source("ecs_instance_types", Value::Null).await;
+        assert_eq!(
+            d.diagnostics[0].summary,
+            "Provider Configuration Not Known Yet"
+        );
+        // Known again (the apply walk): configured as usual.
+        assert!(p
+            .configure("1.0.3", empty_provider_block())
+            .await
+            .is_empty());
+        assert!(p.ctx().is_some());
     }
 
     #[tokio::test]

@@ -196,6 +196,24 @@ pub fn check_endpoint(v: &str) -> Result<(), String> {
     }
 }
 
+/// The attributes of the block that are not known yet (all of them named
+/// `provider` when the block itself is unknown). Terraform configures
+/// providers during plan with whatever the block evaluates to, so a value
+/// taken from a resource still to be created arrives unknown: that is not
+/// "unset", so no environment fallback applies and nothing is missing; the
+/// provider just cannot talk to ECS until apply.
+pub fn unknown_attributes(config: &Value) -> Vec<String> {
+    match config {
+        Value::Unknown => vec!["provider".to_string()],
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_wholly_known())
+            .map(|(k, _)| k.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 impl ProviderSettings {
     /// Resolves the fully known block against the environment (`env` looks up
     /// one variable; pass `|k| std::env::var(k).ok()` in production).
@@ -387,6 +405,17 @@ mod tests {
             ("max_requests_per_second", Value::Unknown),
         ]));
         assert!(diags.is_empty(), "{diags:?}");
+    }
+
+    #[test]
+    fn unknown_is_told_apart_from_unset() {
+        let cfg = block(&[
+            ("region", Value::Unknown),
+            ("access_key", attrs::str_value("a")),
+        ]);
+        assert_eq!(unknown_attributes(&cfg), ["region"]);
+        assert!(unknown_attributes(&block(&[])).is_empty());
+        assert_eq!(unknown_attributes(&Value::Unknown), ["provider"]);
     }
 
     #[test]

@@ -47,7 +47,7 @@ async fn lookup_all(client: &Client, ids: &[String]) {
         match r.unwrap() {
             Some(i) => {
                 assert_eq!(i.instance_id, id);
-                assert_eq!(i.memory_mib, 2048);
+                assert_eq!(i.memory_mib, Some(2048));
             }
             None => assert!(id.ends_with("-gone"), "{id} should exist"),
         }

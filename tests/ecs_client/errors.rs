@@ -141,7 +141,7 @@ const EXPECTED: &[(&str, u16, ErrorKind, bool, &str)] = &[
         403,
         Unsupported,
         false,
-        "ModifyInstanceSpec only serves pay-as-you-go instances",
+        "ModifyInstanceSpec changes only pay-as-you-go",
     ),
     (
         "Imagenotsupportinstancetype",

@@ -27,7 +27,7 @@ async fn describe_instances_sample() {
     assert_eq!(vpc.instance_id, "i-bp67acfmxazb4ph****");
     assert_eq!(vpc.instance_name, "web-01");
     assert_eq!(vpc.instance_type, "ecs.g5.large");
-    assert_eq!((vpc.cpu, vpc.memory_mib), (2, 8192));
+    assert_eq!((vpc.cpu, vpc.memory_mib), (Some(2), Some(8192)));
     assert_eq!(vpc.status, "Running");
     assert_eq!(vpc.zone_id, "cn-hangzhou-g");
     assert_eq!(vpc.region_id, "cn-hangzhou");
@@ -37,7 +37,7 @@ async fn describe_instances_sample() {
             vpc.internet_max_bandwidth_out,
             vpc.internet_max_bandwidth_in
         ),
-        (5, 50)
+        (Some(5), Some(50))
     );
     assert_eq!(vpc.internet_charge_type, "PayByTraffic");
     assert_eq!(vpc.instance_charge_type, "PostPaid");
@@ -70,7 +70,8 @@ async fn describe_instances_sample() {
     );
     assert_eq!(
         (classic.memory_mib, classic.internet_max_bandwidth_in),
-        (1024, -1)
+        (Some(1024), None),
+        "-1 means not set"
     );
     assert_eq!(classic.stopped_mode, "KeepCharging");
     assert_eq!(classic.vpc_id, "");
@@ -106,9 +107,12 @@ async fn describe_instance_types_follows_next_token() {
     assert_eq!(types.len(), 3);
     assert_eq!(types[0].instance_type_id, "ecs.g6.large");
     assert_eq!(types[0].family, "ecs.g6");
-    assert_eq!((types[0].cpu_core_count, types[0].memory_gib), (2, 8.0));
+    assert_eq!(
+        (types[0].cpu_core_count, types[0].memory_gib),
+        (Some(2), Some(8.0))
+    );
     assert_eq!(types[0].cpu_architecture, "X86");
-    assert_eq!(types[2].memory_gib, 0.5);
+    assert_eq!(types[2].memory_gib, Some(0.5));
     let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[0].param("InstanceTypeFamily"), Some("ecs.g6"));

@@ -151,7 +151,7 @@ async fn non_retryable_codes_fail_at_once_with_the_remedy() {
             403,
             "ChargeTypeViolation",
             ErrorKind::Unsupported,
-            "ModifyInstanceSpec only serves pay-as-you-go instances",
+            "ModifyInstanceSpec changes only pay-as-you-go",
         ),
         (
             400,

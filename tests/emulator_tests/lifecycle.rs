@@ -5,6 +5,7 @@ use chrono::DateTime;
 use serde_json::Value;
 
 use super::support::*;
+use terraform_provider_ecs::emulator::Config;
 
 /// (time, from, to) of one status change.
 type Change = (String, Option<String>, String);
@@ -315,10 +316,88 @@ async fn attributes_and_deletion_guards() {
     api.call("DeleteInstance", &[("InstanceId", &prepaid)])
         .await
         .expect_err(403, "ChargeTypeViolation");
+    // TerminateSubscription releases only expired subscriptions.
     api.call(
         "DeleteInstance",
         &[("InstanceId", &prepaid), ("TerminateSubscription", "true")],
     )
     .await
+    .expect_err(403, "ChargeTypeViolation");
+    // Converted to pay-as-you-go, it can go.
+    let ids = format!("[\"{prepaid}\"]");
+    api.call(
+        "ModifyInstanceChargeType",
+        &[
+            ("InstanceIds", &ids),
+            ("InstanceChargeType", "PostPaid"),
+            ("DryRun", "true"),
+        ],
+    )
+    .await
+    .expect_err(400, "DryRunOperation");
+    api.call(
+        "ModifyInstanceChargeType",
+        &[
+            ("InstanceIds", &ids),
+            ("InstanceChargeType", "PostPaid"),
+            ("AutoPay", "true"),
+        ],
+    )
+    .await
     .ok();
+    assert_eq!(
+        api.instance(&prepaid).await.unwrap()["InstanceChargeType"],
+        "PostPaid"
+    );
+    api.call(
+        "ModifyInstanceChargeType",
+        &[("InstanceIds", &ids), ("InstanceChargeType", "PostPaid")],
+    )
+    .await
+    .expect_err(400, "InvalidInstanceChargeType.ValueNotSupported");
+    api.call("ModifyInstanceChargeType", &[("InstanceIds", "i-x")])
+        .await
+        .expect_err(400, "InvalidParameter.InstanceIds");
+    api.call("DeleteInstance", &[("InstanceId", &prepaid)])
+        .await
+        .ok();
+    assert!(api.instance(&prepaid).await.is_none());
+}
+
+#[tokio::test]
+async fn vpc_inbound_bandwidth_can_be_reported_unset_like_real_ecs() {
+    let env = start(Config {
+        vpc_bandwidth_in_unset: true,
+        ..config()
+    })
+    .await;
+    let api = &env.api;
+    let vpc = api.run_one(&[("VSwitchId", "vsw-abc")]).await;
+    assert_eq!(
+        api.instance(&vpc).await.unwrap()["InternetMaxBandwidthIn"],
+        -1
+    );
+    let classic = api.run_one(&[]).await;
+    assert_eq!(
+        api.instance(&classic).await.unwrap()["InternetMaxBandwidthIn"],
+        200
+    );
+    let asked = api
+        .run_one(&[("VSwitchId", "vsw-abc"), ("InternetMaxBandwidthIn", "50")])
+        .await;
+    assert_eq!(
+        api.instance(&asked).await.unwrap()["InternetMaxBandwidthIn"],
+        50
+    );
+    // Once set, it is reported.
+    api.call(
+        "ModifyInstanceNetworkSpec",
+        &[("InstanceId", &vpc), ("InternetMaxBandwidthIn", "80")],
+    )
+    .await
+    .ok();
+    assert_eq!(
+        api.instance(&vpc).await.unwrap()["InternetMaxBandwidthIn"],
+        80
+    );
 }

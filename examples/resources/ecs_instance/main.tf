@@ -33,6 +33,10 @@ resource "ecs_instance" "web" {
   allow_stopping_for_update = true
   stopped_mode              = "KeepCharging"
 
+  # Only for PrePaid: true lets a destroy or replace convert the subscription to
+  # pay-as-you-go (refunding the rest) so that ECS releases it; apply it before that destroy.
+  force_delete = false
+
   timeouts {
     create = "10m"
     update = "20m" # must outlast the 5-minute modification cooldown

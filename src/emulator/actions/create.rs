@@ -34,11 +34,10 @@ fn ranged(
     range: std::ops::RangeInclusive<i64>,
     default: i64,
 ) -> Result<i64, ApiError> {
-    let v = params.number::<i64>(key)?.unwrap_or(default);
-    if range.contains(&v) {
-        Ok(v)
-    } else {
-        Err(ApiError::invalid(key))
+    match params.number::<i64>(key)? {
+        None => Ok(default),
+        Some(v) if range.contains(&v) => Ok(v),
+        Some(_) => Err(ApiError::invalid(key)),
     }
 }
 
@@ -63,7 +62,13 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         "InvalidInternetChargeType.ValueNotSupported",
     )?;
     let out = ranged(params, "InternetMaxBandwidthOut", 0..=100, 0)?;
-    let bw_in = ranged(params, "InternetMaxBandwidthIn", 1..=200, 200)?;
+    let vpc = params.get("VSwitchId").is_some_and(|v| !v.is_empty());
+    let bw_in = ranged(
+        params,
+        "InternetMaxBandwidthIn",
+        1..=200,
+        ctx.config.default_bandwidth_in(vpc),
+    )?;
     let spot = one_of(
         params,
         "SpotStrategy",

@@ -9,6 +9,7 @@
 
 mod address;
 mod attribute;
+mod billing;
 mod create;
 mod describe;
 mod modify;
@@ -118,6 +119,12 @@ const ACTIONS: &[Action] = &[
         true,
         false,
         address::allocate_public_ip_address,
+    ),
+    act(
+        "ModifyInstanceChargeType",
+        true,
+        true,
+        billing::modify_instance_charge_type,
     ),
 ];
 

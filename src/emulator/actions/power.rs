@@ -1,5 +1,6 @@
 //! StartInstance (Stopped → Starting → Running), StopInstance (Running →
-//! Stopping → Stopped) and DeleteInstance (Stopped, or Running with Force).
+//! Stopping → Stopped) and DeleteInstance (Stopped, or Running with Force;
+//! never with deletion protection on, never a subscription).
 //!
 //! Economical mode: a StopInstance without `StoppedMode` uses
 //! `--default-stopped-mode` for VPC pay-as-you-go instances (the only ones
@@ -73,7 +74,7 @@ pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
 pub fn delete_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = params.required("InstanceId")?;
     let force = params.boolean("Force")?.unwrap_or(false);
-    let terminate = params.boolean("TerminateSubscription")?.unwrap_or(false);
+    params.boolean("TerminateSubscription")?;
     let inst = ctx.store.get(id)?;
     if inst.deletion_protection {
         return Err(ApiError::new(
@@ -82,7 +83,10 @@ pub fn delete_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, Api
             "The operation is denied due to the deletion protection of the instance.",
         ));
     }
-    if inst.instance_charge_type == "PrePaid" && !terminate {
+    // TerminateSubscription releases only an expired subscription, and the
+    // emulator's subscriptions never expire: a PrePaid instance must be
+    // converted (ModifyInstanceChargeType) before it can be released.
+    if inst.instance_charge_type == "PrePaid" {
         return Err(ApiError::charge_type_violation());
     }
     let allowed = match inst.status {

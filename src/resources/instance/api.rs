@@ -165,9 +165,18 @@ pub struct PollPolicy {
 /// emulator with scaled-down time use a few tens).
 pub const POLL_ENV: &str = "ECS_PROVIDER_POLL_MS";
 
+/// The longest first interval [`POLL_ENV`] may ask for; larger values are
+/// lowered to it. Polling less often only delays every wait, and other
+/// delays are derived from this one (the executor's retry delays start at
+/// no less than it and at most 15 s), so an unbounded value could break
+/// them.
+pub const MAX_POLL_INITIAL: Duration = Duration::from_secs(10);
+
 impl PollPolicy {
-    /// 200 ms growing to 3 s, or from [`POLL_ENV`]: `initial` = its value,
-    /// `max` = 16 × that (at most 3 s).
+    /// 200 ms growing to 3 s, or from [`POLL_ENV`]: `initial` = its value
+    /// (at most [`MAX_POLL_INITIAL`]), `max` = 16 × that (at most 3 s, and
+    /// never below `initial`). Any value is accepted: one that is not a
+    /// positive whole number of milliseconds leaves the default.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> PollPolicy {
         let default = PollPolicy {
             initial: Duration::from_millis(200),
@@ -175,7 +184,7 @@ impl PollPolicy {
         };
         match env(POLL_ENV).and_then(|v| v.trim().parse::<u64>().ok()) {
             Some(ms) if ms > 0 => {
-                let initial = Duration::from_millis(ms);
+                let initial = Duration::from_millis(ms).min(MAX_POLL_INITIAL);
                 PollPolicy {
                     initial,
                     max: (initial * 16).min(default.max).max(initial),
@@ -217,6 +226,39 @@ mod tests {
         assert_eq!(p.max, Duration::from_millis(320));
         let bad = PollPolicy::from_env(|_| Some("fast".into()));
         assert_eq!(bad.initial, Duration::from_millis(200));
+    }
+
+    #[test]
+    fn any_poll_setting_gives_a_sane_policy() {
+        for v in [
+            "1",
+            "15000",
+            "15001",
+            "20000",
+            "86400000",
+            "18446744073709551615",
+            "99999999999999999999",
+            "0",
+            "-5",
+            " 40 ",
+            "",
+            "1e3",
+        ] {
+            let p = PollPolicy::from_env(|k| (k == POLL_ENV).then(|| v.to_string()));
+            assert!(
+                p.initial > Duration::ZERO && p.initial <= MAX_POLL_INITIAL,
+                "{v}: {p:?}"
+            );
+            assert!(p.max >= p.initial, "{v}: {p:?}");
+            // What the executor derives from it must hold (clamp panics
+            // when its lower bound exceeds its upper one).
+            let cooldown = Duration::from_secs(300);
+            let first = (cooldown / 20).clamp(p.initial, Duration::from_secs(15));
+            let _ = (cooldown / 4).clamp(first, Duration::from_secs(30));
+            assert!(p.next(p.max) <= p.max.max(p.initial));
+        }
+        let slow = PollPolicy::from_env(|k| (k == POLL_ENV).then(|| "20000".to_string()));
+        assert_eq!(slow.initial, MAX_POLL_INITIAL);
     }
 
     #[tokio::test]

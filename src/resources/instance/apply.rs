@@ -12,9 +12,11 @@
 //! the next plan starts it.
 
 use super::api::{ClientApi, Clock, InstanceApi, SystemClock};
+use super::api_errors::{self, Sent};
 use super::error::ApplyError;
 use super::execute::{Executor, Progress};
 use super::private::Private;
+use super::release::{self, ReleaseFacts, Removal};
 use super::state;
 use super::timeouts::Timeouts;
 use super::wait::Waiter;
@@ -99,37 +101,76 @@ fn str_of(v: &Value) -> Option<&str> {
     }
 }
 
-/// The attribute an API error is about, when its code says so.
-fn attribute_of(e: &ApplyError) -> Option<AttributePath> {
-    let ApplyError::Api(e) = e else { return None };
-    let code = e.code.to_ascii_lowercase();
-    let attr = [
-        ("instancetype", "instance_type"),
-        ("image", "image_id"),
-        ("zone", "zone_id"),
-        ("vswitch", "vswitch_id"),
-        ("securitygroup", "security_group_ids"),
-        ("bandwidth", "internet_max_bandwidth_out"),
-        ("instancename", "instance_name"),
-        ("description", "description"),
-        ("chargetype", "instance_charge_type"),
-    ]
-    .into_iter()
-    .find(|(needle, _)| code.contains(needle))?
-    .1;
-    Some(AttributePath::attr(attr))
+/// The ECS error inside `e`, if it is one.
+fn api_error(e: &ApplyError) -> Option<&crate::ecs::Error> {
+    match e {
+        ApplyError::Api(e) | ApplyError::StillRefused { error: e, .. } => Some(e),
+        _ => None,
+    }
+}
+
+/// The attribute an API error is about, by its exact code and what the
+/// failing call sent (see [`api_errors`]).
+fn attribute_of(e: &ApplyError, sent: Sent) -> Option<AttributePath> {
+    api_errors::attribute(api_error(e)?, sent).map(AttributePath::attr)
 }
 
 fn error_diag(id: &str, e: &ApplyError) -> Diagnostic {
+    error_diag_sent(id, e, Sent::default())
+}
+
+/// The diagnostic for a failure whose call sent `sent`: at the attribute
+/// the error is about, with the remedy in Terraform's terms.
+fn error_diag_sent(id: &str, e: &ApplyError, sent: Sent) -> Diagnostic {
     let what = if id.is_empty() {
         String::new()
     } else {
         format!("{id}: ")
     };
-    let d = Diagnostic::error(e.summary(), format!("{what}{e}"));
-    match attribute_of(e) {
+    let detail = match e {
+        ApplyError::Api(api) => api_errors::describe(api),
+        other => other.to_string(),
+    };
+    let d = Diagnostic::error(e.summary(), format!("{what}{detail}"));
+    match attribute_of(e, sent) {
         Some(path) => d.at(path),
         None => d,
+    }
+}
+
+/// What RunInstances sent, for [`attribute_of`].
+fn sent_on_create(planned: &Value) -> Sent {
+    Sent {
+        instance_type: true,
+        bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out").is_some(),
+        bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in").is_some(),
+    }
+}
+
+/// What the update's failing call most likely sent: the changes the plan
+/// asks for that `done` does not hold yet.
+fn sent_on_update(prior: &Value, planned: &Value, done: &[Step]) -> Sent {
+    let changes = |n: &str| {
+        attrs::int(planned, n).is_some() && attrs::int(planned, n) != attrs::int(prior, n)
+    };
+    let done_type = done.iter().any(|s| matches!(s, Step::ModifyType { .. }));
+    let done_out = done
+        .iter()
+        .any(|s| matches!(s, Step::ModifyBandwidth { out: Some(_), .. }));
+    let done_in = done.iter().any(|s| {
+        matches!(
+            s,
+            Step::ModifyBandwidth {
+                inbound: Some(_),
+                ..
+            }
+        )
+    });
+    Sent {
+        instance_type: !done_type
+            && attrs::string(planned, "instance_type") != attrs::string(prior, "instance_type"),
+        bandwidth_out: !done_out && changes("internet_max_bandwidth_out"),
+        bandwidth_in: !done_in && changes("internet_max_bandwidth_in"),
     }
 }
 
@@ -145,8 +186,8 @@ fn run_request(planned: &Value) -> RunInstancesRequest {
     RunInstancesRequest {
         image_id: s("image_id").unwrap_or_default(),
         instance_type: s("instance_type").unwrap_or_default(),
-        zone_id: s("zone_id"),
-        vswitch_id: s("vswitch_id"),
+        zone_id: state::given(planned, "zone_id"),
+        vswitch_id: state::given(planned, "vswitch_id"),
         security_group_ids: groups,
         instance_name: s("instance_name"),
         description: s("description"),
@@ -172,7 +213,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         Ok(id) => id,
         Err(e) => {
             return ApplyResourceChangeResponse {
-                diagnostics: vec![error_diag("", &e.into())],
+                diagnostics: vec![error_diag_sent("", &e.into(), sent_on_create(planned))],
                 ..Default::default()
             }
         }
@@ -213,7 +254,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             ApplyResourceChangeResponse {
                 new_state: partial,
                 private: Vec::new(),
-                diagnostics: vec![error_diag(&id, &e)],
+                diagnostics: vec![error_diag_sent(&id, &e, sent_on_create(planned))],
             }
         }
     }
@@ -265,7 +306,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let mut progress = Progress::new(private.last_modified());
     let result = async {
         update_attributes(&session.api, &id, prior, planned).await?;
-        let inst = session.waiter().stable(&id).await?;
+        let inst = state::fill_unreported(&session.waiter().stable(&id).await?, prior);
         let observed = state::observed(&inst, progress.last_modified)
             .expect("a stable instance has an observed state");
         let limits = Limits {
@@ -312,7 +353,8 @@ async fn update_failed(
     ends_running: bool,
     error: ApplyError,
 ) -> ApplyResourceChangeResponse {
-    let mut diagnostics = vec![error_diag(id, &error)];
+    let sent = sent_on_update(prior, planned, &progress.done);
+    let mut diagnostics = vec![error_diag_sent(id, &error, sent)];
     let mut restart_pending = false;
     if progress.stopped_by_us && ends_running {
         if error.is_cancelled() {
@@ -398,13 +440,47 @@ async fn delete(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let prior = &req.prior_state;
     let id = attrs::string(prior, "id").unwrap_or_default();
     let session = Session::new(ctx, "delete", Timeouts::of(prior).delete);
+    let failed = |diagnostic: Diagnostic| ApplyResourceChangeResponse {
+        new_state: prior.clone(),
+        private: req.planned_private.clone(),
+        diagnostics: vec![diagnostic],
+    };
+    let waiter = session.waiter();
+    let inst = match waiter.stable(&id).await {
+        Ok(inst) => inst,
+        Err(ApplyError::Gone { .. }) => return ApplyResourceChangeResponse::default(),
+        Err(e) => return failed(error_diag(&id, &e)),
+    };
+    // What ECS would refuse, refused before any change (see `release`).
+    let facts = ReleaseFacts {
+        charge_type: &inst.instance_charge_type,
+        deletion_protection: inst.deletion_protection,
+        force_delete: attrs::boolean(prior, "force_delete").unwrap_or(false),
+    };
+    if let Some(refused) = release::refusal(&id, &facts, Removal::Destroy) {
+        return failed(refused);
+    }
+    let prepaid = facts.is_prepaid();
     let result = async {
-        let waiter = session.waiter();
-        let inst = match waiter.stable(&id).await {
-            Ok(inst) => inst,
-            Err(ApplyError::Gone { .. }) => return Ok(()),
-            Err(e) => return Err(e),
-        };
+        let mut inst = inst;
+        if prepaid {
+            // force_delete: to pay-as-you-go first. A destroy interrupted
+            // after the conversion finds it PostPaid and does not convert
+            // again (a new token would); within this call, retries reuse
+            // the token.
+            tracing::info!(%id, "converting the subscription to pay-as-you-go to release it");
+            let token = Client::new_client_token("ModifyInstanceChargeType");
+            session
+                .api
+                .0
+                .modify_instance_charge_type(std::slice::from_ref(&id), "PostPaid", &token)
+                .await?;
+            inst = waiter
+                .until(&id, &format!("{id} to be pay-as-you-go"), |i| {
+                    i.instance_charge_type != "PrePaid"
+                })
+                .await?;
+        }
         // Force releases a running instance (the API stops it first).
         let force = inst.status != "Stopped";
         tracing::info!(%id, force, "deleting instance");
@@ -417,12 +493,8 @@ async fn delete(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     }
     .await;
     match result {
-        Ok(()) => ApplyResourceChangeResponse::default(),
-        Err(e) => ApplyResourceChangeResponse {
-            new_state: prior.clone(),
-            private: req.planned_private.clone(),
-            diagnostics: vec![error_diag(&id, &e)],
-        },
+        Ok(()) | Err(ApplyError::Gone { .. }) => ApplyResourceChangeResponse::default(),
+        Err(e) => failed(error_diag(&id, &e)),
     }
 }
 
@@ -470,7 +542,10 @@ mod tests {
             "The specified InstanceType is not supported.",
             None,
         ));
-        assert_eq!(attribute_of(&e), Some(AttributePath::attr("instance_type")));
+        assert_eq!(
+            attribute_of(&e, Sent::default()),
+            Some(AttributePath::attr("instance_type"))
+        );
         let d = error_diag("i-1", &e);
         assert!(
             d.detail
@@ -485,6 +560,6 @@ mod tests {
             "",
             None,
         ));
-        assert_eq!(attribute_of(&other), None);
+        assert_eq!(attribute_of(&other, Sent::default()), None);
     }
 }

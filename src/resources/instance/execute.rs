@@ -92,7 +92,7 @@ fn statuses_for(change: &Modification, inst: &ecs::Instance) -> &'static [&'stat
             api: BandwidthApi::InstanceSpec,
             ..
         } if *out > 0
-            && inst.internet_max_bandwidth_out == 0
+            && inst.internet_max_bandwidth_out.unwrap_or(0) == 0
             && !inst.instance_network_type.eq_ignore_ascii_case("vpc") =>
         {
             &["Stopped"]

@@ -9,16 +9,21 @@
 //! - [`apply`]: create / update / delete; [`execute`] runs the planner's
 //!   steps; [`wait`] polls; [`api`] holds the traits that make both testable.
 //! - [`read`]: Read and Import; [`state`]: API ⇄ state ⇄ planner values.
+//! - [`release`]: when ECS refuses to release an instance (deletion
+//!   protection, subscriptions), said before anything changes.
 //! - [`private`]: what Terraform keeps for us between runs; [`timeouts`].
-//! - [`error`]: why an apply failed, in words.
+//! - [`error`]: why an apply failed, in words; [`api_errors`]: which
+//!   attribute an ECS error code is about, and the remedy in our terms.
 
 pub mod api;
+pub mod api_errors;
 pub mod apply;
 pub mod error;
 pub mod execute;
 pub mod plan;
 pub mod private;
 pub mod read;
+pub mod release;
 pub mod schema;
 pub mod state;
 #[cfg(test)]

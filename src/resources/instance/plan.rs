@@ -20,9 +20,10 @@
 //! lives in [`super::type_check`].
 
 use super::private::Private;
+use super::release::{self, ReleaseFacts, Removal};
 use super::schema::{
-    COMPUTED_ONLY, DEFAULT_INSTANCE_CHARGE_TYPE, DEFAULT_INTERNET_CHARGE_TYPE, DEFAULT_STATUS,
-    REPLACE_ON_CHANGE,
+    BLANK_IS_UNSET, COMPUTED_ONLY, DEFAULT_INSTANCE_CHARGE_TYPE, DEFAULT_INTERNET_CHARGE_TYPE,
+    DEFAULT_STATUS, REPLACE_ON_CHANGE,
 };
 use super::state;
 use super::timeouts::Timeouts;
@@ -85,6 +86,22 @@ fn default_if_unset(planned: &mut Value, config: &Value, name: &str, value: Valu
     }
 }
 
+/// Whether a change of `name` from `prior` to `proposed` replaces the
+/// instance: any difference, except that `""` in a [`BLANK_IS_UNSET`]
+/// attribute means unset (null for `vswitch_id`, "whatever ECS chose" for
+/// the computed `zone_id`).
+fn replaces(name: &str, prior: &Value, proposed: &Value) -> bool {
+    if !BLANK_IS_UNSET.contains(&name) {
+        return !same(proposed, prior);
+    }
+    let blank =
+        |v: &Value| matches!(v, Value::Null) || matches!(v, Value::String(s) if s.is_empty());
+    if blank(proposed) && (blank(prior) || name == "zone_id") {
+        return false;
+    }
+    !same(proposed, prior)
+}
+
 /// Equal as Terraform compares them (sets by content).
 fn same(a: &Value, b: &Value) -> bool {
     fn sorted(v: &[Value]) -> Vec<String> {
@@ -101,15 +118,21 @@ fn same(a: &Value, b: &Value) -> bool {
 /// The plan, without asking the API anything.
 pub fn plan_change(input: &PlanInput<'_>) -> Planned {
     if matches!(input.proposed, Value::Null) {
-        // Destroy: nothing to plan.
-        return Planned::default();
+        // Destroy: nothing to plan, but say now if ECS will refuse it
+        // (Terraform 1.0 does not ask; ApplyResourceChange checks again).
+        return Planned {
+            diagnostics: release_refusal(input.prior, Removal::Destroy)
+                .into_iter()
+                .collect(),
+            ..Planned::default()
+        };
     }
     if matches!(input.prior, Value::Null) {
         return plan_create(input);
     }
     let replace: Vec<&str> = REPLACE_ON_CHANGE
         .into_iter()
-        .filter(|a| !same(attrs::get(input.proposed, a), attrs::get(input.prior, a)))
+        .filter(|a| replaces(a, attrs::get(input.prior, a), attrs::get(input.proposed, a)))
         .collect();
     if replace.is_empty() {
         plan_update(input)
@@ -127,9 +150,12 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     // Known before creation: the network follows from vswitch_id.
     let network = match attrs::get(config, "vswitch_id") {
         Value::Null => attrs::str_value("classic"),
+        Value::String(v) if v.is_empty() => attrs::str_value("classic"),
         Value::String(_) => attrs::str_value("vpc"),
         _ => Value::Unknown,
     };
+    // ECS turns deletion protection on only when asked (we never ask).
+    attrs::set(&mut planned, "deletion_protection", Value::Bool(false));
     attrs::set(&mut planned, "network_type", network);
     for (name, default) in [
         (
@@ -168,8 +194,27 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
     Planned {
         state: planned,
         requires_replace: replace.iter().map(|a| AttributePath::attr(*a)).collect(),
+        // Refused now rather than by DeleteInstance halfway through.
+        diagnostics: release_refusal(input.prior, Removal::Replace)
+            .into_iter()
+            .collect(),
         ..Planned::default()
     }
+}
+
+/// Whether ECS would refuse to release the instance `prior` describes.
+fn release_refusal(prior: &Value, removal: Removal) -> Option<Diagnostic> {
+    let charge_type = attrs::string(prior, "instance_charge_type").unwrap_or_default();
+    let facts = ReleaseFacts {
+        charge_type: &charge_type,
+        deletion_protection: attrs::boolean(prior, "deletion_protection").unwrap_or(false),
+        force_delete: attrs::boolean(prior, "force_delete").unwrap_or(false),
+    };
+    release::refusal(
+        &attrs::string(prior, "id").unwrap_or_default(),
+        &facts,
+        removal,
+    )
 }
 
 fn plan_update(input: &PlanInput<'_>) -> Planned {

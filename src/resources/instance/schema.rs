@@ -31,8 +31,15 @@ pub const REPLACE_ON_CHANGE: [&str; 6] = [
     "security_group_ids",
 ];
 
+/// Placement attributes where `""` means unset (module variables often
+/// default to `""`): nothing is sent to the API for them, a replace is
+/// never planned between `""` and null, and state keeps the `""` the
+/// configuration holds (Terraform requires the planned and applied value to
+/// equal a configured one) instead of what ECS chose.
+pub const BLANK_IS_UNSET: [&str; 2] = ["zone_id", "vswitch_id"];
+
 /// Set only by the provider.
-pub const COMPUTED_ONLY: [&str; 7] = [
+pub const COMPUTED_ONLY: [&str; 8] = [
     "id",
     "network_type",
     "public_ip",
@@ -40,10 +47,16 @@ pub const COMPUTED_ONLY: [&str; 7] = [
     "cpu",
     "memory",
     "creation_time",
+    "deletion_protection",
 ];
 
 /// Carried from configuration to state; the API does not know them.
-pub const CONFIG_ONLY: [&str; 3] = ["allow_stopping_for_update", "stopped_mode", "timeouts"];
+pub const CONFIG_ONLY: [&str; 4] = [
+    "allow_stopping_for_update",
+    "stopped_mode",
+    "force_delete",
+    "timeouts",
+];
 
 pub const DEFAULT_INTERNET_CHARGE_TYPE: &str = "PayByTraffic";
 pub const DEFAULT_INSTANCE_CHARGE_TYPE: &str = "PostPaid";
@@ -84,12 +97,14 @@ pub fn schema() -> Schema {
                 optional_computed("status", s.clone(), "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it)."),
                 optional("allow_stopping_for_update", Type::Bool, "Whether a Running instance may be stopped to change its type. Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
                 optional("stopped_mode", s.clone(), "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
+                optional("force_delete", Type::Bool, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),
                 computed("network_type", s.clone(), "classic or vpc."),
                 computed("public_ip", s.clone(), "Public IP address, if any. Changes after a stop in economical mode (StopCharging)."),
                 computed("private_ip", s.clone(), "Private IP address."),
                 computed("cpu", n.clone(), "vCPUs of the instance type."),
                 computed("memory", n, "Memory of the instance type, in MiB."),
                 computed("creation_time", s.clone(), "When the instance was created (UTC, minute precision)."),
+                computed("deletion_protection", Type::Bool, "Whether deletion protection is on (set in the console or with ModifyInstanceAttribute). While it is, ECS refuses to release the instance, so a destroy or replace is refused."),
             ],
             block_types: vec![NestedBlock {
                 type_name: "timeouts".into(),

@@ -8,7 +8,7 @@
 //! Stopped): `status` only ever holds Running or Stopped, so a plan never
 //! proposes a "change" from Starting to Running.
 
-use super::schema::CONFIG_ONLY;
+use super::schema::{BLANK_IS_UNSET, CONFIG_ONLY};
 use crate::ecs;
 use crate::planner::{Bandwidth, ChargeType, Desired, NetworkType, Observed, PowerState};
 use crate::protocol::Value;
@@ -79,11 +79,19 @@ pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
         ),
         (
             "internet_max_bandwidth_out",
-            attrs::int_value(inst.internet_max_bandwidth_out),
+            reported(
+                inst.internet_max_bandwidth_out,
+                carried,
+                "internet_max_bandwidth_out",
+            ),
         ),
         (
             "internet_max_bandwidth_in",
-            attrs::int_value(inst.internet_max_bandwidth_in),
+            reported(
+                inst.internet_max_bandwidth_in,
+                carried,
+                "internet_max_bandwidth_in",
+            ),
         ),
         (
             "instance_charge_type",
@@ -96,18 +104,50 @@ pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
         ),
         ("public_ip", first(&inst.public_ips)),
         ("private_ip", first(&inst.private_ips)),
-        ("cpu", attrs::int_value(inst.cpu)),
-        ("memory", attrs::int_value(inst.memory_mib)),
+        ("cpu", inst.cpu.map_or(Value::Null, attrs::int_value)),
+        (
+            "memory",
+            inst.memory_mib.map_or(Value::Null, attrs::int_value),
+        ),
         ("creation_time", non_empty(&inst.creation_time)),
+        ("deletion_protection", Value::Bool(inst.deletion_protection)),
     ]);
     for name in CONFIG_ONLY {
         attrs::set(&mut obj, name, attrs::get(carried, name).clone());
     }
+    for name in BLANK_IS_UNSET {
+        if attrs::string(carried, name).is_some_and(|v| v.is_empty()) {
+            attrs::set(&mut obj, name, attrs::str_value(""));
+        }
+    }
     obj
 }
 
-fn mbit(v: i64) -> u32 {
-    u32::try_from(v).unwrap_or(0)
+/// A string the configuration or state gives for `name`, with `""` read as
+/// not given (see [`BLANK_IS_UNSET`]).
+pub fn given(obj: &Value, name: &str) -> Option<String> {
+    attrs::string(obj, name).filter(|v| !v.is_empty())
+}
+
+/// A bandwidth for state. When the API does not say (it answered `-1`:
+/// "not set, platform default"), the value already known for the instance
+/// stays (the one we set, or the one the plan asked for); with none known,
+/// null. Never a number the API did not give: `-1` read as a quantity is
+/// what made every plan of an imported VPC instance fail.
+fn reported(v: Option<i64>, carried: &Value, name: &str) -> Value {
+    match (v, attrs::int(carried, name)) {
+        (Some(n), _) => attrs::int_value(n),
+        // A -1 an older version wrote to state is no value either.
+        (None, Some(known)) if known >= 0 => attrs::int_value(known),
+        (None, _) => Value::Null,
+    }
+}
+
+/// A bandwidth for the planner: one the API does not report (or state
+/// leaves null) reads as 0, which no plan mistakes for a value to keep
+/// (the inbound range starts at 1; 0 outbound means none).
+fn mbit(v: Option<i64>) -> u32 {
+    v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
 }
 
 fn network(s: &str) -> NetworkType {
@@ -139,6 +179,28 @@ fn has_public_ip(ips: bool, stopped_charging: bool, out: u32) -> bool {
     ips || (stopped_charging && out > 0)
 }
 
+/// `inst` with each bandwidth the API did not report taken from `known`
+/// (a state object), so an apply does not set again what it set before
+/// only because ECS answers `-1` for it.
+pub fn fill_unreported(inst: &ecs::Instance, known: &Value) -> ecs::Instance {
+    let mut inst = inst.clone();
+    for (slot, name) in [
+        (
+            &mut inst.internet_max_bandwidth_out,
+            "internet_max_bandwidth_out",
+        ),
+        (
+            &mut inst.internet_max_bandwidth_in,
+            "internet_max_bandwidth_in",
+        ),
+    ] {
+        if slot.is_none() {
+            *slot = attrs::int(known, name).filter(|n| *n >= 0);
+        }
+    }
+    inst
+}
+
 /// The planner's view of a live instance; `None` while it is changing
 /// state (the caller waits first).
 pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option<Observed> {
@@ -164,14 +226,14 @@ pub fn observed_from_state(
     last_modified: Option<Duration>,
     stopped_charging: bool,
 ) -> Option<Observed> {
-    let out = mbit(attrs::int(state, "internet_max_bandwidth_out")?);
+    let out = mbit(attrs::int(state, "internet_max_bandwidth_out"));
     let ips = !matches!(attrs::get(state, "public_ip"), Value::Null);
     Some(Observed {
         status: stable_status(&attrs::string(state, "status")?)?,
         instance_type: attrs::string(state, "instance_type")?,
         bandwidth: Bandwidth {
-            out: mbit(attrs::int(state, "internet_max_bandwidth_out")?),
-            inbound: mbit(attrs::int(state, "internet_max_bandwidth_in")?),
+            out: mbit(attrs::int(state, "internet_max_bandwidth_out")),
+            inbound: mbit(attrs::int(state, "internet_max_bandwidth_in")),
         },
         network: network(&attrs::string(state, "network_type").unwrap_or_default()),
         charge: charge(&attrs::string(state, "instance_charge_type").unwrap_or_default()),
@@ -180,10 +242,12 @@ pub fn observed_from_state(
     })
 }
 
-/// A bandwidth value for the planner; a negative one (refused by
-/// validation) becomes a value the planner reports as out of range.
+/// A bandwidth value for the planner. A negative one can only come from a
+/// state written before `-1` was understood (validation refuses it in
+/// configuration): like the API's `-1` it means "no value", so nothing is
+/// asked for.
 fn desired_mbit(obj: &Value, name: &str) -> Option<u32> {
-    attrs::int(obj, name).map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+    attrs::int(obj, name).and_then(|v| u32::try_from(v).ok())
 }
 
 /// What a planned state asks for; unknown values are `None` ("leave").
@@ -224,12 +288,16 @@ pub fn satisfies(inst: &ecs::Instance, desired: &Desired) -> bool {
         .instance_type
         .as_ref()
         .is_none_or(|t| *t == inst.instance_type);
-    let out_ok = desired
-        .bandwidth_out
-        .is_none_or(|v| i64::from(v) == inst.internet_max_bandwidth_out);
-    let in_ok = desired
-        .bandwidth_in
-        .is_none_or(|v| i64::from(v) == inst.internet_max_bandwidth_in);
+    // A bandwidth the API does not report cannot be compared: it counts as
+    // reached (the call that set it succeeded).
+    let out_ok = desired.bandwidth_out.is_none_or(|v| {
+        inst.internet_max_bandwidth_out
+            .is_none_or(|n| n == i64::from(v))
+    });
+    let in_ok = desired.bandwidth_in.is_none_or(|v| {
+        inst.internet_max_bandwidth_in
+            .is_none_or(|n| n == i64::from(v))
+    });
     status_ok && type_ok && out_ok && in_ok
 }
 
@@ -262,12 +330,12 @@ pub(crate) mod tests {
             zone_id: "cn-hangzhou-h".into(),
             region_id: "cn-hangzhou".into(),
             status: "Running".into(),
-            cpu: 2,
-            memory_mib: 8192,
+            cpu: Some(2),
+            memory_mib: Some(8192),
             internet_charge_type: "PayByTraffic".into(),
             instance_charge_type: "PostPaid".into(),
-            internet_max_bandwidth_out: 10,
-            internet_max_bandwidth_in: 200,
+            internet_max_bandwidth_out: Some(10),
+            internet_max_bandwidth_in: Some(200),
             instance_network_type: "classic".into(),
             vswitch_id: String::new(),
             vpc_id: String::new(),
@@ -276,6 +344,7 @@ pub(crate) mod tests {
             private_ips: vec!["10.0.0.1".into()],
             creation_time: "2024-01-01T00:00Z".into(),
             stopped_mode: "KeepCharging".into(),
+            deletion_protection: false,
         }
     }
 
@@ -328,6 +397,49 @@ pub(crate) mod tests {
         let state = from_instance(&inst, &Value::Null);
         assert_eq!(observed(&inst, at), observed_from_state(&state, at, false));
         assert!(satisfies(&inst, &desired(&state)));
+    }
+
+    #[test]
+    fn blank_placement_stays_blank() {
+        let carried = attrs::object([
+            ("zone_id", attrs::str_value("")),
+            ("vswitch_id", attrs::str_value("")),
+        ]);
+        let state = from_instance(&sample_instance(), &carried);
+        assert_eq!(attrs::string(&state, "zone_id").unwrap(), "");
+        assert_eq!(attrs::string(&state, "vswitch_id").unwrap(), "");
+        assert_eq!(given(&state, "zone_id"), None);
+        let state = from_instance(&sample_instance(), &Value::Null);
+        assert_eq!(attrs::string(&state, "zone_id").unwrap(), "cn-hangzhou-h");
+        assert_eq!(attrs::get(&state, "vswitch_id"), &Value::Null);
+    }
+
+    #[test]
+    fn an_unreported_bandwidth_is_no_value() {
+        let mut inst = sample_instance();
+        inst.internet_max_bandwidth_in = None; // the API said -1
+                                               // Import: nothing known, so null, never a huge number.
+        let imported = from_instance(&inst, &Value::Null);
+        assert_eq!(
+            attrs::get(&imported, "internet_max_bandwidth_in"),
+            &Value::Null
+        );
+        let observed = observed_from_state(&imported, None, false).expect("observed");
+        assert_eq!(observed.bandwidth.inbound, 0);
+        assert_eq!(desired(&imported).bandwidth_in, None);
+        // A value we set and the API does not echo stays as set.
+        let carried = attrs::object([("internet_max_bandwidth_in", attrs::int_value(50))]);
+        let kept = from_instance(&inst, &carried);
+        assert_eq!(attrs::int(&kept, "internet_max_bandwidth_in"), Some(50));
+        assert!(satisfies(&inst, &desired(&kept)));
+        // A -1 left in an old state asks for nothing, and is not kept.
+        let old = attrs::object([("internet_max_bandwidth_in", attrs::int_value(-1))]);
+        assert_eq!(desired(&old).bandwidth_in, None);
+        let refreshed = from_instance(&inst, &old);
+        assert_eq!(
+            attrs::get(&refreshed, "internet_max_bandwidth_in"),
+            &Value::Null
+        );
     }
 
     #[test]

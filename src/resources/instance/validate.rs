@@ -20,12 +20,19 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             .and_then(|v| u32::try_from(v).ok())
             .is_some_and(|v| r.contains(&v));
         if !ok {
-            let shown = attrs::float(config, name).map_or("?".into(), |v| v.to_string());
+            let value = attrs::float(config, name);
+            let shown = value.map_or("?".into(), |v| v.to_string());
+            // ECS shows -1 for "not set": say how to ask for that.
+            let unset = if value.is_some_and(|v| v < 0.0) {
+                " (ECS reports -1 for \"not set\"; to leave it at the platform default, remove the attribute)"
+            } else {
+                ""
+            };
             diags.push(
                 Diagnostic::error(
                     "Bandwidth Out Of Range",
                     format!(
-                        "{name} = {shown} is not accepted by ECS: use a whole number of Mbit/s from {} to {}.",
+                        "{name} = {shown} is not accepted by ECS: use a whole number of Mbit/s from {} to {}{unset}.",
                         r.start(),
                         r.end()
                     ),
@@ -144,6 +151,11 @@ mod tests {
             attrs::int_value(-1),
         )]));
         assert_eq!(paths(&negative), ["internet_max_bandwidth_out"]);
+        assert!(
+            negative[0].detail.contains("remove the attribute"),
+            "{}",
+            negative[0].detail
+        );
         let fraction = validate(&config(&[(
             "internet_max_bandwidth_out",
             Value::Number(Number::Float(1.5)),

@@ -124,7 +124,7 @@ async fn type_and_bandwidth_change_as_two_calls_with_the_cooldown_while_running(
         (inst.status.as_str(), inst.instance_type.as_str()),
         ("Running", "ecs.g6.xlarge")
     );
-    assert_eq!(inst.internet_max_bandwidth_out, 20);
+    assert_eq!(inst.internet_max_bandwidth_out, Some(20));
     // Down only for stop + modify + start, never for the cooldown; polling
     // adds at most one poll interval per transition.
     let down = downtime(&w);
@@ -330,7 +330,7 @@ async fn a_stopped_instance_keeps_stopped_and_is_never_started() {
 /// The sample instance (classic) with no outbound bandwidth and no address.
 fn without_public_ip(w: &World) {
     let mut s = w.api.state.lock().unwrap();
-    s.inst.internet_max_bandwidth_out = 0;
+    s.inst.internet_max_bandwidth_out = Some(0);
     s.inst.public_ips.clear();
 }
 

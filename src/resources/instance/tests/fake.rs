@@ -180,7 +180,7 @@ impl InstanceApi for FakeApi {
             Modification::AllocatePublicIp => format!("{action}(AllocatePublicIp)"),
         };
         let classic_from_zero = matches!(change, Modification::Bandwidth { out: Some(v), .. } if *v > 0)
-            && s.inst.internet_max_bandwidth_out == 0
+            && s.inst.internet_max_bandwidth_out.unwrap_or(0) == 0
             && s.inst.instance_network_type != "vpc";
         let now = self.clock.now();
         let refusal = match change {
@@ -213,10 +213,10 @@ impl InstanceApi for FakeApi {
             Modification::Type(t) => s.inst.instance_type = t.clone(),
             Modification::Bandwidth { out, inbound, .. } => {
                 if let Some(v) = out {
-                    s.inst.internet_max_bandwidth_out = i64::from(*v);
+                    s.inst.internet_max_bandwidth_out = Some(i64::from(*v));
                 }
                 if let Some(v) = inbound {
-                    s.inst.internet_max_bandwidth_in = i64::from(*v);
+                    s.inst.internet_max_bandwidth_in = Some(i64::from(*v));
                 }
             }
             Modification::AllocatePublicIp => s.inst.public_ips = vec!["47.0.0.9".into()],
@@ -232,7 +232,7 @@ impl InstanceApi for FakeApi {
         let action = "AllocatePublicIpAddress";
         let code = if !s.inst.public_ips.is_empty() {
             Some("AllocatedAlready")
-        } else if s.inst.internet_max_bandwidth_out == 0 {
+        } else if s.inst.internet_max_bandwidth_out.unwrap_or(0) == 0 {
             Some("OperationDenied")
         } else {
             None
