@@ -18,6 +18,8 @@ mod redaction;
 mod retries;
 #[path = "ecs_client/sdk_oracle.rs"]
 mod sdk_oracle;
+#[path = "ecs_client/tls.rs"]
+mod tls;
 
 use std::time::Duration;
 

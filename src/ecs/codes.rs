@@ -20,6 +20,13 @@ pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 pub const CANCELLED: &str = "Cancelled";
 pub const INVALID_RESPONSE: &str = "InvalidResponse";
 pub const INVALID_CONFIG: &str = "InvalidConfig";
+// TLS refusals: the endpoint's certificate (or handshake) was refused. Never
+// retried (over HTTPS or, above all, over plain HTTP): nothing changes by
+// itself, and the user must act.
+pub const TLS_UNTRUSTED: &str = "TlsUntrustedCertificate";
+pub const TLS_EXPIRED: &str = "TlsCertificateExpired";
+pub const TLS_WRONG_HOST: &str = "TlsCertificateWrongHost";
+pub const TLS_HANDSHAKE: &str = "TlsHandshakeFailed";
 
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +174,10 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
 
 /// Classes for local failures and for codes the table does not list.
 const LOCAL_TRANSPORT: Class = c(Transport, true, "ECS could not be reached; check network access to the endpoint (proxy, firewall, DNS) and apply again");
+const LOCAL_TLS_UNTRUSTED: Class = c(Transport, false, "the endpoint's certificate is not signed by a CA this machine trusts; for a private CA (e.g. ecs-emulator --tls) set SSL_CERT_FILE to its PEM file");
+const LOCAL_TLS_EXPIRED: Class = c(Transport, false, "the endpoint's certificate is outside its validity dates; renew it on the server, or fix this machine's clock if it is wrong");
+const LOCAL_TLS_WRONG_HOST: Class = c(Transport, false, "the endpoint's certificate is for another host name; set endpoint to a host name the certificate names");
+const LOCAL_TLS_HANDSHAKE: Class = c(Transport, false, "the TLS handshake failed; check endpoint is an https:// ECS endpoint and that no proxy intercepts TLS");
 const LOCAL_TIMEOUT: Class = c(
     Timeout,
     true,
@@ -256,6 +267,10 @@ fn local(code: &str) -> Option<Class> {
         CANCELLED => LOCAL_CANCELLED,
         INVALID_RESPONSE => LOCAL_RESPONSE,
         INVALID_CONFIG => LOCAL_CONFIG,
+        TLS_UNTRUSTED => LOCAL_TLS_UNTRUSTED,
+        TLS_EXPIRED => LOCAL_TLS_EXPIRED,
+        TLS_WRONG_HOST => LOCAL_TLS_WRONG_HOST,
+        TLS_HANDSHAKE => LOCAL_TLS_HANDSHAKE,
         _ => return None,
     })
 }

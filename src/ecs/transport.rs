@@ -30,25 +30,51 @@ pub struct Transport {
 impl Transport {
     pub fn new(cfg: &ClientConfig) -> Result<Transport> {
         cfg.validate()?;
-        let http = reqwest::Client::builder()
+        let endpoint = cfg.endpoint_url()?;
+        let https = endpoint.scheme() == "https";
+        // ECS never redirects. Following one could send the signed request
+        // (with V1, the signature and security token in the URL) elsewhere,
+        // or over plain HTTP: refuse them, and for an https:// endpoint let
+        // no request leave over anything but HTTPS.
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
             .read_timeout(cfg.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(https)
             .user_agent(concat!(
                 "terraform-provider-ecs/",
                 env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(|e| {
-                Error::local(
-                    ErrorKind::Other,
-                    "Configure",
-                    codes::INVALID_CONFIG,
-                    format!("cannot build the HTTP client: {e}"),
-                )
-            })?;
+            ));
+        if !https {
+            // A plain http:// endpoint (the emulator on loopback) never uses
+            // TLS: skip loading the system's CA store, which may be absent
+            // in a minimal CI image.
+            builder = builder.tls_certs_only(Vec::new());
+        }
+        let http = builder.build().map_err(|e| {
+            // The roots come from the system store, or from SSL_CERT_FILE /
+            // SSL_CERT_DIR when set (rustls-platform-verifier on Linux).
+            let mut message = format!("cannot build the HTTP client: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            if message.contains("CA certificates") {
+                message.push_str(
+                    "; install the system's CA certificates, or set SSL_CERT_FILE to a PEM bundle",
+                );
+            }
+            Error::local(
+                ErrorKind::Other,
+                "Configure",
+                codes::INVALID_CONFIG,
+                message,
+            )
+        })?;
         Ok(Transport {
             http,
-            endpoint: cfg.endpoint_url()?,
+            endpoint,
             version: cfg.signature_version,
             access_key_id: cfg.access_key_id.clone(),
             secret: cfg.access_key_secret.clone(),
@@ -137,6 +163,16 @@ pub fn api_error(
     body: &[u8],
     header_request_id: Option<String>,
 ) -> Error {
+    if (300..400).contains(&status) {
+        return Error::api(
+            action,
+            Some(status),
+            &format!("HTTP{status}"),
+            "the endpoint answered with a redirect, which is never followed (ECS does not \
+             redirect); set endpoint to the ECS API's own https:// URL",
+            header_request_id,
+        );
+    }
     match ErrorBody::parse(body) {
         Some(b) => {
             if b.host_id.is_some() || b.recommend.is_some() {
@@ -169,6 +205,9 @@ pub fn api_error(
 }
 
 fn transport_error(action: &str, e: &reqwest::Error) -> Error {
+    if let Some((code, what)) = tls_refusal(e) {
+        return Error::local(ErrorKind::Transport, action, code, what);
+    }
     // reqwest's Display may include the URL, whose query holds the V1
     // security token: describe the failure from its parts instead.
     let (kind, code) = if e.is_timeout() {
@@ -197,4 +236,49 @@ fn transport_error(action: &str, e: &reqwest::Error) -> Error {
         source = s.source();
     }
     Error::local(kind, action, code, message)
+}
+
+/// The TLS refusal behind `e`, if any: its code and a sentence saying which
+/// check failed. rustls' error sits inside an `io::Error`, whose `source()`
+/// skips it, so each link is also opened with `get_ref`.
+fn tls_refusal(e: &reqwest::Error) -> Option<(&'static str, String)> {
+    let mut link = std::error::Error::source(e);
+    while let Some(s) = link {
+        let tls = s.downcast_ref::<rustls::Error>().or_else(|| {
+            s.downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls) = tls {
+            return Some(describe_tls(tls));
+        }
+        link = s.source();
+    }
+    None
+}
+
+fn describe_tls(e: &rustls::Error) -> (&'static str, String) {
+    use rustls::CertificateError as C;
+    let (code, what) = match e {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer | C::BadSignature => (
+                codes::TLS_UNTRUSTED,
+                "the server's certificate was issued by an unknown certificate authority",
+            ),
+            C::Expired | C::ExpiredContext { .. } => {
+                (codes::TLS_EXPIRED, "the server's certificate has expired")
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => (
+                codes::TLS_EXPIRED,
+                "the server's certificate is not valid yet",
+            ),
+            C::NotValidForName | C::NotValidForNameContext { .. } => (
+                codes::TLS_WRONG_HOST,
+                "the server's certificate does not name the endpoint's host",
+            ),
+            _ => (codes::TLS_UNTRUSTED, "the server's certificate was refused"),
+        },
+        _ => (codes::TLS_HANDSHAKE, "the TLS handshake failed"),
+    };
+    (code, format!("{what} ({e})"))
 }

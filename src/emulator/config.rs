@@ -63,6 +63,8 @@ pub struct Config {
     /// VPC instances whose inbound bandwidth was never set, as real ECS
     /// does, instead of the default 200.
     pub vpc_bandwidth_in_unset: bool,
+    /// Serve HTTPS instead of plain HTTP (`--tls`); see [`super::tls`].
+    pub tls: Option<super::tls::TlsSetting>,
 }
 
 impl Default for Config {
@@ -83,6 +85,7 @@ impl Default for Config {
             strict_bandwidth: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
+            tls: None,
         }
     }
 }
@@ -157,6 +160,7 @@ impl fmt::Debug for Config {
             .field("strict_bandwidth", &self.strict_bandwidth)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
+            .field("tls", &self.tls)
             .finish()
     }
 }

@@ -13,6 +13,7 @@
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
 //!   transitions, the instance-type catalog with stock per zone.
+//! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
 //!   status-change journal.
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
@@ -39,6 +40,7 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+pub mod tls;
 mod wire;
 
 pub use config::Config;

@@ -323,7 +323,8 @@ fn exit_code(status: ExitStatus) -> i32 {
 
 /// A running emulator: either a child process we own (killed on drop) or one we attached to.
 pub struct Emulator {
-    /// Base URL, `http://HOST:PORT`, without a trailing slash.
+    /// Base URL, `http://HOST:PORT` (`https://` with `--tls`), without a trailing slash. The
+    /// admin helpers below speak plain HTTP only.
     pub url: String,
     child: Option<Child>,
     stderr_log: Option<tempfile::NamedTempFile>,
@@ -375,7 +376,7 @@ impl Emulator {
             ),
         };
         match first.trim().strip_prefix("listening on ") {
-            Some(url) if url.starts_with("http://") => {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 emulator.url = url.trim_end_matches('/').to_owned();
             }
             _ => panic!(
@@ -398,7 +399,8 @@ impl Emulator {
 
     /// `HOST:PORT` of the emulator (for a provider `endpoint` or the SDKs).
     pub fn addr(&self) -> &str {
-        self.url.strip_prefix("http://").unwrap_or(&self.url)
+        let url = self.url.strip_prefix("https://").unwrap_or(&self.url);
+        url.strip_prefix("http://").unwrap_or(url)
     }
 
     /// What the emulator wrote to stderr so far (empty when attached).
