@@ -239,20 +239,18 @@ fn transport_error(action: &str, e: &reqwest::Error) -> Error {
 }
 
 /// The TLS refusal behind `e`, if any: its code and a sentence saying which
-/// check failed. rustls' error sits inside an `io::Error`, whose `source()`
-/// skips it, so each link is also opened with `get_ref`.
+/// check failed. rustls' error sits inside (nested) `io::Error`s, whose
+/// `source()` skips the inner error, so those are opened with `get_ref`.
 fn tls_refusal(e: &reqwest::Error) -> Option<(&'static str, String)> {
-    let mut link = std::error::Error::source(e);
+    let mut link: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = link {
-        let tls = s.downcast_ref::<rustls::Error>().or_else(|| {
-            s.downcast_ref::<std::io::Error>()
-                .and_then(std::io::Error::get_ref)
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(tls) = tls {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
             return Some(describe_tls(tls));
         }
-        link = s.source();
+        link = match s.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => s.source(),
+        };
     }
     None
 }

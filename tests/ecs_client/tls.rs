@@ -56,8 +56,11 @@ fn leaf(
     (cert.pem(), key.serialize_pem())
 }
 
-fn ca() -> CertifiedIssuer<'static, KeyPair> {
+fn ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap()
 }
@@ -66,8 +69,8 @@ fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();
-        let trusted = ca();
-        let stranger = ca();
+        let trusted = ca("trusted test CA");
+        let stranger = ca("a CA nobody trusts");
         std::fs::write(dir.join("ca.pem"), trusted.pem()).unwrap();
         let here = ["localhost", "127.0.0.1"];
         let certs = [
