@@ -12,6 +12,8 @@ mod batching;
 mod errors;
 #[path = "ecs_client/fixtures.rs"]
 mod fixtures;
+#[path = "ecs_client/hostile.rs"]
+mod hostile;
 #[path = "ecs_client/redaction.rs"]
 mod redaction;
 #[path = "ecs_client/retries.rs"]

@@ -191,17 +191,38 @@ pub fn api_error(
                 b.request_id.or(header_request_id),
             )
         }
-        None => {
-            let text: String = String::from_utf8_lossy(body).chars().take(200).collect();
-            Error::api(
-                action,
-                Some(status),
-                &format!("HTTP{status}"),
-                text.trim(),
-                header_request_id,
-            )
-        }
+        None => Error::api(
+            action,
+            Some(status),
+            &format!("HTTP{status}"),
+            &not_ecs(body),
+            header_request_id,
+        ),
     }
+}
+
+/// Describes an error answer that is not an ECS error body: usually a proxy's
+/// or load balancer's HTML page (502/504), named by its `<title>`.
+fn not_ecs(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<!doctype html") {
+        let title = lower
+            .find("<title>")
+            .and_then(|start| {
+                let rest = &text[start + 7..];
+                rest.to_ascii_lowercase()
+                    .find("</title>")
+                    .map(|end| rest[..end].trim().to_string())
+            })
+            .unwrap_or_default();
+        return format!(
+            "an HTML page ({title:?}), not an ECS answer: a proxy, gateway or load balancer \
+             between this machine and ECS answered"
+        );
+    }
+    let shown: String = text.chars().take(200).collect();
+    shown.trim().to_string()
 }
 
 fn transport_error(action: &str, e: &reqwest::Error) -> Error {
@@ -220,7 +241,18 @@ fn transport_error(action: &str, e: &reqwest::Error) -> Error {
     } else {
         (ErrorKind::Transport, codes::TRANSPORT)
     };
-    let mut message = String::from(if e.is_connect() {
+    let dns = {
+        let mut link = std::error::Error::source(e);
+        let mut found = false;
+        while let Some(s) = link {
+            found |= s.to_string().contains("dns error");
+            link = s.source();
+        }
+        found
+    };
+    let mut message = String::from(if dns {
+        "could not resolve the endpoint's host name (DNS)"
+    } else if e.is_connect() {
         "could not connect"
     } else if e.is_timeout() {
         "no answer before read_timeout"
