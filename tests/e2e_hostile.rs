@@ -133,3 +133,112 @@ fn refused_certificates_fail_the_plan_saying_which_check_failed() {
     let text = plan(&args, Some(&other.join("ca.pem")));
     assert!(text.contains("does not name the endpoint's host"), "{text}");
 }
+
+// --- The emulator killed and restarted mid-apply ----------------------------------------
+
+/// The user's CI case: the emulator (with `--state`) is killed -9 in the middle of a resize
+/// that stops the instances, and restarted on the same port. The provider rides through
+/// the refused connections with its retries; the apply converges, or fails with an error
+/// that says to apply again, and the next apply converges. Nothing is lost or duplicated.
+#[test]
+fn emulator_killed_and_restarted_mid_resize_loses_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let args = [
+        "--state",
+        state.to_str().unwrap(),
+        "--transition",
+        "700ms",
+        "--cooldown",
+        "1s",
+    ];
+    let emu = Emulator::start(&args);
+    let listen = emu.addr().to_string();
+    let mut dir = TfDir::new(&[]);
+    dir.env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+        .env("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY)
+        .env("ALICLOUD_REGION", e2e_support::REGION)
+        .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url)
+        .env("ECS_PROVIDER_POLL_MS", "50");
+    let config = |t: &str| {
+        let provider = format!(
+            "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  modification_cooldown = \"1s\"\n}}\n"
+        );
+        let body: String = ["a", "b"]
+            .iter()
+            .map(|n| instance_hcl(n, t, "  internet_max_bandwidth_out = 5"))
+            .collect();
+        dir.write("main.tf", &format!("{provider}{body}"));
+    };
+    config("ecs.g6.large");
+    dir.tf_ok(&["apply", "-auto-approve", "-no-color"]);
+    let ids: Vec<String> = emu
+        .get("/_emulator/instances")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["InstanceId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2);
+
+    config("ecs.g6.xlarge");
+    let (first, emu) = std::thread::scope(|s| {
+        let apply = s.spawn(|| dir.tf(&["apply", "-auto-approve", "-no-color"]));
+        // Kill as soon as a stop was sent: the instances are going down.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let journal = emu.get("/_emulator/journal");
+            let stopped = journal["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["action"] == "StopInstance");
+            if stopped {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no StopInstance sent");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = emu.pid().unwrap() as i32;
+        // SAFETY: kill(2) on the emulator child we started.
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+        drop(emu); // reaps it
+        std::thread::sleep(Duration::from_millis(1200));
+        let restarted = Emulator::start_on(&listen, &args);
+        (apply.join().unwrap(), restarted)
+    });
+    let first_text = out(&first);
+    assert!(!first_text.contains("panic"), "{first_text}");
+    if first.code != 0 {
+        // Allowed: a clear error saying the endpoint could not be reached, and to apply again.
+        assert!(
+            first_text.contains("could not connect") && first_text.contains("apply again"),
+            "{first_text}"
+        );
+        dir.tf_ok(&["apply", "-auto-approve", "-no-color"]);
+    }
+    let run = dir.tf(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(run.code, 0, "converged: {}", out(&run));
+    let live = emu.get("/_emulator/instances");
+    let live = live.as_array().unwrap();
+    assert_eq!(live.len(), 2, "no instance lost or duplicated: {live:?}");
+    for inst in live {
+        assert!(ids.contains(&inst["InstanceId"].as_str().unwrap().to_string()));
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge", "{inst}");
+        assert_eq!(inst["Status"], "Running", "never left down: {inst}");
+    }
+    let journal = e2e_support::Journal::parse(&emu.get("/_emulator/journal"));
+    assert!(
+        journal.count("StartInstance") > 0 || journal.count("ModifyInstanceSpec") > 0,
+        "the apply carried on against the restarted emulator"
+    );
+    journal.assert_rules(Duration::from_secs(1));
+    eprintln!(
+        "restart mid-resize: first apply {}",
+        if first.code == 0 {
+            "converged"
+        } else {
+            "failed, the next one converged"
+        }
+    );
+}

@@ -338,13 +338,19 @@ impl Emulator {
     /// # Panics
     /// If the binary cannot start or does not announce its address in time.
     pub fn start(args: &[&str]) -> Emulator {
+        Emulator::start_on("127.0.0.1:0", args)
+    }
+
+    /// [`Emulator::start`] on a given `--listen` address (e.g. the port of an emulator that
+    /// was killed, to restart it where the provider expects it).
+    pub fn start_on(listen: &str, args: &[&str]) -> Emulator {
         let stderr_log = tempfile::Builder::new()
             .prefix("ecs-emulator-")
             .suffix(".log")
             .tempfile()
             .expect("temp file for emulator stderr");
         let mut cmd = Command::new(emulator_bin());
-        cmd.arg("--listen").arg("127.0.0.1:0").args(args);
+        cmd.arg("--listen").arg(listen).args(args);
         scrub_env(&mut cmd);
         let mut child = cmd
             .stdin(Stdio::null())
