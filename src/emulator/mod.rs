@@ -13,6 +13,7 @@
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
 //!   transitions, the instance-type catalog with stock per zone.
+//! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
 //!   status-change journal.
@@ -30,6 +31,8 @@ pub mod config;
 mod error;
 mod faults;
 mod fields;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod idempotence;
 mod instance;
