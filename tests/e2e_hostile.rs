@@ -242,3 +242,105 @@ fn emulator_killed_and_restarted_mid_resize_loses_nothing() {
         }
     );
 }
+
+// --- Security ---------------------------------------------------------------------------
+
+/// TRACE logs of a full create + resize (stop, type change, start) + destroy, with both
+/// signature versions and an STS token, hold neither the secret, nor the token, nor the V1
+/// signing key (`secret&`); nor do Terraform's state or the emulator's state file.
+#[test]
+fn trace_logs_and_state_files_hold_no_secret() {
+    const SECRET: &str = "Tr4ce-S3cret/+=zq";
+    const TOKEN: &str = "CAIS-sts-T0ken/+=trace";
+    for version in ["v1", "v3"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let emu_state = tmp.path().join("emulator.json");
+        let emu = Emulator::start(&[
+            "--access-key-secret",
+            SECRET,
+            "--transition",
+            "200ms",
+            "--cooldown",
+            "1s",
+            "--state",
+            emu_state.to_str().unwrap(),
+        ]);
+        let log = tmp.path().join("trace.log");
+        let mut dir = TfDir::new(&[]);
+        dir.env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+            .env("ALICLOUD_SECRET_KEY", SECRET)
+            .env("ALICLOUD_SECURITY_TOKEN", TOKEN)
+            .env("ALICLOUD_REGION", e2e_support::REGION)
+            .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url)
+            .env("ECS_PROVIDER_POLL_MS", "20")
+            .env("TF_LOG", "TRACE")
+            .env("TF_LOG_PATH", log.to_str().unwrap());
+        let config = |t: &str| {
+            dir.write(
+                "main.tf",
+                &format!(
+                    "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  signature_version = \"{version}\"\n  modification_cooldown = \"1s\"\n}}\n{}",
+                    instance_hcl("web", t, "")
+                ),
+            );
+        };
+        config("ecs.g6.large");
+        let mut outputs = vec![dir.tf_ok(&["apply", "-auto-approve", "-no-color"])];
+        config("ecs.g6.xlarge");
+        outputs.push(dir.tf_ok(&["apply", "-auto-approve", "-no-color"]));
+        let tfstate = std::fs::read_to_string(dir.path().join("terraform.tfstate")).unwrap();
+        outputs.push(dir.tf_ok(&["destroy", "-auto-approve", "-no-color"]));
+        let trace = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            trace.contains("ModifyInstanceSpec") && trace.contains("StopInstance"),
+            "{version}: the trace shows the calls"
+        );
+        let emulator_state = std::fs::read_to_string(&emu_state).unwrap();
+        let mut texts = vec![
+            ("trace log", trace),
+            ("terraform.tfstate", tfstate),
+            ("emulator state", emulator_state),
+        ];
+        for (i, run) in outputs.iter().enumerate() {
+            texts.push(if i == 0 {
+                ("apply output", out(run))
+            } else {
+                ("later output", out(run))
+            });
+        }
+        for (what, text) in &texts {
+            for needle in [SECRET, TOKEN, &format!("{SECRET}&"), &sign_key_hex(SECRET)] {
+                assert!(!text.contains(needle), "{version}: {what} holds {needle:?}");
+            }
+            // Percent-encoded forms too (V1 puts the token in the URL).
+            let encoded = terraform_provider_ecs::ecs::sign::percent_encode(TOKEN);
+            assert!(
+                !text.contains(&encoded),
+                "{version}: {what} holds the encoded token"
+            );
+        }
+    }
+}
+
+/// The secret as hex (how a key could leak through a debug print of bytes).
+fn sign_key_hex(secret: &str) -> String {
+    secret.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The emulator binds loopback by default, and says so loudly when told otherwise.
+#[test]
+fn the_emulator_warns_when_it_listens_beyond_loopback() {
+    let local = Emulator::start(&[]);
+    assert!(local.url.starts_with("http://127.0.0.1:"), "{}", local.url);
+    assert!(!local.logs().contains("non-loopback"), "{}", local.logs());
+    let open = Emulator::start_on("0.0.0.0:0", &[]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !open.logs().contains("non-loopback") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no warning: {}",
+            open.logs()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
