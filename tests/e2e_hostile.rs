@@ -344,3 +344,244 @@ fn the_emulator_warns_when_it_listens_beyond_loopback() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+// --- Bad configuration table ------------------------------------------------------------
+
+/// One bad configuration: the line to put in a block, the attribute it sets (the diagnostic
+/// must point at that line and name it), and a short stable phrase of the diagnostic.
+struct Row {
+    line: &'static str,
+    attribute: &'static str,
+    phrase: &'static str,
+}
+
+const fn row(line: &'static str, attribute: &'static str, phrase: &'static str) -> Row {
+    Row {
+        line,
+        attribute,
+        phrase,
+    }
+}
+
+/// Rows in an `ecs_instance` block (with a valid image and type unless the row sets them).
+const RESOURCE_ROWS: &[Row] = &[
+    row("internet_max_bandwidth_out = -1", "internet_max_bandwidth_out", "0 to 100"),
+    row("internet_max_bandwidth_out = 101", "internet_max_bandwidth_out", "0 to 100"),
+    row("internet_max_bandwidth_out = 2.5", "internet_max_bandwidth_out", "whole number"),
+    row("internet_max_bandwidth_in = 201", "internet_max_bandwidth_in", "200"),
+    row("internet_max_bandwidth_in = 0", "internet_max_bandwidth_in", "200"),
+    row("internet_max_bandwidth_out = \"lots\"", "internet_max_bandwidth_out", "number"),
+    row("status = \"running\"", "status", "Running"),
+    row("status = \"Deleted\"", "status", "Stopped"),
+    row("instance_type = \"\"", "instance_type", "instance_type"),
+    row("image_id = \"\"", "image_id", "image_id"),
+    row("instance_name = \"x\"", "instance_name", "128"),
+    row("instance_name = \"\"", "instance_name", "instance_name"),
+    row("instance_name = \"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn\"", "instance_name", "128"),
+    row("description = \"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"", "description", "256"),
+    row("description = \"\"", "description", "description"),
+    row("instance_charge_type = \"Monthly\"", "instance_charge_type", "PrePaid"),
+    row("internet_charge_type = \"PayByHour\"", "internet_charge_type", "PayByTraffic"),
+    row("stopped_mode = \"Cheap\"", "stopped_mode", "StopCharging"),
+    row("allow_stopping_for_update = \"maybe\"", "allow_stopping_for_update", "bool"),
+    row("security_group_ids = \"sg-1\"", "security_group_ids", "set of string"),
+    row("cpu = 4", "cpu", "cpu"),
+    row("colour = \"red\"", "colour", "colour"),
+];
+
+/// Rows inside the `timeouts` block of an `ecs_instance`.
+const TIMEOUT_ROWS: &[Row] = &[
+    row("create = \"ten minutes\"", "create", "10m"),
+    row("update = \"0s\"", "update", "zero"),
+    row("delete = \"-1m\"", "delete", "duration"),
+];
+
+/// Rows in a `provider "ecs"` block (each in its own aliased block).
+const PROVIDER_ROWS: &[Row] = &[
+    row("signature_version = \"v2\"", "signature_version", "v3"),
+    row(
+        "modification_cooldown = \"five minutes\"",
+        "modification_cooldown",
+        "5m",
+    ),
+    row(
+        "modification_cooldown = \"-5m\"",
+        "modification_cooldown",
+        "5m",
+    ),
+    row(
+        "max_requests_per_second = 0",
+        "max_requests_per_second",
+        "greater than 0",
+    ),
+    row(
+        "max_requests_per_second = -3",
+        "max_requests_per_second",
+        "greater than 0",
+    ),
+    row("max_retries = -1", "max_retries", "0 to 50"),
+    row("max_retries = 1.5", "max_retries", "whole number"),
+    row("endpoint = \"http://10.1.2.3:8080\"", "endpoint", "https"),
+    row("endpoint = \"not a url\"", "endpoint", "URL"),
+    row("endpoint = \"ftp://ecs.example.com\"", "endpoint", "https"),
+    row("region = \"\"", "region", "region"),
+    row("access_key = \"\"", "access_key", "access_key"),
+    row("proxy = \"http://proxy:3128\"", "proxy", "proxy"),
+];
+
+/// Finds the error diagnostic whose range starts on `line` of main.tf.
+fn diagnostic_at(diags: &[serde_json::Value], line: usize) -> Option<&serde_json::Value> {
+    diags.iter().find(|d| {
+        d["severity"] == "error" && d["range"]["start"]["line"].as_u64() == Some(line as u64)
+    })
+}
+
+/// Every row at once through `terraform validate -json` (Terraform reports every error of
+/// every block), then the rows only Configure can judge through `terraform plan`. Each row:
+/// an error at the row's line naming its attribute, exit code 1, no panic; and the
+/// emulator the provider is pointed at sees no request at all.
+#[test]
+fn bad_configurations_are_refused_at_their_attribute_before_any_api_call() {
+    let emu = Emulator::start(&[]);
+    let mut hcl = String::from(REQUIRED_PROVIDERS);
+    let mut expected: Vec<(usize, &Row)> = Vec::new();
+    let push = |hcl: &mut String, text: &str| {
+        hcl.push_str(text);
+        hcl.push('\n');
+    };
+    push(&mut hcl, "provider \"ecs\" {}");
+    for (i, r) in RESOURCE_ROWS.iter().enumerate() {
+        push(&mut hcl, &format!("resource \"ecs_instance\" \"r{i}\" {{"));
+        if !r.line.starts_with("image_id") {
+            push(
+                &mut hcl,
+                &format!("  image_id = \"{}\"", e2e_support::IMAGE),
+            );
+        }
+        if !r.line.starts_with("instance_type") {
+            push(&mut hcl, "  instance_type = \"ecs.g6.large\"");
+        }
+        push(&mut hcl, &format!("  {}", r.line));
+        expected.push((hcl.lines().count(), r));
+        push(&mut hcl, "}");
+    }
+    for (i, r) in TIMEOUT_ROWS.iter().enumerate() {
+        push(&mut hcl, &format!("resource \"ecs_instance\" \"t{i}\" {{"));
+        push(
+            &mut hcl,
+            &format!("  image_id = \"{}\"", e2e_support::IMAGE),
+        );
+        push(&mut hcl, "  instance_type = \"ecs.g6.large\"");
+        push(&mut hcl, "  timeouts {");
+        push(&mut hcl, &format!("    {}", r.line));
+        expected.push((hcl.lines().count(), r));
+        push(&mut hcl, "  }\n}");
+    }
+    for (i, r) in PROVIDER_ROWS.iter().enumerate() {
+        push(&mut hcl, "provider \"ecs\" {");
+        push(&mut hcl, &format!("  alias = \"p{i}\""));
+        push(&mut hcl, &format!("  {}", r.line));
+        expected.push((hcl.lines().count(), r));
+        push(&mut hcl, "}");
+        push(
+            &mut hcl,
+            &format!("data \"ecs_instance_types\" \"p{i}\" {{\n  provider = ecs.p{i}\n}}"),
+        );
+    }
+    let mut dir = TfDir::new(&[("main.tf", &hcl)]);
+    dir.env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+        .env("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY)
+        .env("ALICLOUD_REGION", e2e_support::REGION)
+        .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url);
+    let run = dir.tf(&["validate", "-json", "-no-color"]);
+    assert_eq!(run.code, 1, "{}", out(&run));
+    assert!(!out(&run).contains("panic"), "{}", out(&run));
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("validate -json");
+    let diags = report["diagnostics"].as_array().unwrap();
+    let mut failures = Vec::new();
+    for (line, r) in &expected {
+        let Some(d) = diagnostic_at(diags, *line) else {
+            failures.push(format!("line {line} `{}`: no error at that line", r.line));
+            continue;
+        };
+        let text = format!("{} {}", d["summary"], d["detail"]).replace("\\\"", "\"");
+        if !text.contains(r.attribute) || !text.contains(r.phrase) {
+            failures.push(format!(
+                "line {line} `{}`: diagnostic should name {} and say {:?}: {text}",
+                r.line, r.attribute, r.phrase
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows failed:\n{}\n--- all diagnostics ---\n{:#}",
+        failures.len(),
+        expected.len(),
+        failures.join("\n"),
+        report["diagnostics"]
+    );
+
+    // Configure-time rows: credentials and the endpoint from the environment.
+    let plan_rows: [(&[(&str, &str)], &str, &[&str]); 4] = [
+        (
+            &[],
+            "Missing Access Key",
+            &["access_key", "ALICLOUD_ACCESS_KEY"],
+        ),
+        (
+            &[("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)],
+            "Missing Secret Key",
+            &["secret_key", "ALICLOUD_SECRET_KEY"],
+        ),
+        (
+            &[
+                ("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY),
+                ("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY),
+            ],
+            "Missing Region",
+            &["region", "ALICLOUD_REGION"],
+        ),
+        (
+            &[
+                ("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY),
+                ("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY),
+                ("ALICLOUD_REGION", e2e_support::REGION),
+                ("ALIBABA_CLOUD_ENDPOINT_ECS", "http://192.0.2.10:8080"),
+            ],
+            "Invalid Endpoint",
+            &["endpoint", "ALIBABA_CLOUD_ENDPOINT_ECS"],
+        ),
+    ];
+    let config = format!(
+        "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{}}\ndata \"ecs_instance_types\" \"all\" {{}}\n{}",
+        instance_hcl("web", "ecs.g6.large", "")
+    );
+    for (env, summary, words) in plan_rows {
+        let mut dir = TfDir::new(&[("main.tf", &config)]);
+        for (k, v) in env {
+            dir.env(k, v);
+        }
+        if !env.iter().any(|(k, _)| *k == "ALIBABA_CLOUD_ENDPOINT_ECS") {
+            dir.env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url);
+        }
+        let run = dir.tf(&["plan", "-no-color"]);
+        let text = out(&run);
+        assert_eq!(run.code, 1, "{summary}: {text}");
+        assert!(!text.contains("panic"), "{text}");
+        assert!(text.contains(summary), "{summary}: {text}");
+        for w in words {
+            assert!(text.contains(w), "{summary}: should name {w}: {text}");
+        }
+        assert!(!text.contains(e2e_support::SECRET_KEY), "{text}");
+    }
+    let journal = emu.get("/_emulator/journal");
+    assert_eq!(
+        journal["requests"].as_array().unwrap().len(),
+        0,
+        "no API call for a bad configuration: {journal:#}"
+    );
+    eprintln!(
+        "bad configuration table: {} rows",
+        expected.len() + plan_rows.len()
+    );
+}
