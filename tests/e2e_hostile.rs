@@ -585,3 +585,59 @@ fn bad_configurations_are_refused_at_their_attribute_before_any_api_call() {
         expected.len() + plan_rows.len()
     );
 }
+
+// --- Misbehaving API, through Terraform ---------------------------------------------------
+
+/// Refused credentials end the plan with the code, the attribute and its variables to fix,
+/// after one request each (not retried), and never show the secret.
+#[test]
+fn refused_credentials_name_the_attribute_never_the_secret() {
+    const WRONG: &str = "Wr0ng-S3cret/+=e2e";
+    let emu = Emulator::start(&[]);
+    let cases = [
+        (
+            "nobody",
+            e2e_support::SECRET_KEY,
+            "InvalidAccessKeyId.NotFound",
+            "access_key",
+        ),
+        (
+            e2e_support::ACCESS_KEY,
+            WRONG,
+            "SignatureDoesNotMatch",
+            "secret_key",
+        ),
+    ];
+    for (key, secret, code, attribute) in cases {
+        let mut dir = TfDir::new(&[(
+            "main.tf",
+            &format!("{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{}}\ndata \"ecs_instance_types\" \"all\" {{}}\n"),
+        )]);
+        dir.env("ALICLOUD_ACCESS_KEY", key)
+            .env("ALICLOUD_SECRET_KEY", secret)
+            .env("ALICLOUD_REGION", e2e_support::REGION)
+            .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url);
+        let run = dir.tf(&["plan", "-no-color"]);
+        let text = out(&run);
+        assert_eq!(run.code, 1, "{text}");
+        assert!(
+            text.contains(code) && text.contains(attribute),
+            "{code}: {text}"
+        );
+        assert!(
+            text.contains("ALIBABA_CLOUD_"),
+            "{code}: names the variable: {text}"
+        );
+        assert!(
+            !text.contains(WRONG) && !text.contains(e2e_support::SECRET_KEY),
+            "{text}"
+        );
+    }
+    let journal = emu.get("/_emulator/journal");
+    let requests = journal["requests"].as_array().unwrap();
+    assert_eq!(
+        requests.len(),
+        2,
+        "one request per refusal, no retry: {journal:#}"
+    );
+}
