@@ -522,7 +522,9 @@ fn bad_configurations_are_refused_at_their_attribute_before_any_api_call() {
     );
 
     // Configure-time rows: credentials and the endpoint from the environment.
-    let plan_rows: [(&[(&str, &str)], &str, &[&str]); 4] = [
+    /// (environment, diagnostic summary, words it must hold)
+    type PlanRow<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [&'a str]);
+    let plan_rows: [PlanRow; 4] = [
         (
             &[],
             "Missing Access Key",

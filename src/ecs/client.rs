@@ -549,6 +549,17 @@ fn nothing_to_change(action: &str) -> Error {
     )
 }
 
+/// The error for a 2xx answer whose body is not the expected JSON.
+fn malformed(action: &str, body: &[u8], why: String) -> Error {
+    let message = if body.iter().all(u8::is_ascii_whitespace) {
+        "the answer's body is empty".to_string()
+    } else {
+        let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
+        format!("{why}; the body starts with {shown:?}")
+    };
+    Error::local(ErrorKind::Other, action, codes::MALFORMED_RESPONSE, message)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,15 +599,4 @@ mod tests {
         assert!(Client::new_client_token("RunInstances").starts_with("tfecs-RunInstances-"));
         assert_ne!(Client::new_client_token("X"), Client::new_client_token("X"));
     }
-}
-
-/// The error for a 2xx answer whose body is not the expected JSON.
-fn malformed(action: &str, body: &[u8], why: String) -> Error {
-    let message = if body.iter().all(u8::is_ascii_whitespace) {
-        "the answer's body is empty".to_string()
-    } else {
-        let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
-        format!("{why}; the body starts with {shown:?}")
-    };
-    Error::local(ErrorKind::Other, action, codes::MALFORMED_RESPONSE, message)
 }

@@ -213,7 +213,8 @@ async fn transient_faults_on_a_create_are_retried_and_applied_once() {
 #[tokio::test]
 async fn persistent_faults_end_in_a_clear_error_after_the_retry_budget() {
     type Check = fn(&terraform_provider_ecs::ecs::Error) -> bool;
-    let cases: Vec<(&str, fn() -> Reply, &str, Check)> = vec![
+    type Case = (&'static str, fn() -> Reply, &'static str, Check);
+    let cases: Vec<Case> = vec![
         (
             "502 HTML",
             || html(502, "502 Bad Gateway"),
