@@ -643,3 +643,29 @@ fn refused_credentials_name_the_attribute_never_the_secret() {
         "one request per refusal, no retry: {journal:#}"
     );
 }
+
+/// The gateway refuses this machine's clock (20 minutes off): the plan says to fix the
+/// clock, after one request.
+#[test]
+fn clock_skew_refused_by_the_gateway_names_the_machine_clock() {
+    let emu = Emulator::start(&["--clock-skew", "20m"]);
+    let mut dir = TfDir::new(&[(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{}}\ndata \"ecs_instance_types\" \"all\" {{}}\n"),
+    )]);
+    dir.env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+        .env("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY)
+        .env("ALICLOUD_REGION", e2e_support::REGION)
+        .env("ALIBABA_CLOUD_ENDPOINT_ECS", &emu.url);
+    let run = dir.tf(&["plan", "-no-color"]);
+    let text = out(&run);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("InvalidTimeStamp.Expired"), "{text}");
+    assert!(text.contains("this machine's clock"), "{text}");
+    let journal = emu.get("/_emulator/journal");
+    assert_eq!(
+        journal["requests"].as_array().unwrap().len(),
+        1,
+        "not retried: {journal:#}"
+    );
+}

@@ -73,6 +73,10 @@ struct Cli {
     /// bandwidth was never set, as real ECS does (default: 200).
     #[arg(long)]
     vpc_bandwidth_in_unset: bool,
+    /// Run the gateway's clock this far ahead of the clients' (beyond 15
+    /// minutes, every signed request is refused as InvalidTimeStamp.Expired).
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    clock_skew: Duration,
     /// Serve HTTPS. Without --tls-cert, generate a CA and a server
     /// certificate (localhost, 127.0.0.1, ::1 and each --tls-name) at start
     /// and write the CA's PEM to --tls-ca-out.
@@ -119,6 +123,7 @@ impl From<Cli> for Config {
             strict_bandwidth: c.strict_bandwidth,
             default_stopped_mode: c.default_stopped_mode,
             vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
+            clock_skew: c.clock_skew,
             tls,
         }
     }
