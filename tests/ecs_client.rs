@@ -12,12 +12,16 @@ mod batching;
 mod errors;
 #[path = "ecs_client/fixtures.rs"]
 mod fixtures;
+#[path = "ecs_client/hostile.rs"]
+mod hostile;
 #[path = "ecs_client/redaction.rs"]
 mod redaction;
 #[path = "ecs_client/retries.rs"]
 mod retries;
 #[path = "ecs_client/sdk_oracle.rs"]
 mod sdk_oracle;
+#[path = "ecs_client/tls.rs"]
+mod tls;
 
 use std::time::Duration;
 

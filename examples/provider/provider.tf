@@ -1,6 +1,8 @@
 # The provider block. Every setting can come from the environment instead:
 #   ALICLOUD_REGION, ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_SECURITY_TOKEN,
 #   ALIBABA_CLOUD_ENDPOINT_ECS (e.g. http://127.0.0.1:PORT for the local ecs-emulator).
+# HTTPS endpoints are verified against the system's CA store; SSL_CERT_FILE=/path/ca.pem
+# replaces it (e.g. with the CA that `ecs-emulator --tls` writes, or a corporate proxy's).
 terraform {
   required_providers {
     ecs = {

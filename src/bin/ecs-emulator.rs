@@ -1,6 +1,6 @@
 //! `ecs-emulator`: serve a local Alibaba Cloud ECS endpoint.
 //!
-//! Prints `listening on http://HOST:PORT` as the first stdout line (flushed,
+//! Prints `listening on http://HOST:PORT` (`https://` with `--tls`) as the first stdout line (flushed,
 //! so a parent process can read the port of `--listen 127.0.0.1:0`); logs
 //! go to stderr (`RUST_LOG` filters them, default `info`). Stops on Ctrl-C
 //! or SIGTERM.
@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use terraform_provider_ecs::emulator::tls::TlsSetting;
 use terraform_provider_ecs::emulator::{self, config, Config};
 
 /// A local, faithful Alibaba Cloud ECS endpoint for demos, tests and CI.
@@ -72,10 +73,40 @@ struct Cli {
     /// bandwidth was never set, as real ECS does (default: 200).
     #[arg(long)]
     vpc_bandwidth_in_unset: bool,
+    /// Run the gateway's clock this far ahead of the clients' (beyond 15
+    /// minutes, every signed request is refused as InvalidTimeStamp.Expired).
+    #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+    clock_skew: Duration,
+    /// Serve HTTPS. Without --tls-cert, generate a CA and a server
+    /// certificate (localhost, 127.0.0.1, ::1 and each --tls-name) at start
+    /// and write the CA's PEM to --tls-ca-out.
+    #[arg(long)]
+    tls: bool,
+    /// Where --tls writes the generated CA certificate (PEM); point clients
+    /// at it with SSL_CERT_FILE.
+    #[arg(long, default_value = "ecs-emulator-ca.pem")]
+    tls_ca_out: PathBuf,
+    /// Extra DNS name or IP address for the generated server certificate.
+    #[arg(long)]
+    tls_name: Vec<String>,
+    /// Serve this PEM certificate chain instead of generating one (implies --tls).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 impl From<Cli> for Config {
     fn from(c: Cli) -> Self {
+        let tls = match (c.tls_cert, c.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsSetting::Files { cert, key }),
+            _ if c.tls => Some(TlsSetting::Generate {
+                ca_out: c.tls_ca_out,
+                names: c.tls_name,
+            }),
+            _ => None,
+        };
         Config {
             listen: c.listen,
             access_key_id: c.access_key_id,
@@ -92,6 +123,8 @@ impl From<Cli> for Config {
             strict_bandwidth: c.strict_bandwidth,
             default_stopped_mode: c.default_stopped_mode,
             vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
+            clock_skew: c.clock_skew,
+            tls,
         }
     }
 }

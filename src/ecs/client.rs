@@ -146,16 +146,31 @@ impl Client {
         Call::new(action, method).param("RegionId", self.inner.region.clone())
     }
 
-    /// Runs `call` with retries and decodes its answer.
+    /// Runs `call` with retries and decodes its answer. A 2xx body that does
+    /// not decode (truncated, empty, a proxy's page) is retried like a 5xx:
+    /// every caller of `run` is a read or carries a ClientToken, so sending
+    /// it again is safe.
     async fn run<T: DeserializeOwned>(&self, call: Call) -> Outcome<T> {
-        let action = call.action;
-        let out = self.run_raw(call).await;
-        Outcome {
-            result: out.result.and_then(|body| {
-                wire::decode::<T>(&body)
-                    .map_err(|m| Error::local(ErrorKind::Other, action, codes::INVALID_RESPONSE, m))
-            }),
-            maybe_applied: out.maybe_applied,
+        let inner = &self.inner;
+        let retrier = self.retrier(&call);
+        let call = &call;
+        retrier
+            .run(call.action, |n| async move {
+                let body = inner.transport.send(call, n).await?;
+                wire::decode::<T>(&body).map_err(|m| malformed(call.action, &body, m))
+            })
+            .await
+    }
+
+    fn retrier(&self, call: &Call) -> Retrier<'_> {
+        let inner = &self.inner;
+        Retrier {
+            policy: &inner.policy,
+            max_retries: inner.max_retries,
+            limiter: &inner.limiter,
+            cancel: &inner.cancel,
+            deadline: self.deadline,
+            finish_in_flight: call.method == Method::Post,
         }
     }
 
@@ -165,14 +180,7 @@ impl Client {
     /// valid JSON).
     async fn run_raw(&self, call: Call) -> Outcome<Vec<u8>> {
         let inner = &self.inner;
-        let retrier = Retrier {
-            policy: &inner.policy,
-            max_retries: inner.max_retries,
-            limiter: &inner.limiter,
-            cancel: &inner.cancel,
-            deadline: self.deadline,
-            finish_in_flight: call.method == Method::Post,
-        };
+        let retrier = self.retrier(&call);
         let call = &call;
         retrier
             .run(call.action, |n| inner.transport.send(call, n))
@@ -539,6 +547,17 @@ fn nothing_to_change(action: &str) -> Error {
         "MissingParameter",
         "neither InternetMaxBandwidthOut nor InternetMaxBandwidthIn was given",
     )
+}
+
+/// The error for a 2xx answer whose body is not the expected JSON.
+fn malformed(action: &str, body: &[u8], why: String) -> Error {
+    let message = if body.iter().all(u8::is_ascii_whitespace) {
+        "the answer's body is empty".to_string()
+    } else {
+        let shown: String = String::from_utf8_lossy(body).chars().take(120).collect();
+        format!("{why}; the body starts with {shown:?}")
+    };
+    Error::local(ErrorKind::Other, action, codes::MALFORMED_RESPONSE, message)
 }
 
 #[cfg(test)]

@@ -20,6 +20,16 @@ pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 pub const CANCELLED: &str = "Cancelled";
 pub const INVALID_RESPONSE: &str = "InvalidResponse";
 pub const INVALID_CONFIG: &str = "InvalidConfig";
+/// A 2xx answer whose body does not decode (truncated, empty, a proxy's
+/// page): retried, since only reads and ClientToken calls decode bodies.
+pub const MALFORMED_RESPONSE: &str = "MalformedResponse";
+// TLS refusals: the endpoint's certificate (or handshake) was refused. Never
+// retried (over HTTPS or, above all, over plain HTTP): nothing changes by
+// itself, and the user must act.
+pub const TLS_UNTRUSTED: &str = "TlsUntrustedCertificate";
+pub const TLS_EXPIRED: &str = "TlsCertificateExpired";
+pub const TLS_WRONG_HOST: &str = "TlsCertificateWrongHost";
+pub const TLS_HANDSHAKE: &str = "TlsHandshakeFailed";
 
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +177,11 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
 
 /// Classes for local failures and for codes the table does not list.
 const LOCAL_TRANSPORT: Class = c(Transport, true, "ECS could not be reached; check network access to the endpoint (proxy, firewall, DNS) and apply again");
+const LOCAL_TLS_UNTRUSTED: Class = c(Transport, false, "the endpoint's certificate is not signed by a CA this machine trusts; for a private CA (e.g. ecs-emulator --tls) set SSL_CERT_FILE to its PEM file");
+const LOCAL_TLS_EXPIRED: Class = c(Transport, false, "the endpoint's certificate is outside its validity dates; renew it on the server, or fix this machine's clock if it is wrong");
+const LOCAL_TLS_WRONG_HOST: Class = c(Transport, false, "the endpoint's certificate is for another host name; set endpoint to a host name the certificate names");
+const LOCAL_TLS_HANDSHAKE: Class = c(Transport, false, "the TLS handshake failed; check endpoint is an https:// ECS endpoint and that no proxy intercepts TLS");
+const LOCAL_MALFORMED: Class = c(Other, true, "ECS answered success with a body that is not a whole ECS answer (truncated, empty or a proxy's page); it was retried — check the endpoint and any proxy");
 const LOCAL_TIMEOUT: Class = c(
     Timeout,
     true,
@@ -256,6 +271,11 @@ fn local(code: &str) -> Option<Class> {
         CANCELLED => LOCAL_CANCELLED,
         INVALID_RESPONSE => LOCAL_RESPONSE,
         INVALID_CONFIG => LOCAL_CONFIG,
+        MALFORMED_RESPONSE => LOCAL_MALFORMED,
+        TLS_UNTRUSTED => LOCAL_TLS_UNTRUSTED,
+        TLS_EXPIRED => LOCAL_TLS_EXPIRED,
+        TLS_WRONG_HOST => LOCAL_TLS_WRONG_HOST,
+        TLS_HANDSHAKE => LOCAL_TLS_HANDSHAKE,
         _ => return None,
     })
 }

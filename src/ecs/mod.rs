@@ -10,6 +10,7 @@
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies.
 //! - [`model`] (what callers see) and `wire` (the JSON shapes).
+//! - `fuzzing`: the answer parsing, exposed for `fuzz/` and its smoke test.
 //!
 //! Design notes: docs/design/ecs-client.md.
 mod batch;
@@ -17,6 +18,8 @@ mod client;
 pub mod codes;
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 mod limiter;
 pub mod model;
 mod request;

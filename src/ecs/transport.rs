@@ -30,25 +30,51 @@ pub struct Transport {
 impl Transport {
     pub fn new(cfg: &ClientConfig) -> Result<Transport> {
         cfg.validate()?;
-        let http = reqwest::Client::builder()
+        let endpoint = cfg.endpoint_url()?;
+        let https = endpoint.scheme() == "https";
+        // ECS never redirects. Following one could send the signed request
+        // (with V1, the signature and security token in the URL) elsewhere,
+        // or over plain HTTP: refuse them, and for an https:// endpoint let
+        // no request leave over anything but HTTPS.
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(cfg.connect_timeout)
             .read_timeout(cfg.read_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(https)
             .user_agent(concat!(
                 "terraform-provider-ecs/",
                 env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(|e| {
-                Error::local(
-                    ErrorKind::Other,
-                    "Configure",
-                    codes::INVALID_CONFIG,
-                    format!("cannot build the HTTP client: {e}"),
-                )
-            })?;
+            ));
+        if !https {
+            // A plain http:// endpoint (the emulator on loopback) never uses
+            // TLS: skip loading the system's CA store, which may be absent
+            // in a minimal CI image.
+            builder = builder.tls_certs_only(Vec::new());
+        }
+        let http = builder.build().map_err(|e| {
+            // The roots come from the system store, or from SSL_CERT_FILE /
+            // SSL_CERT_DIR when set (rustls-platform-verifier on Linux).
+            let mut message = format!("cannot build the HTTP client: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                message.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            if message.contains("CA certificates") {
+                message.push_str(
+                    "; install the system's CA certificates, or set SSL_CERT_FILE to a PEM bundle",
+                );
+            }
+            Error::local(
+                ErrorKind::Other,
+                "Configure",
+                codes::INVALID_CONFIG,
+                message,
+            )
+        })?;
         Ok(Transport {
             http,
-            endpoint: cfg.endpoint_url()?,
+            endpoint,
             version: cfg.signature_version,
             access_key_id: cfg.access_key_id.clone(),
             secret: cfg.access_key_secret.clone(),
@@ -137,6 +163,16 @@ pub fn api_error(
     body: &[u8],
     header_request_id: Option<String>,
 ) -> Error {
+    if (300..400).contains(&status) {
+        return Error::api(
+            action,
+            Some(status),
+            &format!("HTTP{status}"),
+            "the endpoint answered with a redirect, which is never followed (ECS does not \
+             redirect); set endpoint to the ECS API's own https:// URL",
+            header_request_id,
+        );
+    }
     match ErrorBody::parse(body) {
         Some(b) => {
             if b.host_id.is_some() || b.recommend.is_some() {
@@ -155,20 +191,44 @@ pub fn api_error(
                 b.request_id.or(header_request_id),
             )
         }
-        None => {
-            let text: String = String::from_utf8_lossy(body).chars().take(200).collect();
-            Error::api(
-                action,
-                Some(status),
-                &format!("HTTP{status}"),
-                text.trim(),
-                header_request_id,
-            )
-        }
+        None => Error::api(
+            action,
+            Some(status),
+            &format!("HTTP{status}"),
+            &not_ecs(body),
+            header_request_id,
+        ),
     }
 }
 
+/// Describes an error answer that is not an ECS error body: usually a proxy's
+/// or load balancer's HTML page (502/504), named by its `<title>`.
+fn not_ecs(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("<html") || lower.contains("<!doctype html") {
+        let title = lower
+            .find("<title>")
+            .and_then(|start| {
+                let rest = &text[start + 7..];
+                rest.to_ascii_lowercase()
+                    .find("</title>")
+                    .map(|end| rest[..end].trim().to_string())
+            })
+            .unwrap_or_default();
+        return format!(
+            "an HTML page ({title:?}), not an ECS answer: a proxy, gateway or load balancer \
+             between this machine and ECS answered"
+        );
+    }
+    let shown: String = text.chars().take(200).collect();
+    shown.trim().to_string()
+}
+
 fn transport_error(action: &str, e: &reqwest::Error) -> Error {
+    if let Some((code, what)) = tls_refusal(e) {
+        return Error::local(ErrorKind::Transport, action, code, what);
+    }
     // reqwest's Display may include the URL, whose query holds the V1
     // security token: describe the failure from its parts instead.
     let (kind, code) = if e.is_timeout() {
@@ -181,7 +241,18 @@ fn transport_error(action: &str, e: &reqwest::Error) -> Error {
     } else {
         (ErrorKind::Transport, codes::TRANSPORT)
     };
-    let mut message = String::from(if e.is_connect() {
+    let dns = {
+        let mut link = std::error::Error::source(e);
+        let mut found = false;
+        while let Some(s) = link {
+            found |= s.to_string().contains("dns error");
+            link = s.source();
+        }
+        found
+    };
+    let mut message = String::from(if dns {
+        "could not resolve the endpoint's host name (DNS)"
+    } else if e.is_connect() {
         "could not connect"
     } else if e.is_timeout() {
         "no answer before read_timeout"
@@ -197,4 +268,47 @@ fn transport_error(action: &str, e: &reqwest::Error) -> Error {
         source = s.source();
     }
     Error::local(kind, action, code, message)
+}
+
+/// The TLS refusal behind `e`, if any: its code and a sentence saying which
+/// check failed. rustls' error sits inside (nested) `io::Error`s, whose
+/// `source()` skips the inner error, so those are opened with `get_ref`.
+fn tls_refusal(e: &reqwest::Error) -> Option<(&'static str, String)> {
+    let mut link: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = link {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return Some(describe_tls(tls));
+        }
+        link = match s.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as _),
+            None => s.source(),
+        };
+    }
+    None
+}
+
+fn describe_tls(e: &rustls::Error) -> (&'static str, String) {
+    use rustls::CertificateError as C;
+    let (code, what) = match e {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            C::UnknownIssuer | C::BadSignature => (
+                codes::TLS_UNTRUSTED,
+                "the server's certificate was issued by an unknown certificate authority",
+            ),
+            C::Expired | C::ExpiredContext { .. } => {
+                (codes::TLS_EXPIRED, "the server's certificate has expired")
+            }
+            C::NotValidYet | C::NotValidYetContext { .. } => (
+                codes::TLS_EXPIRED,
+                "the server's certificate is not valid yet",
+            ),
+            C::NotValidForName | C::NotValidForNameContext { .. } => (
+                codes::TLS_WRONG_HOST,
+                "the server's certificate does not name the endpoint's host",
+            ),
+            _ => (codes::TLS_UNTRUSTED, "the server's certificate was refused"),
+        },
+        _ => (codes::TLS_HANDSHAKE, "the TLS handshake failed"),
+    };
+    (code, format!("{what} ({e})"))
 }

@@ -63,6 +63,11 @@ pub struct Config {
     /// VPC instances whose inbound bandwidth was never set, as real ECS
     /// does, instead of the default 200.
     pub vpc_bandwidth_in_unset: bool,
+    /// The gateway's clock runs this far ahead of the clients' (a fault:
+    /// beyond 15 minutes every signed request is `InvalidTimeStamp.Expired`).
+    pub clock_skew: Duration,
+    /// Serve HTTPS instead of plain HTTP (`--tls`); see [`super::tls`].
+    pub tls: Option<super::tls::TlsSetting>,
 }
 
 impl Default for Config {
@@ -83,6 +88,8 @@ impl Default for Config {
             strict_bandwidth: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
+            clock_skew: Duration::ZERO,
+            tls: None,
         }
     }
 }
@@ -157,6 +164,8 @@ impl fmt::Debug for Config {
             .field("strict_bandwidth", &self.strict_bandwidth)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
+            .field("clock_skew", &self.clock_skew)
+            .field("tls", &self.tls)
             .finish()
     }
 }

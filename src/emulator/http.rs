@@ -232,7 +232,10 @@ async fn process(emu: &Emulator, req: &Incoming) -> Result<Success, ApiError> {
         access_key_id: &config.access_key_id,
         secret: &config.access_key_secret,
     };
-    let verified = auth::verify(&presented, &creds, &emu.shared.nonces, req.arrival)?;
+    // `--clock-skew`: the gateway's clock runs ahead of the client's.
+    let gateway_now = req.arrival
+        + chrono::Duration::from_std(config.clock_skew).unwrap_or(chrono::Duration::zero());
+    let verified = auth::verify(&presented, &creds, &emu.shared.nonces, gateway_now)?;
     let action = actions::lookup(&verified.action).ok_or_else(api_not_found)?;
     if verified.version != API_VERSION {
         return Err(ApiError::new(

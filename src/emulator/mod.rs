@@ -13,6 +13,8 @@
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
 //!   transitions, the instance-type catalog with stock per zone.
+//! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
+//! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
 //!   status-change journal.
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
@@ -29,6 +31,8 @@ pub mod config;
 mod error;
 mod faults;
 mod fields;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 mod idempotence;
 mod instance;
@@ -39,6 +43,7 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+pub mod tls;
 mod wire;
 
 pub use config::Config;

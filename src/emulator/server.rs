@@ -5,6 +5,10 @@
 //! Each connection task owns its socket. The API handler gets a
 //! [`DropConnection`] for its connection; firing it makes the task drop the
 //! connection future, which closes the socket without writing a byte.
+//!
+//! With `--tls` each connection task first runs the TLS handshake (bounded
+//! by [`HANDSHAKE_TIMEOUT`]); a client that fails it is logged and closed,
+//! and never reaches the API.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +22,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tower_service::Service;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsAcceptor;
 
 use super::admin;
 use super::config::Config;
@@ -56,9 +63,13 @@ pub fn router(emu: Emulator) -> Router {
     admin_routes.fallback(http::api).with_state(emu)
 }
 
+/// How long a client gets to complete the TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A running server.
 pub struct ServerHandle {
     addr: SocketAddr,
+    tls: bool,
     emulator: Emulator,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -69,9 +80,10 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://HOST:PORT`, the endpoint to give clients.
+    /// `http://HOST:PORT` (`https://` with TLS), the endpoint to give clients.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn emulator(&self) -> &Emulator {
@@ -101,12 +113,21 @@ pub async fn start(config: Config) -> Result<ServerHandle, EmulatorError> {
 /// # Errors
 /// Invalid settings, seed or state file.
 pub async fn serve(config: Config, listener: TcpListener) -> Result<ServerHandle, EmulatorError> {
+    let acceptor = match &config.tls {
+        Some(setting) => Some(TlsAcceptor::from(super::tls::server_config(setting)?)),
+        None => None,
+    };
     let emu = Emulator::new(config)?;
     let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(%addr, "listening on a non-loopback address: anyone who can reach it may call the API with the emulator's key (the admin API still answers loopback peers only)");
+    }
     let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(run(emu.clone(), listener, stopped));
+    let tls = acceptor.is_some();
+    let task = tokio::spawn(run(emu.clone(), listener, acceptor, stopped));
     Ok(ServerHandle {
         addr,
+        tls,
         emulator: emu,
         stop,
         task,
@@ -118,7 +139,12 @@ fn tick_period(transition: Duration) -> Duration {
     (transition / 10).clamp(Duration::from_millis(5), Duration::from_millis(100))
 }
 
-async fn run(emu: Emulator, listener: TcpListener, mut stopped: watch::Receiver<bool>) {
+async fn run(
+    emu: Emulator,
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let app = router(emu.clone());
     let mut ticker = tokio::time::interval(tick_period(emu.config().transition));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -130,7 +156,18 @@ async fn run(emu: Emulator, listener: TcpListener, mut stopped: watch::Receiver<
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     backoff = Duration::from_millis(10);
-                    tokio::spawn(connection(app.clone(), stream, peer, stopped.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let (app, stopped) = (app.clone(), stopped.clone());
+                    match acceptor.clone() {
+                        None => tokio::spawn(connection(app, stream, peer, stopped)),
+                        Some(tls) => tokio::spawn(async move {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+                                Ok(Ok(stream)) => connection(app, stream, peer, stopped).await,
+                                Ok(Err(e)) => tracing::info!(error = %e, %peer, "TLS handshake failed"),
+                                Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                            }
+                        }),
+                    };
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: wait, retry, never give up.
@@ -143,13 +180,10 @@ async fn run(emu: Emulator, listener: TcpListener, mut stopped: watch::Receiver<
     }
 }
 
-async fn connection(
-    app: Router,
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
+async fn connection<S>(app: Router, stream: S, peer: SocketAddr, mut stopped: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let killer = DropConnection::default();
     let per_request = killer.clone();
     // Router is always ready (its poll_ready returns Ready), so it can be

@@ -56,6 +56,12 @@ impl Endpoint {
                 let path = dir.path().join(SOCKET_NAME);
                 check_socket_path(&path)?;
                 let listener = tokio::net::UnixListener::bind(&path)?;
+                // The directory already keeps others out; the socket itself is
+                // owner-only too (bind applies the umask, typically 0755).
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+                }
                 Ok(Endpoint {
                     listener: Listener::Unix(listener),
                     network: "unix",
@@ -275,6 +281,8 @@ mod tests {
         let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o700);
         assert!(socket.exists());
+        let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the socket is owner-only");
         drop(endpoint);
         assert!(!dir.exists());
     }

@@ -338,6 +338,10 @@ fn local_failures_classify_too() {
         (codes::DEADLINE_EXCEEDED, Timeout, false),
         (codes::CANCELLED, Cancelled, false),
         (codes::INVALID_RESPONSE, Other, false),
+        (codes::TLS_UNTRUSTED, Transport, false),
+        (codes::TLS_EXPIRED, Transport, false),
+        (codes::TLS_WRONG_HOST, Transport, false),
+        (codes::TLS_HANDSHAKE, Transport, false),
     ];
     for (code, kind, retryable) in cases {
         let e = Error::local(kind, "StartInstance", code, "x");

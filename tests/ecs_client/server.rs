@@ -47,6 +47,8 @@ pub enum Reply {
     Drop,
     /// Wait, then answer.
     After(Duration, Box<Reply>),
+    /// Write these bytes as they are, then reset the connection (RST).
+    ResetAfter(Vec<u8>),
 }
 
 impl Reply {
@@ -131,6 +133,12 @@ async fn serve(mut stream: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<
                 reply = *next;
             }
             Reply::Drop => return,
+            Reply::ResetAfter(bytes) => {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
+                let _ = stream.set_zero_linger();
+                return;
+            }
             Reply::Body {
                 status,
                 content_type,

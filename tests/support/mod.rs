@@ -323,7 +323,8 @@ fn exit_code(status: ExitStatus) -> i32 {
 
 /// A running emulator: either a child process we own (killed on drop) or one we attached to.
 pub struct Emulator {
-    /// Base URL, `http://HOST:PORT`, without a trailing slash.
+    /// Base URL, `http://HOST:PORT` (`https://` with `--tls`), without a trailing slash. The
+    /// admin helpers below speak plain HTTP only.
     pub url: String,
     child: Option<Child>,
     stderr_log: Option<tempfile::NamedTempFile>,
@@ -337,13 +338,19 @@ impl Emulator {
     /// # Panics
     /// If the binary cannot start or does not announce its address in time.
     pub fn start(args: &[&str]) -> Emulator {
+        Emulator::start_on("127.0.0.1:0", args)
+    }
+
+    /// [`Emulator::start`] on a given `--listen` address (e.g. the port of an emulator that
+    /// was killed, to restart it where the provider expects it).
+    pub fn start_on(listen: &str, args: &[&str]) -> Emulator {
         let stderr_log = tempfile::Builder::new()
             .prefix("ecs-emulator-")
             .suffix(".log")
             .tempfile()
             .expect("temp file for emulator stderr");
         let mut cmd = Command::new(emulator_bin());
-        cmd.arg("--listen").arg("127.0.0.1:0").args(args);
+        cmd.arg("--listen").arg(listen).args(args);
         scrub_env(&mut cmd);
         let mut child = cmd
             .stdin(Stdio::null())
@@ -375,7 +382,7 @@ impl Emulator {
             ),
         };
         match first.trim().strip_prefix("listening on ") {
-            Some(url) if url.starts_with("http://") => {
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
                 emulator.url = url.trim_end_matches('/').to_owned();
             }
             _ => panic!(
@@ -398,7 +405,8 @@ impl Emulator {
 
     /// `HOST:PORT` of the emulator (for a provider `endpoint` or the SDKs).
     pub fn addr(&self) -> &str {
-        self.url.strip_prefix("http://").unwrap_or(&self.url)
+        let url = self.url.strip_prefix("https://").unwrap_or(&self.url);
+        url.strip_prefix("http://").unwrap_or(url)
     }
 
     /// What the emulator wrote to stderr so far (empty when attached).

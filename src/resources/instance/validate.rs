@@ -3,7 +3,9 @@
 //! judged. Terraform runs this before every plan, so PlanResourceChange
 //! never sees a value refused here.
 
-use super::schema::{INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES};
+use super::schema::{
+    COMPUTED_ONLY, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES,
+};
 use super::timeouts;
 use crate::planner::{BANDWIDTH_IN_RANGE, BANDWIDTH_OUT_RANGE};
 use crate::protocol::{AttributePath, Diagnostic, Value};
@@ -90,6 +92,18 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             );
         }
     }
+    // Terraform leaves this check to providers (the SDKs make it too).
+    for name in COMPUTED_ONLY {
+        if !matches!(attrs::get(config, name), Value::Null) {
+            diags.push(
+                Diagnostic::error(
+                    "Value For Unconfigurable Attribute",
+                    format!("{name} is reported by ECS and cannot be configured. Remove the {name} line."),
+                )
+                .at(AttributePath::attr(name)),
+            );
+        }
+    }
     diags.extend(timeouts::validate(config));
     diags
 }
@@ -171,6 +185,20 @@ mod tests {
             ("instance_name", attrs::str_value("x")),
         ]));
         assert_eq!(paths(&diags), ["status", "stopped_mode", "instance_name"]);
+    }
+
+    #[test]
+    fn computed_only_attributes_cannot_be_configured() {
+        let diags = validate(&config(&[
+            ("cpu", attrs::int_value(4)),
+            ("public_ip", Value::Unknown),
+        ]));
+        assert_eq!(paths(&diags), ["public_ip", "cpu"]);
+        assert!(
+            diags[1].detail.contains("Remove the cpu line"),
+            "{}",
+            diags[1].detail
+        );
     }
 
     #[test]
