@@ -84,12 +84,13 @@ impl Session {
         }
     }
 
-    fn executor<'a>(&'a self, ctx: &Context, id: &'a str, planned: &'a Value) -> Executor<'a> {
+    fn executor<'a>(&'a self, ctx: &'a Context, id: &'a str, planned: &'a Value) -> Executor<'a> {
         Executor {
             waiter: self.waiter(),
             id,
             cooldown: ctx.settings.modification_cooldown,
             stopped_mode: str_of(attrs::get(planned, "stopped_mode")),
+            rolling: crate::resources::rolling::Hold::new(&ctx.slots),
         }
     }
 }

@@ -392,6 +392,13 @@ pub async fn plan(
         now: now_since_epoch(),
     };
     let mut planned = plan_change(&input);
+    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
+    if let Some(w) = ctx
+        .as_ref()
+        .and_then(|c| c.slots.plan_warning(&id, &planned.steps))
+    {
+        planned.diagnostics.push(w);
+    }
     if let (Some(ctx), Some(change)) = (ctx, planned.type_change.take()) {
         planned
             .diagnostics

@@ -51,6 +51,7 @@ impl World {
             id: "i-1",
             cooldown: COOLDOWN,
             stopped_mode: None,
+            rolling: Default::default(),
         }
     }
 
