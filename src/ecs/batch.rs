@@ -1,11 +1,15 @@
 //! Merges concurrent single-instance lookups into one DescribeInstances.
 //!
 //! `terraform plan -parallelism=100` refreshes 100 instances at once, and
-//! status polls during applies pile up the same way. Each lookup joins the
-//! open batch; the batch closes when its window (a few ms) ends or when it
-//! holds [`MAX_IDS`] distinct ids, then one call answers everyone. An id the
-//! answer does not contain is answered `Ok(None)`; a failed call fails every
-//! waiter of that batch with the same error.
+//! status polls during applies pile up the same way. But Terraform hands
+//! reads over gradually (each of its workers reads, plans, then moves on),
+//! so a fixed window of a few ms catches only a dozen. The batch therefore
+//! stays open while lookups keep arriving: it closes when no new id has
+//! joined for the quiet `window` (every worker that will read soon is now
+//! waiting on us), when it is [`MAX_AGE`] old, or when it holds [`MAX_IDS`]
+//! distinct ids; then one call answers everyone. An id the answer does not
+//! contain is answered `Ok(None)`; a failed call fails every waiter of that
+//! batch with the same error.
 //!
 //! The fetch runs in its own task, so a waiter that gives up (its future is
 //! dropped) never strands the others.
@@ -16,6 +20,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::codes;
 use super::error::{Error, ErrorKind, Result};
@@ -24,15 +29,20 @@ use super::model::Instance;
 /// DescribeInstances takes at most 100 ids per call.
 pub const MAX_IDS: usize = 100;
 
+/// The longest a lookup waits for others to join its batch.
+pub const MAX_AGE: Duration = Duration::from_millis(150);
+
 /// The call that answers a batch: ids in, the instances found out.
 pub type Fetch =
     Arc<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<Instance>>> + Send + Sync>;
 
 type Reply = oneshot::Sender<Result<Option<Instance>>>;
 
-#[derive(Default)]
 struct Open {
     generation: u64,
+    opened: Instant,
+    /// When the last new id joined.
+    joined: Instant,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
@@ -62,14 +72,19 @@ impl Batcher {
                     .generations
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.close_later(generation, fetch.clone());
+                let now = Instant::now();
                 Open {
                     generation,
-                    ..Default::default()
+                    opened: now,
+                    joined: now,
+                    ids: Vec::new(),
+                    waiters: HashMap::new(),
                 }
             });
             let waiters = batch.waiters.entry(id.to_string()).or_default();
             if waiters.is_empty() {
                 batch.ids.push(id.to_string());
+                batch.joined = Instant::now();
             }
             waiters.push(tx);
             if batch.ids.len() >= MAX_IDS {
@@ -91,18 +106,25 @@ impl Batcher {
         })
     }
 
-    /// Closes batch `generation` when the window ends (unless it filled up
-    /// and closed before).
+    /// Closes batch `generation` once no id has joined for the window, or
+    /// at [`MAX_AGE`] (unless it filled up and closed before).
     fn close_later(&self, generation: u64, fetch: Fetch) {
         let open = Arc::clone(&self.open);
         let window = self.window;
         tokio::spawn(async move {
-            tokio::time::sleep(window).await;
-            let batch = {
+            let mut wake = Instant::now() + window;
+            let batch = loop {
+                tokio::time::sleep_until(wake).await;
                 let mut open = open.lock().unwrap();
                 match open.as_ref() {
-                    Some(b) if b.generation == generation => open.take(),
-                    _ => None,
+                    Some(b) if b.generation == generation => {
+                        let due = (b.joined + window).min(b.opened + MAX_AGE.max(window));
+                        if Instant::now() >= due {
+                            break open.take();
+                        }
+                        wake = due;
+                    }
+                    _ => break None,
                 }
             };
             if let Some(batch) = batch {
@@ -206,6 +228,55 @@ mod tests {
         assert_eq!(r1.unwrap_err().code, "ServiceUnavailable");
         assert_eq!(r2.unwrap_err().code, "ServiceUnavailable");
         assert_eq!(*calls.lock().unwrap(), vec![1]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn lookups_arriving_gradually_share_one_call_until_quiet() {
+        // Terraform's workers hand reads over one every 3 ms: a fixed 5 ms
+        // window would send a call per one or two of them.
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(3 * i)).await;
+                    b.lookup(&format!("i-{i}"), f).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().is_some());
+        }
+        assert_eq!(*calls.lock().unwrap(), vec![40]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_trickle_is_cut_at_the_maximum_age() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..90u64)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(4 * i)).await;
+                    let r = b.lookup(&format!("i-{i}"), f).await;
+                    (i, r, Instant::now())
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (i, r, at) = t.await.unwrap();
+            assert!(r.unwrap().is_some());
+            let asked = start + Duration::from_millis(4 * i);
+            assert!(at - asked <= MAX_AGE, "lookup {i} waited {:?}", at - asked);
+        }
+        let calls = calls.lock().unwrap().clone();
+        assert_eq!(calls.iter().sum::<usize>(), 90);
+        assert!(calls.len() <= 4, "{calls:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -66,7 +66,7 @@ impl Session {
         Session {
             api,
             clock,
-            poll: ctx.poll,
+            poll: ctx.poll.clone(),
             deadline,
             operation,
             limit,
@@ -77,7 +77,7 @@ impl Session {
         Waiter {
             api: &self.api,
             clock: &self.clock,
-            poll: self.poll,
+            poll: self.poll.clone(),
             deadline: self.deadline,
             operation: self.operation,
             limit: self.limit,

@@ -16,10 +16,7 @@ const TRANSITION: Duration = Duration::from_secs(20);
 const T0: Duration = Duration::from_secs(1_700_000_000);
 
 fn poll() -> PollPolicy {
-    PollPolicy {
-        initial: Duration::from_millis(200),
-        max: Duration::from_secs(3),
-    }
+    PollPolicy::new(Duration::from_millis(200), Duration::from_secs(3))
 }
 
 fn secs(s: u64) -> Duration {

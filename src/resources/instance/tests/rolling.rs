@@ -20,10 +20,7 @@ fn executor<'a>(api: &'a FakeApi, clock: &'a FakeClock, slots: &'a Slots) -> Exe
         waiter: Waiter {
             api,
             clock,
-            poll: PollPolicy {
-                initial: Duration::from_millis(200),
-                max: Duration::from_secs(3),
-            },
+            poll: PollPolicy::new(Duration::from_millis(200), Duration::from_secs(3)),
             deadline: clock.now() + timeout,
             operation: "update",
             limit: timeout,
