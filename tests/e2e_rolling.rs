@@ -156,7 +156,16 @@ fn ctrl_c_in_a_rolling_resize_stops_no_waiting_instance_and_the_next_apply_conve
     // SAFETY: signals the process group of our own child, as Ctrl-C in a terminal does.
     assert_eq!(unsafe { libc::kill(-pid, libc::SIGINT) }, 0);
     let out = child.wait_with_output().expect("terraform exits");
-    assert!(!out.status.success(), "the interrupted apply failed");
+    let interrupted = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "the interrupted apply failed:\n{interrupted}"
+    );
+    eprintln!("--- interrupted apply ---\n{interrupted}");
 
     let journal = cloud.journal();
     let stopped = journal
@@ -168,6 +177,15 @@ fn ctrl_c_in_a_rolling_resize_stops_no_waiting_instance_and_the_next_apply_conve
         stopped < FLEET,
         "the interrupt came before every instance had its turn ({stopped} stopped)"
     );
+    for inst in cloud.instances() {
+        let id = inst["InstanceId"].as_str().unwrap_or_default().to_string();
+        eprintln!(
+            "{id} {} {} {:?}",
+            inst["Status"],
+            inst["InstanceType"],
+            journal.mutations(&id)
+        );
+    }
     let not_running: Vec<_> = cloud
         .instances()
         .into_iter()
@@ -180,9 +198,10 @@ fn ctrl_c_in_a_rolling_resize_stops_no_waiting_instance_and_the_next_apply_conve
     assert!(most_down_at_once(&journal) <= CAP);
 
     // The next apply finishes the resize, still rolling, and starts every instance.
-    cloud
+    let next = cloud
         .dir
         .tf_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    eprintln!("--- next apply ---\n{}", next.stdout);
     assert_resized(&cloud);
     let journal = cloud.journal();
     assert!(most_down_at_once(&journal) <= CAP);

@@ -185,8 +185,10 @@ impl Executor<'_> {
             self.tolerate_status_refusal(e, &["Stopping", "Stopped"])
                 .await?;
         }
-        self.waiter.status(self.id, "Stopped").await?;
+        // Down because of us from the moment the stop is accepted: an
+        // interrupted wait must still leave a note to start it again.
         progress.stopped_by_us = true;
+        self.waiter.status(self.id, "Stopped").await?;
         progress.done.push(Step::Stop);
         Ok(())
     }
