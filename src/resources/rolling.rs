@@ -113,13 +113,18 @@ impl Slots {
             return Err(SlotError::Cancelled);
         }
         let permit = tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => return Err(SlotError::Cancelled),
             p = tokio::time::timeout(limit, Arc::clone(sem).acquire_owned()) => match p {
                 Ok(Ok(p)) => p,
                 // The semaphore is never closed; treat it like a timeout.
                 Ok(Err(_)) | Err(_) => return Err(SlotError::Timeout),
             },
-            _ = self.cancel.cancelled() => return Err(SlotError::Cancelled),
         };
+        if self.cancel.is_cancelled() {
+            // Freed by the Stop itself (a grace cut short): not for us.
+            return Err(SlotError::Cancelled);
+        }
         Ok(Slot {
             permit: Some(permit),
             grace: self.grace,

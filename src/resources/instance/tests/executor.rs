@@ -295,7 +295,10 @@ async fn a_stop_leaves_progress_saying_we_stopped_it_and_cancel_ends_waits() {
     assert!(err.is_cancelled(), "{err:?}");
     // The stop call went out; the wait for Stopped was cut short.
     assert_eq!(w.api.done(), ["StopInstance"]);
-    assert!(!progress.stopped_by_us, "not confirmed Stopped yet");
+    assert!(
+        progress.stopped_by_us,
+        "accepted, so down because of us even before it is confirmed Stopped"
+    );
 }
 
 #[tokio::test]
