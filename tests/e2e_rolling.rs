@@ -102,6 +102,12 @@ fn a_fleet_of_twenty_resizes_three_at_a_time() {
         FLEET,
         "each instance stopped once"
     );
+    // Alike instances share the plan's type question: two per phase (plan, apply), not 40.
+    let asked = journal.count("DescribeResourcesModification");
+    assert!(
+        asked <= 4,
+        "{asked} DescribeResourcesModification calls for {FLEET} alike instances"
+    );
     let text = e2e_support::flat(&run);
     assert!(text.contains("Rolling Update"), "{text}");
     let mut plan = vec!["plan", "-detailed-exitcode", "-no-color"];

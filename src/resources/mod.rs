@@ -45,6 +45,8 @@ pub struct Context {
     pub poll: PollPolicy,
     /// Rolling updates: `max_unavailable` slots shared by every update.
     pub slots: rolling::Slots,
+    /// The plan's type-availability answers, shared by alike instances.
+    pub offers: instance::type_check::Offers,
 }
 
 impl Context {
@@ -84,6 +86,7 @@ impl Context {
             cancel,
             poll,
             slots,
+            offers: Default::default(),
         })
     }
 

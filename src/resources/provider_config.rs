@@ -39,7 +39,7 @@ pub fn schema() -> Schema {
                 optional("endpoint", s.clone(), "Full URL of the ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (http only for loopback hosts). Env: ALIBABA_CLOUD_ENDPOINT_ECS. Default https://ecs.<region>.aliyuncs.com."),
                 optional("signature_version", s.clone(), "Request signature: \"v3\" (default, ACS3-HMAC-SHA256) or \"v1\" (HMAC-SHA1)."),
                 optional("modification_cooldown", s, "Time the API needs between two modifications of one instance (the 5-minute rule). Duration such as \"5m\" or \"2s\"; default \"5m\". Lower it only for emulators."),
-                optional("max_requests_per_second", Type::Number, "Client-side rate limit shared by all operations of this provider (default 20)."),
+                optional("max_requests_per_second", Type::Number, "Client-side rate limit per API action (ECS throttles each action separately), shared by all operations of this provider (default 20 requests per second)."),
                 optional("max_retries", Type::Number, "Retries of a failed API call that may succeed later (throttling, 5xx, network); default 5."),
             ]
             .into_iter()
