@@ -2,14 +2,17 @@
 //!
 //! `terraform plan -parallelism=100` refreshes 100 instances at once, and
 //! status polls during applies pile up the same way. But Terraform hands
-//! reads over gradually (each of its workers reads, plans, then moves on),
-//! so a fixed window of a few ms catches only a dozen. The batch therefore
-//! stays open while lookups keep arriving: it closes when no new id has
-//! joined for the quiet `window` (every worker that will read soon is now
+//! reads over gradually (each of its workers reads, plans, then moves on;
+//! on a busy machine one every 20 ms), so a fixed window of a few ms
+//! catches only a few. The batch therefore stays open while lookups keep
+//! arriving: it closes once no new id has joined for a *quiet* time (three
+//! times the recent spacing between lookups of different ids, from the
+//! `window` up to [`MAX_QUIET`]: by then every worker about to read is
 //! waiting on us), when it is [`MAX_AGE`] old, or when it holds [`MAX_IDS`]
-//! distinct ids; then one call answers everyone. An id the answer does not
-//! contain is answered `Ok(None)`; a failed call fails every waiter of that
-//! batch with the same error.
+//! distinct ids; then one call answers everyone. A lone instance's polls
+//! (always the same id) keep the short `window`, so they are not delayed.
+//! An id the answer does not contain is answered `Ok(None)`; a failed call
+//! fails every waiter of that batch with the same error.
 //!
 //! The fetch runs in its own task, so a waiter that gives up (its future is
 //! dropped) never strands the others.
@@ -30,7 +33,21 @@ use super::model::Instance;
 pub const MAX_IDS: usize = 100;
 
 /// The longest a lookup waits for others to join its batch.
-pub const MAX_AGE: Duration = Duration::from_millis(150);
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+
+/// The longest quiet time that closes a batch.
+pub const MAX_QUIET: Duration = Duration::from_millis(200);
+
+/// Lookups further apart than this start a new pace.
+const PACE_MEMORY: Duration = Duration::from_secs(1);
+
+/// The recent spacing of lookups of different ids.
+#[derive(Default)]
+struct Pace {
+    last_id: String,
+    last_at: Option<Instant>,
+    gap: Option<Duration>,
+}
 
 /// The call that answers a batch: ids in, the instances found out.
 pub type Fetch =
@@ -43,12 +60,15 @@ struct Open {
     opened: Instant,
     /// When the last new id joined.
     joined: Instant,
+    /// No new id for this long closes the batch (from the pace).
+    quiet: Duration,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
 
 pub struct Batcher {
     window: Duration,
+    pace: Mutex<Pace>,
     open: Arc<Mutex<Option<Open>>>,
     generations: std::sync::atomic::AtomicU64,
 }
@@ -57,13 +77,33 @@ impl Batcher {
     pub fn new(window: Duration) -> Batcher {
         Batcher {
             window,
+            pace: Mutex::default(),
             open: Arc::new(Mutex::new(None)),
             generations: Default::default(),
         }
     }
 
+    /// The quiet time that closes a batch, learning from a lookup of `id`.
+    fn quiet_after(&self, id: &str) -> Duration {
+        let mut p = self.pace.lock().unwrap();
+        let now = Instant::now();
+        if p.last_id != id {
+            p.gap = match p.last_at.map(|at| now - at) {
+                Some(gap) if gap <= PACE_MEMORY => Some(p.gap.map_or(gap, |g| (g * 3 + gap) / 4)),
+                _ => None,
+            };
+            p.last_id = id.to_string();
+            p.last_at = Some(now);
+        }
+        match p.gap {
+            Some(g) => (g * 3).clamp(self.window, MAX_QUIET.max(self.window)),
+            None => self.window,
+        }
+    }
+
     /// Looks `id` up through the current batch.
     pub async fn lookup(&self, id: &str, fetch: Fetch) -> Result<Option<Instance>> {
+        let quiet = self.quiet_after(id);
         let (tx, rx) = oneshot::channel();
         let full = {
             let mut open = self.open.lock().unwrap();
@@ -77,6 +117,7 @@ impl Batcher {
                     generation,
                     opened: now,
                     joined: now,
+                    quiet,
                     ids: Vec::new(),
                     waiters: HashMap::new(),
                 }
@@ -85,6 +126,7 @@ impl Batcher {
             if waiters.is_empty() {
                 batch.ids.push(id.to_string());
                 batch.joined = Instant::now();
+                batch.quiet = quiet;
             }
             waiters.push(tx);
             if batch.ids.len() >= MAX_IDS {
@@ -106,8 +148,8 @@ impl Batcher {
         })
     }
 
-    /// Closes batch `generation` once no id has joined for the window, or
-    /// at [`MAX_AGE`] (unless it filled up and closed before).
+    /// Closes batch `generation` once no id has joined for its quiet time,
+    /// or at [`MAX_AGE`] (unless it filled up and closed before).
     fn close_later(&self, generation: u64, fetch: Fetch) {
         let open = Arc::clone(&self.open);
         let window = self.window;
@@ -118,7 +160,7 @@ impl Batcher {
                 let mut open = open.lock().unwrap();
                 match open.as_ref() {
                     Some(b) if b.generation == generation => {
-                        let due = (b.joined + window).min(b.opened + MAX_AGE.max(window));
+                        let due = (b.joined + b.quiet).min(b.opened + MAX_AGE.max(window));
                         if Instant::now() >= due {
                             break open.take();
                         }
@@ -262,7 +304,7 @@ mod tests {
             .map(|i| {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(4 * i)).await;
+                    tokio::time::sleep(Duration::from_millis(15 * i)).await;
                     let r = b.lookup(&format!("i-{i}"), f).await;
                     (i, r, Instant::now())
                 })
@@ -271,12 +313,47 @@ mod tests {
         for t in tasks {
             let (i, r, at) = t.await.unwrap();
             assert!(r.unwrap().is_some());
-            let asked = start + Duration::from_millis(4 * i);
+            let asked = start + Duration::from_millis(15 * i);
             assert!(at - asked <= MAX_AGE, "lookup {i} waited {:?}", at - asked);
         }
         let calls = calls.lock().unwrap().clone();
         assert_eq!(calls.iter().sum::<usize>(), 90);
+        assert!((2..=3).contains(&calls.len()), "cut by age: {calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_handed_over_every_20_ms_still_share_calls() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let tasks: Vec<_> = (0..100u64)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(20 * i)).await;
+                    b.lookup(&format!("i-{i}"), f).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().is_some());
+        }
+        let calls = calls.lock().unwrap().clone();
         assert!(calls.len() <= 4, "{calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_instance_polling_is_not_delayed() {
+        let b = Batcher::new(Duration::from_millis(5));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        for _ in 0..5 {
+            let start = Instant::now();
+            assert!(b.lookup("i-1", fetch.clone()).await.unwrap().is_some());
+            assert!(Instant::now() - start <= Duration::from_millis(5));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(calls.lock().unwrap().len(), 5);
     }
 
     #[tokio::test(start_paused = true)]
