@@ -158,9 +158,9 @@ impl Clock for SystemClock {
 /// - **Down for an update, densely.** While an instance goes down
 ///   (a wait for Stopped) every moment we notice late is downtime, so the
 ///   interval is a sixteenth of the time waited so far (noticing the end
-///   costs at most ~6% of the transition), never below `initial / 4`. Once
-///   a stop has been seen, later waits for Stopped skip the first three
-///   quarters of that transition time: dense where it matters, few calls.
+///   costs at most ~6% of the transition), never below `initial / 2`. Once
+///   a stop has been seen, waits for Stopped skip the first three quarters
+///   of that transition time: dense where it matters, few calls.
 /// - **Otherwise, backing off**: fast at first (most transitions take
 ///   seconds), ×1.5 per poll up to `max`, so a long wait costs few requests.
 /// - **Aligned.** Every interval is rounded down to `initial / 4` × 2^k and
@@ -250,9 +250,11 @@ impl PollPolicy {
         q
     }
 
-    /// The interval of a wait for an instance going down, `waited` in.
+    /// The interval of a wait for an instance going down, `waited` in: a
+    /// sixteenth of it, at least `initial / 2` (nothing finishes in the
+    /// first instants, and a fleet's grid stays affordable).
     pub fn going_down(&self, waited: Duration) -> Duration {
-        self.quantize((waited / 16).min(self.max))
+        self.quantize((waited / 16).max(self.initial / 2).min(self.max))
     }
 
     /// How long to sleep at clock time `now` to poll on the grid of
@@ -287,7 +289,7 @@ mod tests {
     fn going_down_polls_densely_and_on_a_shared_grid() {
         let p = PollPolicy::from_env(|_| None);
         assert_eq!(p.fine(), Duration::from_millis(50));
-        assert_eq!(p.going_down(Duration::ZERO), Duration::from_millis(50));
+        assert_eq!(p.going_down(Duration::ZERO), Duration::from_millis(100));
         // A sixteenth of the time waited, rounded down to 50 ms × 2^k.
         assert_eq!(
             p.going_down(Duration::from_secs(2)),

@@ -76,9 +76,6 @@ impl Waiter<'_> {
     ) -> Result<ecs::Instance, ApplyError> {
         let mut interval = self.poll.initial;
         let since = self.clock.now();
-        let learned = going_down
-            .then(|| self.poll.learned.stop_transition())
-            .flatten();
         let mut first = true;
         loop {
             let inst = self
@@ -99,9 +96,16 @@ impl Waiter<'_> {
                 return Err(self.timeout(format!("{what} (last seen {})", inst.status)));
             }
             let waited = now - since;
-            let delay = match learned {
-                // Most of a stop we have seen before: nothing to notice yet.
-                Some(typical) if first && waited < typical * 3 / 4 => typical * 3 / 4 - waited,
+            let learned = going_down
+                .then(|| self.poll.learned.stop_transition())
+                .flatten();
+            let delay = match learned.map(|t| t * 3 / 4) {
+                // Most of a stop seen before (maybe by another instance, while
+                // this one waited): nothing to notice yet; back on the grid after.
+                Some(skip) if waited < skip => {
+                    let at = since + skip;
+                    (at - now) + self.poll.aligned(at, self.poll.going_down(skip))
+                }
                 _ if going_down => self.poll.aligned(now, self.poll.going_down(waited)),
                 _ => self.poll.aligned(now, interval),
             };
