@@ -62,6 +62,8 @@ struct Open {
     joined: Instant,
     /// No new id for this long closes the batch (from the pace).
     quiet: Duration,
+    /// A prompt lookup waits here: close after the short window.
+    prompt: bool,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
@@ -83,27 +85,38 @@ impl Batcher {
         }
     }
 
-    /// The quiet time that closes a batch, learning from a lookup of `id`.
+    /// The quiet time that closes a batch, learning from a patient lookup
+    /// of `id`: twice the largest recent gap between lookups of different
+    /// ids (decaying, so a pause long ago is forgotten).
     fn quiet_after(&self, id: &str) -> Duration {
         let mut p = self.pace.lock().unwrap();
         let now = Instant::now();
         if p.last_id != id {
             p.gap = match p.last_at.map(|at| now - at) {
-                Some(gap) if gap <= PACE_MEMORY => Some(p.gap.map_or(gap, |g| (g * 3 + gap) / 4)),
+                Some(gap) if gap <= PACE_MEMORY => {
+                    Some(p.gap.map_or(gap, |g| (g * 15 / 16).max(gap.min(MAX_QUIET))))
+                }
                 _ => None,
             };
             p.last_id = id.to_string();
             p.last_at = Some(now);
         }
         match p.gap {
-            Some(g) => (g * 3).clamp(self.window, MAX_QUIET.max(self.window)),
+            Some(g) => (g * 2).clamp(self.window, MAX_QUIET.max(self.window)),
             None => self.window,
         }
     }
 
-    /// Looks `id` up through the current batch.
-    pub async fn lookup(&self, id: &str, fetch: Fetch) -> Result<Option<Instance>> {
-        let quiet = self.quiet_after(id);
+    /// Looks `id` up through the current batch. A `patient` lookup (a
+    /// Terraform read, the first look of a wait) lets the batch wait for
+    /// the pace's quiet time; any other (a poll on the clock grid, whose
+    /// peers arrive at the same instant) closes it after the short window.
+    pub async fn lookup(&self, id: &str, fetch: Fetch, patient: bool) -> Result<Option<Instance>> {
+        let quiet = if patient {
+            self.quiet_after(id)
+        } else {
+            self.window
+        };
         let (tx, rx) = oneshot::channel();
         let full = {
             let mut open = self.open.lock().unwrap();
@@ -118,17 +131,20 @@ impl Batcher {
                     opened: now,
                     joined: now,
                     quiet,
+                    prompt: false,
                     ids: Vec::new(),
                     waiters: HashMap::new(),
                 }
             });
             let waiters = batch.waiters.entry(id.to_string()).or_default();
-            if waiters.is_empty() {
+            let new_id = waiters.is_empty();
+            waiters.push(tx);
+            if new_id {
                 batch.ids.push(id.to_string());
                 batch.joined = Instant::now();
-                batch.quiet = quiet;
             }
-            waiters.push(tx);
+            batch.prompt |= !patient;
+            batch.quiet = if batch.prompt { self.window } else { quiet };
             if batch.ids.len() >= MAX_IDS {
                 open.take()
             } else {
@@ -244,7 +260,7 @@ mod tests {
                 } else {
                     format!("i-{i}")
                 };
-                tokio::spawn(async move { (id.clone(), b.lookup(&id, f).await) })
+                tokio::spawn(async move { (id.clone(), b.lookup(&id, f, true).await) })
             })
             .collect();
         for t in tasks {
@@ -264,8 +280,8 @@ mod tests {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), true);
         let (r1, r2) = tokio::join!(
-            b.lookup("i-1", fetch.clone()),
-            b.lookup("i-1", fetch.clone())
+            b.lookup("i-1", fetch.clone(), true),
+            b.lookup("i-1", fetch.clone(), true)
         );
         assert_eq!(r1.unwrap_err().code, "ServiceUnavailable");
         assert_eq!(r2.unwrap_err().code, "ServiceUnavailable");
@@ -284,7 +300,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(3 * i)).await;
-                    b.lookup(&format!("i-{i}"), f).await
+                    b.lookup(&format!("i-{i}"), f, true).await
                 })
             })
             .collect();
@@ -305,7 +321,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(15 * i)).await;
-                    let r = b.lookup(&format!("i-{i}"), f).await;
+                    let r = b.lookup(&format!("i-{i}"), f, true).await;
                     (i, r, Instant::now())
                 })
             })
@@ -331,7 +347,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(20 * i)).await;
-                    b.lookup(&format!("i-{i}"), f).await
+                    b.lookup(&format!("i-{i}"), f, true).await
                 })
             })
             .collect();
@@ -349,7 +365,11 @@ mod tests {
         let fetch = fake(calls.clone(), false);
         for _ in 0..5 {
             let start = Instant::now();
-            assert!(b.lookup("i-1", fetch.clone()).await.unwrap().is_some());
+            assert!(b
+                .lookup("i-1", fetch.clone(), false)
+                .await
+                .unwrap()
+                .is_some());
             assert!(Instant::now() - start <= Duration::from_millis(5));
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -361,8 +381,16 @@ mod tests {
         let b = Batcher::new(Duration::from_millis(5));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), false);
-        assert!(b.lookup("i-1", fetch.clone()).await.unwrap().is_some());
-        assert!(b.lookup("i-2-gone", fetch.clone()).await.unwrap().is_none());
+        assert!(b
+            .lookup("i-1", fetch.clone(), false)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(b
+            .lookup("i-2-gone", fetch.clone(), false)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(*calls.lock().unwrap(), vec![1, 1]);
     }
 }

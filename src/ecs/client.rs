@@ -190,9 +190,19 @@ impl Client {
             .await
     }
 
-    /// Batched lookup: concurrent calls within the batch window share one
-    /// DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
+    /// Batched lookup for a poll: calls within the short batch window share
+    /// one DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
     pub async fn describe_instance(&self, id: &str) -> Result<Option<Instance>> {
+        self.lookup(id, false).await
+    }
+
+    /// Batched lookup that may wait up to a second for others to join
+    /// (Terraform's reads, handed over gradually; see `batch`).
+    pub async fn read_instance(&self, id: &str) -> Result<Option<Instance>> {
+        self.lookup(id, true).await
+    }
+
+    async fn lookup(&self, id: &str, patient: bool) -> Result<Option<Instance>> {
         let base = Client {
             inner: Arc::clone(&self.inner),
             deadline: None,
@@ -201,7 +211,7 @@ impl Client {
             let c = base.clone();
             async move { c.describe_instances(&ids).await }.boxed()
         });
-        let lookup = self.inner.batcher.lookup(id, fetch);
+        let lookup = self.inner.batcher.lookup(id, fetch, patient);
         match self.deadline {
             None => lookup.await,
             Some(d) => tokio::time::timeout_at(d, lookup)

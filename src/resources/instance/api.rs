@@ -47,6 +47,11 @@ impl Modification {
 pub trait InstanceApi: Send + Sync {
     /// `Ok(None)`: the instance does not exist.
     async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>>;
+    /// The same, for a first look that may wait a little to share its call
+    /// with other instances' (the batched lookup's patient form).
+    async fn describe_patiently(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        self.describe(id).await
+    }
     async fn start(&self, id: &str) -> ecs::Result<()>;
     async fn stop(&self, id: &str, stopped_mode: Option<&str>) -> ecs::Result<()>;
     /// One modification; retries of the same logical step pass the same token.
@@ -64,6 +69,10 @@ pub struct ClientApi(pub Client);
 impl InstanceApi for ClientApi {
     async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
         self.0.describe_instance(id).await
+    }
+
+    async fn describe_patiently(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        self.0.read_instance(id).await
     }
 
     async fn start(&self, id: &str) -> ecs::Result<()> {

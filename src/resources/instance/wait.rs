@@ -78,11 +78,14 @@ impl Waiter<'_> {
         let since = self.clock.now();
         let mut first = true;
         loop {
-            let inst = self
-                .api
-                .describe(id)
-                .await?
-                .ok_or_else(|| ApplyError::Gone { id: id.to_string() })?;
+            // The first look shares its call with other instances' first
+            // looks; the polls after it meet theirs on the clock grid.
+            let look = if first {
+                self.api.describe_patiently(id).await
+            } else {
+                self.api.describe(id).await
+            };
+            let inst = look?.ok_or_else(|| ApplyError::Gone { id: id.to_string() })?;
             if done(&inst) {
                 if going_down && !first {
                     self.poll.learned.saw_stop(self.clock.now() - since);
