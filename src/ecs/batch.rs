@@ -33,10 +33,10 @@ use super::model::Instance;
 pub const MAX_IDS: usize = 100;
 
 /// The longest a lookup waits for others to join its batch.
-pub const MAX_AGE: Duration = Duration::from_secs(1);
+pub const MAX_AGE: Duration = Duration::from_secs(2);
 
 /// The longest quiet time that closes a batch.
-pub const MAX_QUIET: Duration = Duration::from_millis(200);
+pub const MAX_QUIET: Duration = Duration::from_millis(250);
 
 /// Lookups further apart than this start a new pace.
 const PACE_MEMORY: Duration = Duration::from_secs(1);
@@ -320,7 +320,7 @@ mod tests {
             .map(|i| {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
-                    tokio::time::sleep(Duration::from_millis(15 * i)).await;
+                    tokio::time::sleep(Duration::from_millis(30 * i)).await;
                     let r = b.lookup(&format!("i-{i}"), f, true).await;
                     (i, r, Instant::now())
                 })
@@ -329,7 +329,7 @@ mod tests {
         for t in tasks {
             let (i, r, at) = t.await.unwrap();
             assert!(r.unwrap().is_some());
-            let asked = start + Duration::from_millis(15 * i);
+            let asked = start + Duration::from_millis(30 * i);
             assert!(at - asked <= MAX_AGE, "lookup {i} waited {:?}", at - asked);
         }
         let calls = calls.lock().unwrap().clone();

@@ -196,7 +196,7 @@ impl Client {
         self.lookup(id, false).await
     }
 
-    /// Batched lookup that may wait up to a second for others to join
+    /// Batched lookup that may wait up to two seconds for others to join
     /// (Terraform's reads, handed over gradually; see `batch`).
     pub async fn read_instance(&self, id: &str) -> Result<Option<Instance>> {
         self.lookup(id, true).await
