@@ -2,9 +2,11 @@
 #
 #   terraform get          # installs the local module (no provider download needed)
 #   terraform apply -parallelism=20
-#   terraform apply -parallelism=20 -var instance_type=ecs.g6.xlarge
+#   terraform apply -parallelism=20 -var instance_type=ecs.g6.xlarge -var max_unavailable=3
 #
-# All instances share the provider's rate limiter; throttling answers slow it down.
+# All instances share the provider's rate limiter and batched lookups; throttling answers
+# slow it down. With max_unavailable set, the resize is rolling: at most that many
+# instances are down at once, the others keep running until a slot is free.
 terraform {
   required_providers {
     ecs = {
@@ -34,8 +36,22 @@ variable "modification_cooldown" {
   default = "5m"
 }
 
+variable "max_unavailable" {
+  description = "Most instances down at once for a resize (null: no cap)."
+  type        = number
+  default     = null
+}
+
+variable "update_grace_period" {
+  description = "How long a resized instance runs before the next one may go down."
+  type        = string
+  default     = "0s"
+}
+
 provider "ecs" {
   modification_cooldown = var.modification_cooldown
+  max_unavailable       = var.max_unavailable
+  update_grace_period   = var.update_grace_period
 }
 
 module "node" {

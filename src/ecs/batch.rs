@@ -1,11 +1,18 @@
 //! Merges concurrent single-instance lookups into one DescribeInstances.
 //!
 //! `terraform plan -parallelism=100` refreshes 100 instances at once, and
-//! status polls during applies pile up the same way. Each lookup joins the
-//! open batch; the batch closes when its window (a few ms) ends or when it
-//! holds [`MAX_IDS`] distinct ids, then one call answers everyone. An id the
-//! answer does not contain is answered `Ok(None)`; a failed call fails every
-//! waiter of that batch with the same error.
+//! status polls during applies pile up the same way. But Terraform hands
+//! reads over gradually (each of its workers reads, plans, then moves on;
+//! on a busy machine one every 20 ms), so a fixed window of a few ms
+//! catches only a few. The batch therefore stays open while lookups keep
+//! arriving: it closes once no new id has joined for a *quiet* time (three
+//! times the recent spacing between lookups of different ids, from the
+//! `window` up to [`MAX_QUIET`]: by then every worker about to read is
+//! waiting on us), when it is [`MAX_AGE`] old, or when it holds [`MAX_IDS`]
+//! distinct ids; then one call answers everyone. A lone instance's polls
+//! (always the same id) keep the short `window`, so they are not delayed.
+//! An id the answer does not contain is answered `Ok(None)`; a failed call
+//! fails every waiter of that batch with the same error.
 //!
 //! The fetch runs in its own task, so a waiter that gives up (its future is
 //! dropped) never strands the others.
@@ -16,6 +23,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::codes;
 use super::error::{Error, ErrorKind, Result};
@@ -24,21 +32,45 @@ use super::model::Instance;
 /// DescribeInstances takes at most 100 ids per call.
 pub const MAX_IDS: usize = 100;
 
+/// The longest a lookup waits for others to join its batch.
+pub const MAX_AGE: Duration = Duration::from_secs(2);
+
+/// The longest quiet time that closes a batch.
+pub const MAX_QUIET: Duration = Duration::from_millis(250);
+
+/// Lookups further apart than this start a new pace.
+const PACE_MEMORY: Duration = Duration::from_secs(1);
+
+/// The recent spacing of lookups of different ids.
+#[derive(Default)]
+struct Pace {
+    last_id: String,
+    last_at: Option<Instant>,
+    gap: Option<Duration>,
+}
+
 /// The call that answers a batch: ids in, the instances found out.
 pub type Fetch =
     Arc<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<Instance>>> + Send + Sync>;
 
 type Reply = oneshot::Sender<Result<Option<Instance>>>;
 
-#[derive(Default)]
 struct Open {
     generation: u64,
+    opened: Instant,
+    /// When the last new id joined.
+    joined: Instant,
+    /// No new id for this long closes the batch (from the pace).
+    quiet: Duration,
+    /// A prompt lookup waits here: close after the short window.
+    prompt: bool,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
 
 pub struct Batcher {
     window: Duration,
+    pace: Mutex<Pace>,
     open: Arc<Mutex<Option<Open>>>,
     generations: std::sync::atomic::AtomicU64,
 }
@@ -47,13 +79,44 @@ impl Batcher {
     pub fn new(window: Duration) -> Batcher {
         Batcher {
             window,
+            pace: Mutex::default(),
             open: Arc::new(Mutex::new(None)),
             generations: Default::default(),
         }
     }
 
-    /// Looks `id` up through the current batch.
-    pub async fn lookup(&self, id: &str, fetch: Fetch) -> Result<Option<Instance>> {
+    /// The quiet time that closes a batch, learning from a patient lookup
+    /// of `id`: twice the largest recent gap between lookups of different
+    /// ids (decaying, so a pause long ago is forgotten).
+    fn quiet_after(&self, id: &str) -> Duration {
+        let mut p = self.pace.lock().unwrap();
+        let now = Instant::now();
+        if p.last_id != id {
+            p.gap = match p.last_at.map(|at| now - at) {
+                Some(gap) if gap <= PACE_MEMORY => {
+                    Some(p.gap.map_or(gap, |g| (g * 15 / 16).max(gap.min(MAX_QUIET))))
+                }
+                _ => None,
+            };
+            p.last_id = id.to_string();
+            p.last_at = Some(now);
+        }
+        match p.gap {
+            Some(g) => (g * 2).clamp(self.window, MAX_QUIET.max(self.window)),
+            None => self.window,
+        }
+    }
+
+    /// Looks `id` up through the current batch. A `patient` lookup (a
+    /// Terraform read, the first look of a wait) lets the batch wait for
+    /// the pace's quiet time; any other (a poll on the clock grid, whose
+    /// peers arrive at the same instant) closes it after the short window.
+    pub async fn lookup(&self, id: &str, fetch: Fetch, patient: bool) -> Result<Option<Instance>> {
+        let quiet = if patient {
+            self.quiet_after(id)
+        } else {
+            self.window
+        };
         let (tx, rx) = oneshot::channel();
         let full = {
             let mut open = self.open.lock().unwrap();
@@ -62,16 +125,26 @@ impl Batcher {
                     .generations
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 self.close_later(generation, fetch.clone());
+                let now = Instant::now();
                 Open {
                     generation,
-                    ..Default::default()
+                    opened: now,
+                    joined: now,
+                    quiet,
+                    prompt: false,
+                    ids: Vec::new(),
+                    waiters: HashMap::new(),
                 }
             });
             let waiters = batch.waiters.entry(id.to_string()).or_default();
-            if waiters.is_empty() {
-                batch.ids.push(id.to_string());
-            }
+            let new_id = waiters.is_empty();
             waiters.push(tx);
+            if new_id {
+                batch.ids.push(id.to_string());
+                batch.joined = Instant::now();
+            }
+            batch.prompt |= !patient;
+            batch.quiet = if batch.prompt { self.window } else { quiet };
             if batch.ids.len() >= MAX_IDS {
                 open.take()
             } else {
@@ -91,18 +164,25 @@ impl Batcher {
         })
     }
 
-    /// Closes batch `generation` when the window ends (unless it filled up
-    /// and closed before).
+    /// Closes batch `generation` once no id has joined for its quiet time,
+    /// or at [`MAX_AGE`] (unless it filled up and closed before).
     fn close_later(&self, generation: u64, fetch: Fetch) {
         let open = Arc::clone(&self.open);
         let window = self.window;
         tokio::spawn(async move {
-            tokio::time::sleep(window).await;
-            let batch = {
+            let mut wake = Instant::now() + window;
+            let batch = loop {
+                tokio::time::sleep_until(wake).await;
                 let mut open = open.lock().unwrap();
                 match open.as_ref() {
-                    Some(b) if b.generation == generation => open.take(),
-                    _ => None,
+                    Some(b) if b.generation == generation => {
+                        let due = (b.joined + b.quiet).min(b.opened + MAX_AGE.max(window));
+                        if Instant::now() >= due {
+                            break open.take();
+                        }
+                        wake = due;
+                    }
+                    _ => break None,
                 }
             };
             if let Some(batch) = batch {
@@ -180,7 +260,7 @@ mod tests {
                 } else {
                     format!("i-{i}")
                 };
-                tokio::spawn(async move { (id.clone(), b.lookup(&id, f).await) })
+                tokio::spawn(async move { (id.clone(), b.lookup(&id, f, true).await) })
             })
             .collect();
         for t in tasks {
@@ -200,8 +280,8 @@ mod tests {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), true);
         let (r1, r2) = tokio::join!(
-            b.lookup("i-1", fetch.clone()),
-            b.lookup("i-1", fetch.clone())
+            b.lookup("i-1", fetch.clone(), true),
+            b.lookup("i-1", fetch.clone(), true)
         );
         assert_eq!(r1.unwrap_err().code, "ServiceUnavailable");
         assert_eq!(r2.unwrap_err().code, "ServiceUnavailable");
@@ -209,12 +289,108 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn lookups_arriving_gradually_share_one_call_until_quiet() {
+        // Terraform's workers hand reads over one every 3 ms: a fixed 5 ms
+        // window would send a call per one or two of them.
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(3 * i)).await;
+                    b.lookup(&format!("i-{i}"), f, true).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().is_some());
+        }
+        assert_eq!(*calls.lock().unwrap(), vec![40]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_steady_trickle_is_cut_at_the_maximum_age() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..90u64)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(30 * i)).await;
+                    let r = b.lookup(&format!("i-{i}"), f, true).await;
+                    (i, r, Instant::now())
+                })
+            })
+            .collect();
+        for t in tasks {
+            let (i, r, at) = t.await.unwrap();
+            assert!(r.unwrap().is_some());
+            let asked = start + Duration::from_millis(30 * i);
+            assert!(at - asked <= MAX_AGE, "lookup {i} waited {:?}", at - asked);
+        }
+        let calls = calls.lock().unwrap().clone();
+        assert_eq!(calls.iter().sum::<usize>(), 90);
+        assert!((2..=3).contains(&calls.len()), "cut by age: {calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn reads_handed_over_every_20_ms_still_share_calls() {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let tasks: Vec<_> = (0..100u64)
+            .map(|i| {
+                let (b, f) = (b.clone(), fetch.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(20 * i)).await;
+                    b.lookup(&format!("i-{i}"), f, true).await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().is_some());
+        }
+        let calls = calls.lock().unwrap().clone();
+        assert!(calls.len() <= 4, "{calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_instance_polling_is_not_delayed() {
+        let b = Batcher::new(Duration::from_millis(5));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        for _ in 0..5 {
+            let start = Instant::now();
+            assert!(b
+                .lookup("i-1", fetch.clone(), false)
+                .await
+                .unwrap()
+                .is_some());
+            assert!(Instant::now() - start <= Duration::from_millis(5));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(calls.lock().unwrap().len(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn lookups_after_the_window_start_a_new_batch() {
         let b = Batcher::new(Duration::from_millis(5));
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), false);
-        assert!(b.lookup("i-1", fetch.clone()).await.unwrap().is_some());
-        assert!(b.lookup("i-2-gone", fetch.clone()).await.unwrap().is_none());
+        assert!(b
+            .lookup("i-1", fetch.clone(), false)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(b
+            .lookup("i-2-gone", fetch.clone(), false)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(*calls.lock().unwrap(), vec![1, 1]);
     }
 }

@@ -17,7 +17,7 @@ use super::batch::{self, Batcher, Fetch};
 use super::codes;
 use super::config::ClientConfig;
 use super::error::{Error, ErrorKind, Result};
-use super::limiter::Limiter;
+use super::limiter::{Limiter, Limiters};
 use super::model::{
     AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec, RunInstancesRequest,
 };
@@ -49,7 +49,7 @@ struct Inner {
     max_retries: u32,
     policy: RetryPolicy,
     transport: Transport,
-    limiter: Limiter,
+    limiters: Limiters,
     batcher: Batcher,
     cancel: CancellationToken,
 }
@@ -87,7 +87,7 @@ impl Client {
                 max_retries: cfg.max_retries,
                 policy: tuning.retry,
                 transport,
-                limiter: Limiter::new(cfg.max_requests_per_second),
+                limiters: Limiters::new(cfg.max_requests_per_second),
                 batcher: Batcher::new(tuning.batch_window),
                 cancel: CancellationToken::new(),
             }),
@@ -137,9 +137,10 @@ impl Client {
         self.inner.transport.requests_sent()
     }
 
-    /// The current request-rate allowance (drops on throttling).
+    /// The current request-rate allowance: the lowest of any action's
+    /// (drops on throttling).
     pub fn current_rate(&self) -> f64 {
-        self.inner.limiter.rate()
+        self.inner.limiters.rate()
     }
 
     fn call_of(&self, action: &'static str, method: Method) -> Call {
@@ -152,7 +153,8 @@ impl Client {
     /// it again is safe.
     async fn run<T: DeserializeOwned>(&self, call: Call) -> Outcome<T> {
         let inner = &self.inner;
-        let retrier = self.retrier(&call);
+        let limiter = inner.limiters.of(call.action);
+        let retrier = self.retrier(&call, &limiter);
         let call = &call;
         retrier
             .run(call.action, |n| async move {
@@ -162,12 +164,12 @@ impl Client {
             .await
     }
 
-    fn retrier(&self, call: &Call) -> Retrier<'_> {
+    fn retrier<'a>(&'a self, call: &Call, limiter: &'a Limiter) -> Retrier<'a> {
         let inner = &self.inner;
         Retrier {
             policy: &inner.policy,
             max_retries: inner.max_retries,
-            limiter: &inner.limiter,
+            limiter,
             cancel: &inner.cancel,
             deadline: self.deadline,
             finish_in_flight: call.method == Method::Post,
@@ -180,16 +182,27 @@ impl Client {
     /// valid JSON).
     async fn run_raw(&self, call: Call) -> Outcome<Vec<u8>> {
         let inner = &self.inner;
-        let retrier = self.retrier(&call);
+        let limiter = inner.limiters.of(call.action);
+        let retrier = self.retrier(&call, &limiter);
         let call = &call;
         retrier
             .run(call.action, |n| inner.transport.send(call, n))
             .await
     }
 
-    /// Batched lookup: concurrent calls within the batch window share one
-    /// DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
+    /// Batched lookup for a poll: calls within the short batch window share
+    /// one DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
     pub async fn describe_instance(&self, id: &str) -> Result<Option<Instance>> {
+        self.lookup(id, false).await
+    }
+
+    /// Batched lookup that may wait up to two seconds for others to join
+    /// (Terraform's reads, handed over gradually; see `batch`).
+    pub async fn read_instance(&self, id: &str) -> Result<Option<Instance>> {
+        self.lookup(id, true).await
+    }
+
+    async fn lookup(&self, id: &str, patient: bool) -> Result<Option<Instance>> {
         let base = Client {
             inner: Arc::clone(&self.inner),
             deadline: None,
@@ -198,7 +211,7 @@ impl Client {
             let c = base.clone();
             async move { c.describe_instances(&ids).await }.boxed()
         });
-        let lookup = self.inner.batcher.lookup(id, fetch);
+        let lookup = self.inner.batcher.lookup(id, fetch, patient);
         match self.deadline {
             None => lookup.await,
             Some(d) => tokio::time::timeout_at(d, lookup)

@@ -1,9 +1,12 @@
-//! One token bucket per client, shared by every call: all resources of one
-//! provider configuration draw from it, so `terraform apply -parallelism=100`
-//! never sends more than `max_requests_per_second`.
+//! One token bucket per API action per client ([`Limiters`]), shared by
+//! every call: all resources of one provider configuration draw from it, so
+//! `terraform apply -parallelism=100` never sends more than
+//! `max_requests_per_second` of one action.
 //!
-//! ECS throttles per account, region and API, and publishes no numbers. So
-//! the limiter adapts (AIMD, as TCP does): a Throttling answer halves the
+//! ECS throttles per account, region and API (action), and publishes no
+//! numbers. A bucket per action follows that: a burst of StopInstance calls
+//! does not hold back the DescribeInstances polls of the same fleet. Each
+//! bucket adapts (AIMD, as TCP does): a Throttling answer halves the
 //! rate (at most once per second, so a burst of throttled answers from one
 //! wave counts once) and empties the bucket; the rate then climbs back
 //! linearly, reaching the configured maximum within [`RECOVERY`] of the
@@ -111,9 +114,55 @@ impl Limiter {
     }
 }
 
+/// The buckets of one client, one per action, made on first use.
+pub struct Limiters {
+    max_rate: f64,
+    by_action: Mutex<std::collections::HashMap<&'static str, std::sync::Arc<Limiter>>>,
+}
+
+impl Limiters {
+    pub fn new(max_rate: f64) -> Limiters {
+        Limiters {
+            max_rate,
+            by_action: Mutex::default(),
+        }
+    }
+
+    /// The bucket of `action`.
+    pub fn of(&self, action: &'static str) -> std::sync::Arc<Limiter> {
+        let mut map = self.by_action.lock().unwrap();
+        std::sync::Arc::clone(
+            map.entry(action)
+                .or_insert_with(|| std::sync::Arc::new(Limiter::new(self.max_rate))),
+        )
+    }
+
+    /// The lowest current rate of any action (the configured one before
+    /// any throttling).
+    pub fn rate(&self) -> f64 {
+        let map = self.by_action.lock().unwrap();
+        map.values().map(|l| l.rate()).fold(self.max_rate, f64::min)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn each_action_has_its_own_bucket() {
+        let ls = Limiters::new(10.0);
+        let (stop, describe) = (ls.of("StopInstance"), ls.of("DescribeInstances"));
+        assert!(time_for(&stop, 10).await < 0.001);
+        assert!(
+            time_for(&describe, 10).await < 0.001,
+            "a burst of stops leaves the polls their own budget"
+        );
+        assert!(std::sync::Arc::ptr_eq(&stop, &ls.of("StopInstance")));
+        stop.on_throttled();
+        assert!((ls.rate() - 5.0).abs() < 1e-9);
+        assert!((describe.rate() - 10.0).abs() < 1e-9);
+    }
 
     /// Virtual seconds needed to take `n` tokens.
     async fn time_for(l: &Limiter, n: usize) -> f64 {

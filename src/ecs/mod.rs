@@ -6,7 +6,8 @@
 //! - `request`: one call → one signed HTTP request (pure).
 //! - `transport`: sends an attempt, maps the answer or failure to [`Error`].
 //! - `retry`: backoff + jitter, deadline, cancellation; `limiter`: the
-//!   shared AIMD token bucket; `batch`: merges single-instance lookups.
+//!   shared AIMD token buckets, one per action; `batch`: merges
+//!   single-instance lookups into few DescribeInstances calls.
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies.
 //! - [`model`] (what callers see) and `wire` (the JSON shapes).

@@ -8,6 +8,7 @@ pub mod data_type_modifications;
 pub mod instance;
 pub mod provider_config;
 pub mod resource;
+pub mod rolling;
 pub mod schema_builder;
 
 use crate::ecs;
@@ -42,6 +43,10 @@ pub struct Context {
     pub cancel: CancellationToken,
     /// How waits poll the instance.
     pub poll: PollPolicy,
+    /// Rolling updates: `max_unavailable` slots shared by every update.
+    pub slots: rolling::Slots,
+    /// The plan's type-availability answers, shared by alike instances.
+    pub offers: instance::type_check::Offers,
 }
 
 impl Context {
@@ -69,11 +74,19 @@ impl Context {
                 format!("The ECS client could not be set up: {}", e.message),
             )
         })?;
+        let cancel = CancellationToken::new();
+        let slots = rolling::Slots::new(
+            settings.rolling.max_unavailable,
+            settings.rolling.grace,
+            cancel.clone(),
+        );
         Ok(Context {
             settings,
             client,
-            cancel: CancellationToken::new(),
+            cancel,
             poll,
+            slots,
+            offers: Default::default(),
         })
     }
 

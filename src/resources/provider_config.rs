@@ -39,9 +39,12 @@ pub fn schema() -> Schema {
                 optional("endpoint", s.clone(), "Full URL of the ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (http only for loopback hosts). Env: ALIBABA_CLOUD_ENDPOINT_ECS. Default https://ecs.<region>.aliyuncs.com."),
                 optional("signature_version", s.clone(), "Request signature: \"v3\" (default, ACS3-HMAC-SHA256) or \"v1\" (HMAC-SHA1)."),
                 optional("modification_cooldown", s, "Time the API needs between two modifications of one instance (the 5-minute rule). Duration such as \"5m\" or \"2s\"; default \"5m\". Lower it only for emulators."),
-                optional("max_requests_per_second", Type::Number, "Client-side rate limit shared by all operations of this provider (default 20)."),
+                optional("max_requests_per_second", Type::Number, "Client-side rate limit per API action (ECS throttles each action separately), shared by all operations of this provider (default 20 requests per second)."),
                 optional("max_retries", Type::Number, "Retries of a failed API call that may succeed later (throttling, 5xx, network); default 5."),
-            ],
+            ]
+            .into_iter()
+            .chain(super::rolling::attributes())
+            .collect(),
             block_types: vec![],
         },
     }
@@ -65,6 +68,8 @@ pub struct ProviderSettings {
     pub modification_cooldown: Duration,
     pub max_requests_per_second: f64,
     pub max_retries: u32,
+    /// `max_unavailable` and `update_grace_period` (see `super::rolling`).
+    pub rolling: super::rolling::RollingSettings,
 }
 
 /// Secrets are never printed, not even in debug logs.
@@ -83,6 +88,7 @@ impl fmt::Debug for ProviderSettings {
             .field("modification_cooldown", &self.modification_cooldown)
             .field("max_requests_per_second", &self.max_requests_per_second)
             .field("max_retries", &self.max_retries)
+            .field("rolling", &self.rolling)
             .finish()
     }
 }
@@ -160,6 +166,7 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             );
         }
     }
+    diags.extend(super::rolling::validate(config));
     diags
 }
 
@@ -282,6 +289,7 @@ impl ProviderSettings {
             max_retries: attrs::int(config, "max_retries")
                 .map(|n| n as u32)
                 .unwrap_or(DEFAULT_MAX_RETRIES),
+            rolling: super::rolling::RollingSettings::of(config),
         })
     }
 }

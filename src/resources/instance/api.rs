@@ -47,6 +47,11 @@ impl Modification {
 pub trait InstanceApi: Send + Sync {
     /// `Ok(None)`: the instance does not exist.
     async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>>;
+    /// The same, for a first look that may wait a little to share its call
+    /// with other instances' (the batched lookup's patient form).
+    async fn describe_patiently(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        self.describe(id).await
+    }
     async fn start(&self, id: &str) -> ecs::Result<()>;
     async fn stop(&self, id: &str, stopped_mode: Option<&str>) -> ecs::Result<()>;
     /// One modification; retries of the same logical step pass the same token.
@@ -64,6 +69,10 @@ pub struct ClientApi(pub Client);
 impl InstanceApi for ClientApi {
     async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
         self.0.describe_instance(id).await
+    }
+
+    async fn describe_patiently(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        self.0.read_instance(id).await
     }
 
     async fn start(&self, id: &str) -> ecs::Result<()> {
@@ -153,12 +162,47 @@ impl Clock for SystemClock {
     }
 }
 
-/// How often waits poll: fast at first (most transitions take seconds),
-/// then backing off so a long wait costs few requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How often waits poll.
+///
+/// - **Down for an update, densely.** While an instance goes down
+///   (a wait for Stopped) every moment we notice late is downtime, so the
+///   interval is a sixteenth of the time waited so far (noticing the end
+///   costs at most ~6% of the transition), never below `initial / 2`. Once
+///   a stop has been seen, waits for Stopped skip the first three quarters
+///   of that transition time: dense where it matters, few calls.
+/// - **Otherwise, backing off**: fast at first (most transitions take
+///   seconds), ×1.5 per poll up to `max`, so a long wait costs few requests.
+/// - **Aligned.** Every interval is rounded down to `initial / 4` × 2^k and
+///   each poll lands on a multiple of its interval on the clock, so the
+///   waits of many instances poll at the same instants and the batched
+///   lookup answers them with one DescribeInstances.
+#[derive(Clone, Debug)]
 pub struct PollPolicy {
     pub initial: Duration,
     pub max: Duration,
+    /// Stop transitions seen by this provider configuration (shared by clones).
+    pub learned: Learned,
+}
+
+/// The typical time, in ms, from a stop to Stopped (0: none seen yet).
+#[derive(Clone, Debug, Default)]
+pub struct Learned(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Learned {
+    pub fn stop_transition(&self) -> Option<Duration> {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        }
+    }
+
+    /// Folds one observed stop transition in (moving average).
+    pub fn saw_stop(&self, took: Duration) {
+        let ms = (took.as_millis() as u64).max(1);
+        let old = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        let new = if old == 0 { ms } else { (old * 3 + ms) / 4 };
+        self.0.store(new, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Overrides the first polling interval, in milliseconds (tests against an
@@ -178,25 +222,56 @@ impl PollPolicy {
     /// never below `initial`). Any value is accepted: one that is not a
     /// positive whole number of milliseconds leaves the default.
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> PollPolicy {
-        let default = PollPolicy {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(3),
-        };
+        let default = PollPolicy::new(Duration::from_millis(200), Duration::from_secs(3));
         match env(POLL_ENV).and_then(|v| v.trim().parse::<u64>().ok()) {
             Some(ms) if ms > 0 => {
                 let initial = Duration::from_millis(ms).min(MAX_POLL_INITIAL);
-                PollPolicy {
-                    initial,
-                    max: (initial * 16).min(default.max).max(initial),
-                }
+                PollPolicy::new(initial, (initial * 16).min(default.max).max(initial))
             }
             _ => default,
+        }
+    }
+
+    pub fn new(initial: Duration, max: Duration) -> PollPolicy {
+        PollPolicy {
+            initial,
+            max,
+            learned: Learned::default(),
         }
     }
 
     /// The interval after `current`: ×1.5, capped.
     pub fn next(&self, current: Duration) -> Duration {
         (current * 3 / 2).min(self.max).max(self.initial)
+    }
+
+    /// The finest interval, and the unit of the alignment grid.
+    pub fn fine(&self) -> Duration {
+        (self.initial / 4).max(Duration::from_millis(5))
+    }
+
+    /// `d` rounded down to `fine` × 2^k (at least `fine`).
+    pub fn quantize(&self, d: Duration) -> Duration {
+        let mut q = self.fine();
+        while q * 2 <= d {
+            q *= 2;
+        }
+        q
+    }
+
+    /// The interval of a wait for an instance going down, `waited` in: a
+    /// sixteenth of it, at least `initial / 2` (nothing finishes in the
+    /// first instants, and a fleet's grid stays affordable).
+    pub fn going_down(&self, waited: Duration) -> Duration {
+        self.quantize((waited / 16).max(self.initial / 2).min(self.max))
+    }
+
+    /// How long to sleep at clock time `now` to poll on the grid of
+    /// `interval` (see the type's comment).
+    pub fn aligned(&self, now: Duration, interval: Duration) -> Duration {
+        let q = self.quantize(interval);
+        let into = Duration::from_nanos((now.as_nanos() % q.as_nanos()) as u64);
+        q - into
     }
 }
 
@@ -217,6 +292,45 @@ mod tests {
         assert_eq!(seen[1], Duration::from_millis(300));
         assert_eq!(*seen.last().unwrap(), Duration::from_secs(3));
         assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn going_down_polls_densely_and_on_a_shared_grid() {
+        let p = PollPolicy::from_env(|_| None);
+        assert_eq!(p.fine(), Duration::from_millis(50));
+        assert_eq!(p.going_down(Duration::ZERO), Duration::from_millis(100));
+        // A sixteenth of the time waited, rounded down to 50 ms × 2^k.
+        assert_eq!(
+            p.going_down(Duration::from_secs(2)),
+            Duration::from_millis(100)
+        );
+        assert_eq!(
+            p.going_down(Duration::from_secs(20)),
+            Duration::from_millis(800)
+        );
+        assert_eq!(
+            p.going_down(Duration::from_secs(600)),
+            Duration::from_millis(1600)
+        );
+        // Two waits that started apart poll at the same instants.
+        let t = Duration::from_millis(1_700_000_000_123);
+        let u = t + Duration::from_millis(61);
+        let q = Duration::from_millis(200);
+        assert_eq!(t + p.aligned(t, q), u + p.aligned(u, q));
+        assert_eq!((t + p.aligned(t, q)).as_millis() % 200, 0);
+    }
+
+    #[test]
+    fn stop_transitions_are_learned_as_a_moving_average() {
+        let l = Learned::default();
+        assert_eq!(l.stop_transition(), None);
+        l.saw_stop(Duration::from_secs(20));
+        assert_eq!(l.stop_transition(), Some(Duration::from_secs(20)));
+        l.saw_stop(Duration::from_secs(4));
+        assert_eq!(l.stop_transition(), Some(Duration::from_secs(16)));
+        let shared = l.clone();
+        shared.saw_stop(Duration::from_secs(16));
+        assert_eq!(l.stop_transition(), Some(Duration::from_secs(16)));
     }
 
     #[test]

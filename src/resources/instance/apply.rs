@@ -66,7 +66,7 @@ impl Session {
         Session {
             api,
             clock,
-            poll: ctx.poll,
+            poll: ctx.poll.clone(),
             deadline,
             operation,
             limit,
@@ -77,19 +77,20 @@ impl Session {
         Waiter {
             api: &self.api,
             clock: &self.clock,
-            poll: self.poll,
+            poll: self.poll.clone(),
             deadline: self.deadline,
             operation: self.operation,
             limit: self.limit,
         }
     }
 
-    fn executor<'a>(&'a self, ctx: &Context, id: &'a str, planned: &'a Value) -> Executor<'a> {
+    fn executor<'a>(&'a self, ctx: &'a Context, id: &'a str, planned: &'a Value) -> Executor<'a> {
         Executor {
             waiter: self.waiter(),
             id,
             cooldown: ctx.settings.modification_cooldown,
             stopped_mode: str_of(attrs::get(planned, "stopped_mode")),
+            rolling: crate::resources::rolling::Hold::new(&ctx.slots),
         }
     }
 }

@@ -34,6 +34,7 @@ use super::error::ApplyError;
 use super::wait::Waiter;
 use crate::ecs::{self, ErrorKind};
 use crate::planner::{BandwidthApi, PublicIpApi, Step};
+use crate::resources::rolling::{Hold, SlotError};
 use std::time::Duration;
 
 /// What a (possibly interrupted) run achieved.
@@ -65,6 +66,9 @@ pub struct Executor<'a> {
     pub cooldown: Duration,
     /// StoppedMode for our stops (`None`: the API's default).
     pub stopped_mode: Option<&'a str>,
+    /// Rolling updates: the `max_unavailable` slot taken before our Stop,
+    /// given back after our Start (+ grace) or when the executor is dropped.
+    pub rolling: Hold<'a>,
 }
 
 /// Says the instance must be Stopped: never the cooldown.
@@ -119,10 +123,18 @@ impl Executor<'_> {
     /// # Errors
     /// The first step that failed; `progress` then tells what was done.
     pub async fn run(&self, steps: &[Step], progress: &mut Progress) -> Result<(), ApplyError> {
-        for step in steps {
+        for (i, step) in steps.iter().enumerate() {
             match step {
-                Step::Stop => self.stop(progress).await?,
-                Step::Start => self.start(progress).await?,
+                Step::Stop => {
+                    if crate::resources::rolling::stops_for_update(&steps[i..]) {
+                        self.take_slot().await?; // down for an update: rolling
+                    }
+                    self.stop(progress).await?
+                }
+                Step::Start => {
+                    self.start(progress).await?;
+                    self.rolling.release_after_grace();
+                }
                 Step::WaitUntil { until } => self.wait_cooldown(Some(*until), progress).await?,
                 Step::ModifyType { to } => {
                     self.modify(Modification::Type(to.clone()), progress)
@@ -146,6 +158,25 @@ impl Executor<'_> {
         Ok(())
     }
 
+    /// Waits, still running, for a `max_unavailable` slot (within the
+    /// operation's timeout).
+    async fn take_slot(&self) -> Result<(), ApplyError> {
+        let limit = self.waiter.deadline.saturating_sub(self.clock().now());
+        self.rolling.take(limit).await.map_err(|e| match e {
+            SlotError::Cancelled => ApplyError::Cancelled,
+            SlotError::Timeout => ApplyError::Timeout {
+                what: format!(
+                    "a rolling-update slot for {} (max_unavailable = {} instances of this provider configuration were down for updates the whole time; {} kept running)",
+                    self.id,
+                    self.rolling.cap().unwrap_or(0),
+                    self.id
+                ),
+                operation: self.waiter.operation,
+                limit: self.waiter.limit,
+            },
+        })
+    }
+
     /// StopInstance, then wait for Stopped. A refusal because the instance
     /// is already stopping or stopped is no failure.
     pub async fn stop(&self, progress: &mut Progress) -> Result<(), ApplyError> {
@@ -154,8 +185,10 @@ impl Executor<'_> {
             self.tolerate_status_refusal(e, &["Stopping", "Stopped"])
                 .await?;
         }
-        self.waiter.status(self.id, "Stopped").await?;
+        // Down because of us from the moment the stop is accepted: an
+        // interrupted wait must still leave a note to start it again.
         progress.stopped_by_us = true;
+        self.waiter.status(self.id, "Stopped").await?;
         progress.done.push(Step::Stop);
         Ok(())
     }

@@ -62,6 +62,9 @@ pub struct TypeChange {
     pub id: String,
     pub from: String,
     pub to: String,
+    /// What else the API's answer depends on (zone and charge type):
+    /// instances alike in these share one question per plan.
+    pub scope: String,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -283,6 +286,9 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                 id: id.clone(),
                 from: observed.instance_type.clone(),
                 to,
+                scope: ["zone_id", "instance_charge_type"]
+                    .map(|n| attrs::string(prior, n).unwrap_or_default())
+                    .join("/"),
             });
         }
     }
@@ -392,10 +398,17 @@ pub async fn plan(
         now: now_since_epoch(),
     };
     let mut planned = plan_change(&input);
+    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
+    if let Some(w) = ctx
+        .as_ref()
+        .and_then(|c| c.slots.plan_warning(&id, &planned.steps))
+    {
+        planned.diagnostics.push(w);
+    }
     if let (Some(ctx), Some(change)) = (ctx, planned.type_change.take()) {
         planned
             .diagnostics
-            .extend(type_check::check(&ctx.client, &change).await);
+            .extend(type_check::check(&ctx.client, &ctx.offers, &change).await);
     }
     PlanResourceChangeResponse {
         planned_state: planned.state,

@@ -1,7 +1,7 @@
 //! ReadResource and ImportResourceState: the instance as ECS reports it.
 //!
-//! Reads go through the client's batched lookup, so refreshing a fleet costs
-//! one DescribeInstances per hundred instances. An instance that no longer
+//! Reads go through the client's patient batched lookup, so refreshing a
+//! fleet costs about one DescribeInstances per hundred instances. An instance that no longer
 //! exists reads as null, which Terraform plans to create again.
 
 use super::private::Private;
@@ -21,7 +21,7 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
             diagnostics: Vec::new(),
         };
     };
-    match ctx.client.describe_instance(&id).await {
+    match ctx.client.read_instance(&id).await {
         Ok(Some(inst)) => ReadResourceResponse {
             new_state: state::from_instance(&inst, &req.current_state),
             private: Private::with_stopped_charging(&req.private, state::stopped_charging(&inst)),

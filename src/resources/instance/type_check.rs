@@ -4,30 +4,68 @@
 //! account may not use, or a sold-out type fails at plan time (pointing at
 //! `instance_type`) instead of after the instance was stopped.
 //!
+//! A fleet asks once: the answer depends on the instance's zone, current
+//! type and charge type, so [`Offers`] shares it among the instances of one
+//! plan that are alike in those (a resize of 100 alike instances asks 2
+//! questions, not 200). The apply still meets the API's real answer.
+//!
 //! If the question itself fails (network, permissions), the plan goes on
 //! with a warning: the apply will meet the real answer, and nothing is
 //! stopped before the type change is known to be possible… except by the
 //! API itself, which is why this check exists.
 
 use super::plan::TypeChange;
-use crate::ecs::{AvailableType, Client, ErrorKind, InstanceTypeFilter};
+use crate::ecs::{self, AvailableType, Client, ErrorKind, InstanceTypeFilter};
 use crate::protocol::{AttributePath, Diagnostic};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
 /// How many alternatives an error lists.
 const SUGGESTIONS: usize = 6;
 
+type Answer = Arc<OnceCell<Vec<AvailableType>>>;
+
+/// The types instances can change to, per (scope, current type), asked once
+/// per provider process (one plan or apply); failures are not kept.
+#[derive(Debug, Default)]
+pub struct Offers {
+    answers: Mutex<HashMap<String, Answer>>,
+}
+
+impl Offers {
+    async fn candidates(
+        &self,
+        client: &Client,
+        change: &TypeChange,
+    ) -> ecs::Result<Vec<AvailableType>> {
+        let key = format!("{}|{}", change.scope, change.from);
+        let cell = Arc::clone(
+            self.answers
+                .lock()
+                .expect("offers lock")
+                .entry(key)
+                .or_default(),
+        );
+        cell.get_or_try_init(|| async {
+            let (up, down) = tokio::join!(
+                client.describe_resources_modification(&change.id, "Upgrade"),
+                client.describe_resources_modification(&change.id, "Downgrade"),
+            );
+            let mut up = up?;
+            up.extend(down?);
+            Ok(up)
+        })
+        .await
+        .cloned()
+    }
+}
+
 /// Diagnostics for `change` (empty when the type is available).
-pub async fn check(client: &Client, change: &TypeChange) -> Vec<Diagnostic> {
-    let (up, down) = tokio::join!(
-        client.describe_resources_modification(&change.id, "Upgrade"),
-        client.describe_resources_modification(&change.id, "Downgrade"),
-    );
-    let candidates = match (up, down) {
-        (Ok(mut up), Ok(down)) => {
-            up.extend(down);
-            up
-        }
-        (Err(e), _) | (_, Err(e)) => {
+pub async fn check(client: &Client, offers: &Offers, change: &TypeChange) -> Vec<Diagnostic> {
+    let candidates = match offers.candidates(client, change).await {
+        Ok(c) => c,
+        Err(e) => {
             if matches!(e.kind, ErrorKind::NotFound | ErrorKind::Cancelled) {
                 return Vec::new();
             }
@@ -134,6 +172,7 @@ mod tests {
             id: "i-1".into(),
             from: "ecs.g6.large".into(),
             to: to.into(),
+            scope: "cn-hangzhou-h/PostPaid".into(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! Waiting for an instance: polling through the (batched) lookup with
-//! adaptive intervals, bounded by the operation's deadline, ended at once
-//! by Terraform's Stop.
+//! adaptive, clock-aligned intervals ([`PollPolicy`]), bounded by the
+//! operation's deadline, ended at once by Terraform's Stop. A wait for
+//! Stopped is the instance's downtime, so it polls densely and teaches the
+//! policy how long stops take.
 
 use super::api::{Clock, InstanceApi, PollPolicy};
 use super::error::ApplyError;
@@ -62,23 +64,57 @@ impl Waiter<'_> {
         what: &str,
         done: impl Fn(&ecs::Instance) -> bool + Send,
     ) -> Result<ecs::Instance, ApplyError> {
+        self.poll_until(id, what, done, false).await
+    }
+
+    async fn poll_until(
+        &self,
+        id: &str,
+        what: &str,
+        done: impl Fn(&ecs::Instance) -> bool + Send,
+        going_down: bool,
+    ) -> Result<ecs::Instance, ApplyError> {
         let mut interval = self.poll.initial;
+        let since = self.clock.now();
+        let mut first = true;
         loop {
-            let inst = self
-                .api
-                .describe(id)
-                .await?
-                .ok_or_else(|| ApplyError::Gone { id: id.to_string() })?;
+            // The first look shares its call with other instances' first
+            // looks; the polls after it meet theirs on the clock grid.
+            let look = if first {
+                self.api.describe_patiently(id).await
+            } else {
+                self.api.describe(id).await
+            };
+            let inst = look?.ok_or_else(|| ApplyError::Gone { id: id.to_string() })?;
             if done(&inst) {
+                if going_down && !first {
+                    self.poll.learned.saw_stop(self.clock.now() - since);
+                }
                 return Ok(inst);
             }
             tracing::debug!(id, status = %inst.status, waiting_for = what, "polling");
-            let remaining = self.deadline.saturating_sub(self.clock.now());
+            let now = self.clock.now();
+            let remaining = self.deadline.saturating_sub(now);
             if remaining.is_zero() {
                 return Err(self.timeout(format!("{what} (last seen {})", inst.status)));
             }
+            let waited = now - since;
+            let learned = going_down
+                .then(|| self.poll.learned.stop_transition())
+                .flatten();
+            let delay = match learned.map(|t| t * 3 / 4) {
+                // Most of a stop seen before (maybe by another instance, while
+                // this one waited): nothing to notice yet; back on the grid after.
+                Some(skip) if waited < skip => {
+                    let at = since + skip;
+                    (at - now) + self.poll.aligned(at, self.poll.going_down(skip))
+                }
+                _ if going_down => self.poll.aligned(now, self.poll.going_down(waited)),
+                _ => self.poll.aligned(now, interval),
+            };
+            first = false;
             self.clock
-                .sleep(interval.min(remaining))
+                .sleep(delay.min(remaining))
                 .await
                 .map_err(|_| ApplyError::Cancelled)?;
             interval = self.poll.next(interval);
@@ -87,8 +123,14 @@ impl Waiter<'_> {
 
     /// Polls until the instance is in `status`.
     pub async fn status(&self, id: &str, status: &str) -> Result<ecs::Instance, ApplyError> {
-        self.until(id, &format!("{id} to be {status}"), |i| i.status == status)
-            .await
+        let going_down = status == "Stopped";
+        self.poll_until(
+            id,
+            &format!("{id} to be {status}"),
+            |i| i.status == status,
+            going_down,
+        )
+        .await
     }
 
     /// Polls until the instance is Running or Stopped.
@@ -106,12 +148,13 @@ impl Waiter<'_> {
             let Some(inst) = self.api.describe(id).await? else {
                 return Ok(());
             };
-            let remaining = self.deadline.saturating_sub(self.clock.now());
+            let now = self.clock.now();
+            let remaining = self.deadline.saturating_sub(now);
             if remaining.is_zero() {
                 return Err(self.timeout(format!("deletion of {id} (last seen {})", inst.status)));
             }
             self.clock
-                .sleep(interval.min(remaining))
+                .sleep(self.poll.aligned(now, interval).min(remaining))
                 .await
                 .map_err(|_| ApplyError::Cancelled)?;
             interval = self.poll.next(interval);

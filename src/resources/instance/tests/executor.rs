@@ -16,10 +16,7 @@ const TRANSITION: Duration = Duration::from_secs(20);
 const T0: Duration = Duration::from_secs(1_700_000_000);
 
 fn poll() -> PollPolicy {
-    PollPolicy {
-        initial: Duration::from_millis(200),
-        max: Duration::from_secs(3),
-    }
+    PollPolicy::new(Duration::from_millis(200), Duration::from_secs(3))
 }
 
 fn secs(s: u64) -> Duration {
@@ -51,6 +48,7 @@ impl World {
             id: "i-1",
             cooldown: COOLDOWN,
             stopped_mode: None,
+            rolling: Default::default(),
         }
     }
 
@@ -297,7 +295,10 @@ async fn a_stop_leaves_progress_saying_we_stopped_it_and_cancel_ends_waits() {
     assert!(err.is_cancelled(), "{err:?}");
     // The stop call went out; the wait for Stopped was cut short.
     assert_eq!(w.api.done(), ["StopInstance"]);
-    assert!(!progress.stopped_by_us, "not confirmed Stopped yet");
+    assert!(
+        progress.stopped_by_us,
+        "accepted, so down because of us even before it is confirmed Stopped"
+    );
 }
 
 #[tokio::test]

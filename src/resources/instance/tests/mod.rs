@@ -4,3 +4,4 @@
 mod executor;
 mod fake;
 mod plan_cases;
+mod rolling;

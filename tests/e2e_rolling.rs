@@ -1,0 +1,234 @@
+//! End to end: rolling resizes. The fleet example (20 instances) resized with
+//! `max_unavailable = 3` and `-parallelism=20`: the emulator's journal must never show
+//! more than 3 instances down at once, and every instance must converge within the seed's
+//! rules. A Ctrl-C in the middle of a rolling resize must leave no waiting instance
+//! stopped, and the next apply must converge.
+
+mod e2e_support;
+mod support;
+
+use chrono::{DateTime, Utc};
+use e2e_support::{Cloud, Journal};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const FLEET: usize = 20;
+const CAP: usize = 3;
+
+/// A cloud holding the fleet example, created (not yet resized).
+fn fleet_cloud() -> Cloud {
+    let mut cloud = Cloud::start(Duration::from_millis(400), Duration::from_secs(1), &[]);
+    cloud.dir.timeout(Duration::from_secs(600));
+    let root = support::project_root().join("examples/fleet");
+    for file in ["main.tf", "modules/node/main.tf"] {
+        let text = std::fs::read_to_string(root.join(file)).expect("fleet example");
+        cloud.dir.write(file, &text);
+    }
+    cloud.dir.tf_ok(&["get", "-no-color"]);
+    cloud.dir.tf_ok(
+        &apply_args(&cloud, &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(cloud.instances().len(), FLEET);
+    cloud
+}
+
+fn apply_args(cloud: &Cloud, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["apply", "-auto-approve", "-no-color", "-parallelism=20"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push("-var".into());
+    args.push(format!(
+        "modification_cooldown={}ms",
+        cloud.cooldown.as_millis()
+    ));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+const RESIZE: [&str; 4] = [
+    "-var",
+    "instance_type=ecs.g6.xlarge",
+    "-var",
+    "max_unavailable=3",
+];
+
+/// The most instances that were down (not Running after having run) at one instant.
+fn most_down_at_once(journal: &Journal) -> usize {
+    most_taken_down_since(journal, None)
+}
+
+/// The most instances taken down after `since` (None: ever) that were down at one instant;
+/// instances already down at `since` are not counted.
+fn most_taken_down_since(journal: &Journal, since: Option<DateTime<Utc>>) -> usize {
+    let mut down = std::collections::BTreeSet::new();
+    let mut most = 0;
+    for c in journal
+        .changes
+        .iter()
+        .filter(|c| since.is_none_or(|t| c.time > t))
+    {
+        if c.to == "Running" {
+            down.remove(&c.instance_id);
+        } else if c.from.as_deref() == Some("Running") {
+            down.insert(c.instance_id.clone());
+        }
+        most = most.max(down.len());
+    }
+    most
+}
+
+fn assert_resized(cloud: &Cloud) {
+    for inst in cloud.instances() {
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge", "{inst}");
+        assert_eq!(inst["Status"], "Running", "{inst}");
+    }
+}
+
+#[test]
+fn a_fleet_of_twenty_resizes_three_at_a_time() {
+    let cloud = fleet_cloud();
+    let args = apply_args(&cloud, &RESIZE);
+    let run = cloud
+        .dir
+        .tf_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_resized(&cloud);
+    let journal = cloud.journal();
+    let most = most_down_at_once(&journal);
+    assert!(
+        most <= CAP,
+        "{most} instances were down at once with max_unavailable = {CAP}"
+    );
+    assert!(most >= 2, "the resize rolled one at a time only ({most})");
+    assert_eq!(
+        journal
+            .requests
+            .iter()
+            .filter(|r| r.ok() && r.action == "StopInstance")
+            .count(),
+        FLEET,
+        "each instance stopped once"
+    );
+    // Alike instances share the plan's type question: two per phase (plan, apply), not 40.
+    let asked = journal.count("DescribeResourcesModification");
+    assert!(
+        asked <= 4,
+        "{asked} DescribeResourcesModification calls for {FLEET} alike instances"
+    );
+    let text = e2e_support::flat(&run);
+    assert!(text.contains("Rolling Update"), "{text}");
+    let mut plan = vec!["plan", "-detailed-exitcode", "-no-color"];
+    let cooldown = format!("modification_cooldown={}ms", cloud.cooldown.as_millis());
+    plan.extend(["-var", &cooldown]);
+    plan.extend(RESIZE);
+    let converged = cloud.dir.tf(&plan);
+    assert_eq!(
+        converged.code, 0,
+        "{}\n{}",
+        converged.stdout, converged.stderr
+    );
+    journal.assert_rules(cloud.cooldown);
+}
+
+#[test]
+fn ctrl_c_in_a_rolling_resize_stops_no_waiting_instance_and_the_next_apply_converges() {
+    let cloud = fleet_cloud();
+    let args = apply_args(&cloud, &RESIZE);
+    let mut cmd = Command::new(support::terraform_bin());
+    cmd.args(&args)
+        .current_dir(cloud.dir.path())
+        .env("TF_CLI_CONFIG_FILE", cloud.dir.cli_config_path())
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)
+        .env("ALICLOUD_SECRET_KEY", e2e_support::SECRET_KEY)
+        .env("ALICLOUD_REGION", e2e_support::REGION)
+        .env("ALIBABA_CLOUD_ENDPOINT_ECS", &cloud.emu.url)
+        .env("ECS_PROVIDER_POLL_MS", "20")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, as a terminal's foreground job: Ctrl-C reaches all of it.
+        .process_group(0);
+    let child = cmd.spawn().expect("start terraform apply");
+    // Interrupt once the first wave is down and others wait for a slot.
+    let started = Instant::now();
+    loop {
+        let stops = cloud.journal().count("StopInstance");
+        if stops > CAP {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the rolling resize never got going"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = i32::try_from(child.id()).expect("pid fits");
+    // SAFETY: signals the process group of our own child, as Ctrl-C in a terminal does.
+    assert_eq!(unsafe { libc::kill(-pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().expect("terraform exits");
+    let interrupted = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "the interrupted apply failed:\n{interrupted}"
+    );
+    eprintln!("--- interrupted apply ---\n{interrupted}");
+
+    let journal = cloud.journal();
+    let stopped = journal
+        .requests
+        .iter()
+        .filter(|r| r.ok() && r.action == "StopInstance")
+        .count();
+    assert!(
+        stopped < FLEET,
+        "the interrupt came before every instance had its turn ({stopped} stopped)"
+    );
+    for inst in cloud.instances() {
+        let id = inst["InstanceId"].as_str().unwrap_or_default().to_string();
+        eprintln!(
+            "{id} {} {} {:?}",
+            inst["Status"],
+            inst["InstanceType"],
+            journal.mutations(&id)
+        );
+    }
+    let not_running: Vec<_> = cloud
+        .instances()
+        .into_iter()
+        .filter(|i| i["Status"] != "Running")
+        .collect();
+    assert!(
+        not_running.len() <= CAP,
+        "only instances that held a slot may be down after Ctrl-C: {not_running:?}"
+    );
+    assert!(most_down_at_once(&journal) <= CAP);
+
+    // The next apply finishes the resize, still rolling, and starts every instance (those an
+    // interrupted update left down are started at once: waiting would only lengthen their
+    // downtime).
+    let next_started = Utc::now();
+    let next = cloud
+        .dir
+        .tf_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    eprintln!("--- next apply ---\n{}", next.stdout);
+    assert_resized(&cloud);
+    let journal = cloud.journal();
+    assert!(most_taken_down_since(&journal, Some(next_started)) <= CAP);
+    journal.assert_rules(cloud.cooldown);
+    let mut plan = vec!["plan", "-detailed-exitcode", "-no-color"];
+    let cooldown = format!("modification_cooldown={}ms", cloud.cooldown.as_millis());
+    plan.extend(["-var", &cooldown]);
+    plan.extend(RESIZE);
+    assert_eq!(cloud.dir.tf(&plan).code, 0);
+}
