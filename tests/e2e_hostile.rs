@@ -139,7 +139,7 @@ fn refused_certificates_fail_the_plan_saying_which_check_failed() {
 /// The user's CI case: the emulator (with `--state`) is killed -9 in the middle of a resize
 /// that stops the instances, and restarted on the same port. The provider rides through
 /// the refused connections with its retries; the apply converges, or fails with an error
-/// that says to apply again, and the next apply converges. Nothing is lost or duplicated.
+/// that says to run Terraform again, and the next apply converges. Nothing is lost or duplicated.
 #[test]
 fn emulator_killed_and_restarted_mid_resize_loses_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -210,9 +210,9 @@ fn emulator_killed_and_restarted_mid_resize_loses_nothing() {
     let first_text = out(&first);
     assert!(!first_text.contains("panic"), "{first_text}");
     if first.code != 0 {
-        // Allowed: a clear error saying the endpoint could not be reached, and to apply again.
+        // Allowed: a clear error saying the endpoint could not be reached, and to run again.
         assert!(
-            first_text.contains("could not connect") && first_text.contains("apply again"),
+            first_text.contains("could not connect") && first_text.contains("run Terraform again"),
             "{first_text}"
         );
         dir.tf_ok(&["apply", "-auto-approve", "-no-color"]);
@@ -626,8 +626,9 @@ fn refused_credentials_name_the_attribute_never_the_secret() {
             text.contains(code) && text.contains(attribute),
             "{code}: {text}"
         );
+        // The variable the value really came from (issue 12), not its alias.
         assert!(
-            text.contains("ALIBABA_CLOUD_"),
+            text.contains("the environment variable ALICLOUD_"),
             "{code}: names the variable: {text}"
         );
         assert!(

@@ -32,8 +32,9 @@ variable "size" {
 }
 
 variable "modification_cooldown" {
-  type    = string
-  default = "5m"
+  description = "The API's minimum time between two modifications of an instance. Null: the ECS_MODIFICATION_COOLDOWN environment variable (set it to an emulator's --cooldown), else 5m, ECS's rule."
+  type        = string
+  default     = null
 }
 
 variable "max_unavailable" {

@@ -6,7 +6,9 @@
 # The second plan warns that the instance will be stopped, and names the sequence: stop,
 # change the type, start; then, after the modification cooldown and while the instance runs,
 # change the bandwidth. Credentials, region and endpoint come from the environment
-# (ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_REGION, ALIBABA_CLOUD_ENDPOINT_ECS).
+# (ALICLOUD_ACCESS_KEY, ALICLOUD_SECRET_KEY, ALICLOUD_REGION, ALIBABA_CLOUD_ENDPOINT_ECS), and
+# against the emulator so does its cooldown (ECS_MODIFICATION_COOLDOWN, as the README's recipe
+# sets it); without it the provider waits ECS's 5 minutes.
 terraform {
   required_providers {
     ecs = {
@@ -27,9 +29,9 @@ variable "bandwidth_out" {
 }
 
 variable "modification_cooldown" {
-  description = "The API's minimum time between two modifications of an instance (5m on ECS)."
+  description = "The API's minimum time between two modifications of an instance. Null: the ECS_MODIFICATION_COOLDOWN environment variable (set it to an emulator's --cooldown), else 5m, ECS's rule."
   type        = string
-  default     = "5m"
+  default     = null
 }
 
 provider "ecs" {

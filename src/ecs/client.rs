@@ -17,6 +17,7 @@ use super::batch::{self, Batcher, Fetch};
 use super::codes;
 use super::config::ClientConfig;
 use super::error::{Error, ErrorKind, Result};
+use super::explain::{self, Origins};
 use super::limiter::{Limiter, Limiters};
 use super::model::{
     AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec, RunInstancesRequest,
@@ -46,6 +47,12 @@ impl Default for Tuning {
 
 struct Inner {
     region: String,
+    endpoint: url::Url,
+    endpoint_is_default: bool,
+    origins: Origins,
+    /// What DescribeRegions answered, asked once, on the first wrong-region
+    /// error (`None`: it failed too).
+    regions: tokio::sync::OnceCell<Option<Vec<String>>>,
     max_retries: u32,
     policy: RetryPolicy,
     transport: Transport,
@@ -84,6 +91,10 @@ impl Client {
         Ok(Client {
             inner: Arc::new(Inner {
                 region: cfg.region.clone(),
+                endpoint: cfg.endpoint_url()?,
+                endpoint_is_default: cfg.endpoint.is_none(),
+                origins: cfg.origins.clone(),
+                regions: tokio::sync::OnceCell::new(),
                 max_retries: cfg.max_retries,
                 policy: tuning.retry,
                 transport,
@@ -156,12 +167,16 @@ impl Client {
         let limiter = inner.limiters.of(call.action);
         let retrier = self.retrier(&call, &limiter);
         let call = &call;
-        retrier
+        let mut out = retrier
             .run(call.action, |n| async move {
                 let body = inner.transport.send(call, n).await?;
                 wire::decode::<T>(&body).map_err(|m| malformed(call.action, &body, m))
             })
-            .await
+            .await;
+        if let Err(e) = &mut out.result {
+            self.explain(e).await;
+        }
+        out
     }
 
     fn retrier<'a>(&'a self, call: &Call, limiter: &'a Limiter) -> Retrier<'a> {
@@ -185,9 +200,45 @@ impl Client {
         let limiter = inner.limiters.of(call.action);
         let retrier = self.retrier(&call, &limiter);
         let call = &call;
-        retrier
+        let mut out = retrier
             .run(call.action, |n| inner.transport.send(call, n))
-            .await
+            .await;
+        if let Err(e) = &mut out.result {
+            self.explain(e).await;
+        }
+        out
+    }
+
+    /// After the last retry: a remedy that names this client's settings
+    /// (see [`explain`]).
+    async fn explain(&self, e: &mut Error) {
+        let inner = &self.inner;
+        let regions = if e.code == "InvalidRegionId.NotFound" {
+            self.regions_served().await
+        } else {
+            None
+        };
+        let ctx = explain::Context {
+            endpoint: &inner.endpoint,
+            endpoint_is_default: inner.endpoint_is_default,
+            region: &inner.region,
+            origins: &inner.origins,
+        };
+        explain::annotate(e, &ctx, regions.as_deref());
+    }
+
+    /// The regions the endpoint serves (DescribeRegions, one attempt, no
+    /// RegionId), to tell a user with a wrong region which ones exist.
+    /// Asked once per client: every resource of a misconfigured provider
+    /// fails the same way.
+    async fn regions_served(&self) -> Option<Vec<String>> {
+        let ask = || async {
+            let call = Call::new("DescribeRegions", Method::Get);
+            let body = self.inner.transport.send(&call, 0).await.ok()?;
+            let r: wire::DescribeRegions = wire::decode(&body).ok()?;
+            Some(r.regions.region.into_iter().map(|r| r.region_id).collect())
+        };
+        self.inner.regions.get_or_init(ask).await.clone()
     }
 
     /// Batched lookup for a poll: calls within the short batch window share

@@ -55,12 +55,12 @@ const THROTTLED: Class = c(
 const SERVER: Class = c(
     Server,
     true,
-    "a temporary ECS failure; it was retried — run apply again later, quoting the RequestId to support if it persists",
+    "a temporary ECS failure; it was retried — run Terraform again later, quoting the RequestId to support if it persists",
 );
 const IN_PROGRESS: Class = c(
     Conflict,
     true,
-    "an earlier request for this instance is still being processed; it was retried — wait a minute and apply again",
+    "an earlier request for this instance is still being processed; it was retried — wait a minute and run Terraform again",
 );
 const IDEMPOTENCE: Class = c(
     Idempotence,
@@ -77,11 +77,11 @@ const INSTANCE_NOT_FOUND: Class = c(
 pub static TABLE: &[(&str, Class)] = &[
     // --- ModifyInstanceSpec's own table -------------------------------------
     ("Account.Arrearage", c(Billing, false, "the account has an overdue payment; settle it in the billing console, then apply again")),
-    ("DependencyViolation.InstanceType", c(Unsupported, false, "this instance cannot change to that instance_type; pick one listed by DescribeResourcesModification for this instance")),
+    ("DependencyViolation.InstanceType", c(Unsupported, false, "this instance cannot change to that instance_type; pick one the ecs_instance_type_modifications data source lists for this instance")),
     ("IdempotenceParamNotMatch", IDEMPOTENCE),
     ("InvalidClientToken.ValueNotSupported", c(InvalidParameter, false, "the ClientToken was refused (max 64 ASCII characters); this is a provider bug, please report it")),
     ("InvalidInstance.UnpaidOrder", c(Billing, false, "the instance has an unpaid order; pay or cancel it in the billing console, then apply again")),
-    ("InvalidInstanceType.ValueNotSupported", c(InvalidParameter, false, "instance_type does not exist or is not offered here; check the name against DescribeInstanceTypes for this region")),
+    ("InvalidInstanceType.ValueNotSupported", c(InvalidParameter, false, "instance_type does not exist or is not offered here; check the name against the ecs_instance_types data source")),
     ("InvalidInstanceType.ValueUnauthorized", c(Unsupported, false, "the account may not use this instance_type; request access to it or choose another type")),
     ("InvalidInternetChargeType.ValueNotSupported", c(InvalidParameter, false, "internet_charge_type must be PayByTraffic or PayByBandwidth")),
     ("InvalidParameter", c(InvalidParameter, false, "a request value is invalid (see the message); e.g. internet_max_bandwidth_out must be within 0–100 Mbps")),
@@ -176,7 +176,7 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
 ];
 
 /// Classes for local failures and for codes the table does not list.
-const LOCAL_TRANSPORT: Class = c(Transport, true, "ECS could not be reached; check network access to the endpoint (proxy, firewall, DNS) and apply again");
+const LOCAL_TRANSPORT: Class = c(Transport, true, "ECS could not be reached; check the endpoint and network access to it (proxy, firewall, DNS), then run Terraform again");
 const LOCAL_TLS_UNTRUSTED: Class = c(Transport, false, "the endpoint's certificate is not signed by a CA this machine trusts; for a private CA (e.g. ecs-emulator --tls) set SSL_CERT_FILE to its PEM file");
 const LOCAL_TLS_EXPIRED: Class = c(Transport, false, "the endpoint's certificate is outside its validity dates; renew it on the server, or fix this machine's clock if it is wrong");
 const LOCAL_TLS_WRONG_HOST: Class = c(Transport, false, "the endpoint's certificate is for another host name; set endpoint to a host name the certificate names");
@@ -195,7 +195,7 @@ const LOCAL_DEADLINE: Class = c(
 const LOCAL_CANCELLED: Class = c(
     Cancelled,
     false,
-    "Terraform asked the provider to stop; run apply again to finish the change",
+    "Terraform asked the provider to stop; run the same Terraform command again to finish",
 );
 const LOCAL_RESPONSE: Class = c(
     Other,

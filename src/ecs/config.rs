@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::error::{Error, ErrorKind, Result};
+use super::explain::Origins;
 use super::secret::Secret;
 
 /// Which request signature to send. Both are accepted by ECS; V3 is what
@@ -35,6 +36,8 @@ pub struct ClientConfig {
     pub max_retries: u32,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    /// Where each setting came from, for error messages.
+    pub origins: Origins,
 }
 
 impl ClientConfig {
@@ -56,6 +59,7 @@ impl ClientConfig {
             max_retries: 5,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
+            origins: Origins::default(),
         }
     }
 

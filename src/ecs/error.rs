@@ -57,6 +57,9 @@ pub struct Error {
     pub http_status: Option<u16>,
     /// Kept whenever the server sent one: Alibaba Cloud support needs it.
     pub request_id: Option<String>,
+    /// A remedy that names this client's own settings (the endpoint URL,
+    /// where the credentials came from); printed instead of the table's.
+    pub hint: Option<Box<str>>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -78,6 +81,7 @@ impl Error {
             message: message.to_string(),
             http_status,
             request_id,
+            hint: None,
         }
     }
 
@@ -90,6 +94,7 @@ impl Error {
             message: message.into(),
             http_status: None,
             request_id: None,
+            hint: None,
         }
     }
 
@@ -126,7 +131,7 @@ impl fmt::Display for Error {
         if !self.message.is_empty() {
             write!(f, ": {}", self.message)?;
         }
-        write!(f, " — {}", self.remedy())?;
+        write!(f, " — {}", self.hint.as_deref().unwrap_or(self.remedy()))?;
         if let Some(id) = &self.request_id {
             write!(f, " [RequestId: {id}]")?;
         }

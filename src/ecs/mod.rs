@@ -9,7 +9,9 @@
 //!   shared AIMD token buckets, one per action; `batch`: merges
 //!   single-instance lookups into few DescribeInstances calls.
 //! - [`Client`]: one method per action, built from the above.
-//! - `codes`: the error table behind [`ErrorKind`], retryability and remedies.
+//! - `codes`: the error table behind [`ErrorKind`], retryability and remedies;
+//!   `explain`: remedies that name this client's endpoint and the origin of
+//!   its settings.
 //! - [`model`] (what callers see) and `wire` (the JSON shapes).
 //! - `fuzzing`: the answer parsing, exposed for `fuzz/` and its smoke test.
 //!
@@ -19,6 +21,7 @@ mod client;
 pub mod codes;
 mod config;
 mod error;
+mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
 mod limiter;
@@ -33,6 +36,7 @@ mod wire;
 pub use client::{Client, Tuning};
 pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
+pub use explain::Origins;
 pub use model::{
     parse_api_time, AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec,
     RunInstancesRequest,

@@ -131,27 +131,38 @@ impl Transport {
             "ecs response"
         );
         if (200..300).contains(&status) {
-            tracing::debug!(
-                action = call.action,
-                attempt,
-                status,
-                client_token = call.client_token().unwrap_or(""),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "ecs call ok"
-            );
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            // Reads have no ClientToken: no empty (or redacted) field for them.
+            match call.client_token() {
+                Some(token) => tracing::debug!(
+                    action = call.action,
+                    attempt,
+                    status,
+                    client_token = token,
+                    elapsed_ms,
+                    "ecs call ok"
+                ),
+                None => tracing::debug!(
+                    action = call.action,
+                    attempt,
+                    status,
+                    elapsed_ms,
+                    "ecs call ok"
+                ),
+            }
             return Ok(body);
         }
         let err = api_error(call.action, status, &body, header_request_id);
-        tracing::debug!(
-            action = call.action,
-            attempt,
-            status,
-            code = %err.code,
-            client_token = call.client_token().unwrap_or(""),
-            request_id = err.request_id.as_deref().unwrap_or(""),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "ecs call failed"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let request_id = err.request_id.as_deref().unwrap_or("");
+        match call.client_token() {
+            Some(token) => {
+                tracing::debug!(action = call.action, attempt, status, code = %err.code, client_token = token, request_id, elapsed_ms, "ecs call failed")
+            }
+            None => {
+                tracing::debug!(action = call.action, attempt, status, code = %err.code, request_id, elapsed_ms, "ecs call failed")
+            }
+        }
         Err(err)
     }
 }

@@ -164,6 +164,25 @@ impl From<WireInstance> for Instance {
     }
 }
 
+/// DescribeRegions: `{Regions: {Region: [{RegionId, LocalName, ...}]}}`.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeRegions {
+    pub regions: Regions,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Regions {
+    pub region: Vec<Region>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Region {
+    pub region_id: String,
+}
+
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DescribeInstanceTypes {

@@ -190,7 +190,13 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
             wire::render(200, &format!("{}Response", s.action), &body, format)
         }
         Err(e) => {
-            tracing::debug!(action = %named_action, code = %e.code, status = e.status, "answered error");
+            if refused_at_the_door(&e.code) {
+                // A client that cannot even be served (wrong credentials,
+                // signature, region) is what someone setting up needs to see.
+                tracing::info!(action = %named_action, code = %e.code, status = e.status, message = %e.message, "refused");
+            } else {
+                tracing::debug!(action = %named_action, code = %e.code, status = e.status, "answered error");
+            }
             wire::render(
                 e.status,
                 "Error",
@@ -199,6 +205,22 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
             )
         }
     }
+}
+
+/// Codes that refuse a request before any action looks at it: credentials,
+/// signature, clock, region, API name or version.
+fn refused_at_the_door(code: &str) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "Signature",
+        "IncompleteSignature",
+        "InvalidAccessKeyId",
+        "InvalidTimeStamp",
+        "InvalidSecurityToken",
+        "InvalidRegionId",
+        "InvalidApi",
+        "InvalidVersion",
+    ];
+    PREFIXES.iter().any(|p| code.starts_with(p))
 }
 
 /// Closes the connection without a byte of answer. Served through

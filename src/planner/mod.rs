@@ -15,7 +15,7 @@ pub mod simulate;
 #[cfg(test)]
 mod tests;
 
-pub use describe::{stop_warning, summary};
+pub use describe::{stop_warning, summary, wait_note};
 pub use model::*;
 pub use sequence::{plan, validate};
 pub use simulate::{simulate, Rule, RuleViolation};

@@ -276,6 +276,21 @@ mod tests {
     }
 
     #[test]
+    fn rpc_spans_name_a_resource_type_only_when_there_is_one() {
+        let lines = capture(LevelFilter::DEBUG, || {
+            let _configure = super::super::server::rpc_span("Configure", "").entered();
+            tracing::debug!("configured");
+        });
+        assert_eq!(lines[0]["tf_rpc"], "Configure");
+        assert!(lines[0].get("tf_resource_type").is_none(), "{}", lines[0]);
+        let lines = capture(LevelFilter::DEBUG, || {
+            let _read = super::super::server::rpc_span("ReadResource", "ecs_instance").entered();
+            tracing::debug!("read");
+        });
+        assert_eq!(lines[0]["tf_resource_type"], "ecs_instance");
+    }
+
+    #[test]
     fn filters_by_level_and_caps_other_crates() {
         let lines = capture(LevelFilter::INFO, || {
             tracing::debug!("hidden");

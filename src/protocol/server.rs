@@ -102,9 +102,18 @@ fn refuse<R: WithDiagnostics + Default>(feature: &str) -> RpcResult<R> {
 }
 
 /// The span every RPC runs in: log lines the provider writes while serving
-/// it carry the RPC name and the resource type.
-fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
-    tracing::debug_span!("rpc", tf_rpc = rpc, tf_resource_type = type_name)
+/// it carry the RPC name and, for RPCs about one (Configure has none), the
+/// resource type.
+pub(super) fn rpc_span(rpc: &'static str, type_name: &str) -> tracing::Span {
+    let span = tracing::debug_span!(
+        "rpc",
+        tf_rpc = rpc,
+        tf_resource_type = tracing::field::Empty
+    );
+    if !type_name.is_empty() {
+        span.record("tf_resource_type", type_name);
+    }
+    span
 }
 
 fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {

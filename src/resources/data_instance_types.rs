@@ -3,6 +3,12 @@
 //!
 //! Only the family is a server-side filter of DescribeInstanceTypes; the
 //! others are applied here, over every page the client fetched.
+//!
+//! A filter that cannot match anything (`architecture = "arm64"`,
+//! `family = "g6"`) is refused at validate time with the accepted forms,
+//! instead of silently returning `[]`. Memory is in GiB, as ECS sells it,
+//! and named `memory_gib` so that it is not read as the resource's
+//! `memory` (MiB).
 
 use super::attrs;
 use super::schema_builder::{computed, optional};
@@ -21,7 +27,7 @@ fn type_object() -> Type {
         ("id".to_string(), Type::String),
         ("family".to_string(), Type::String),
         ("cpu".to_string(), Type::Number),
-        ("memory".to_string(), Type::Number),
+        ("memory_gib".to_string(), Type::Number),
         ("architecture".to_string(), Type::String),
     ]))
 }
@@ -40,7 +46,7 @@ impl Filters {
         Filters {
             family: attrs::string(config, "family"),
             cpu: attrs::int(config, "cpu"),
-            memory_gib: attrs::float(config, "memory"),
+            memory_gib: attrs::float(config, "memory_gib"),
             architecture: attrs::string(config, "architecture"),
         }
     }
@@ -77,7 +83,7 @@ pub fn listing(types: &[InstanceType], filters: &Filters) -> Value {
                         "cpu",
                         t.cpu_core_count.map_or(Value::Null, attrs::int_value),
                     ),
-                    ("memory", t.memory_gib.map_or(Value::Null, number)),
+                    ("memory_gib", t.memory_gib.map_or(Value::Null, number)),
                     ("architecture", attrs::str_value(&t.cpu_architecture)),
                 ])
             })
@@ -106,11 +112,11 @@ impl DataSource for InstanceTypes {
             block: Block {
                 description: "Instance types of the provider's region, optionally filtered.".into(),
                 attributes: vec![
-                    optional("family", Type::String, "Type family, e.g. ecs.g6."),
+                    optional("family", Type::String, "Type family: the type name without its size, with the ecs. prefix, e.g. \"ecs.g6\" for ecs.g6.large."),
                     optional("cpu", Type::Number, "Exact number of vCPUs."),
-                    optional("memory", Type::Number, "Exact memory in GiB."),
-                    optional("architecture", Type::String, "CPU architecture as ECS names it: X86 or ARM (case-insensitive)."),
-                    computed("instance_types", Type::List(Box::new(type_object())), "Matching types, smallest first: id, family, cpu (vCPUs), memory (GiB), architecture."),
+                    optional("memory_gib", Type::Number, "Exact memory in GiB (the resource's memory attribute is in MiB)."),
+                    optional("architecture", Type::String, "CPU architecture as ECS names it: \"X86\" or \"ARM\" (case-insensitive)."),
+                    computed("instance_types", Type::List(Box::new(type_object())), "Matching types, smallest first: id, family, cpu (vCPUs), memory_gib, architecture."),
                 ],
                 block_types: vec![],
             },
@@ -119,7 +125,29 @@ impl DataSource for InstanceTypes {
 
     fn validate(&self, config: &Value) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        for name in ["cpu", "memory"] {
+        if let Some(a) = attrs::string(config, "architecture") {
+            if !ARCHITECTURES.iter().any(|k| k.eq_ignore_ascii_case(&a)) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Filter",
+                        format!("architecture = \"{a}\" is not a CPU architecture as ECS names it; use one of {} (case-insensitive): x86_64/amd64 is \"X86\", arm64/aarch64 is \"ARM\".", ARCHITECTURES.map(|k| format!("\"{k}\"")).join(", ")),
+                    )
+                    .at(AttributePath::attr("architecture")),
+                );
+            }
+        }
+        if let Some(f) = attrs::string(config, "family") {
+            if let Err(hint) = check_family(&f) {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Filter",
+                        format!("family = \"{f}\" is not a family name: families are the type name without its size, with the ecs. prefix, e.g. \"ecs.g6\" for ecs.g6.large.{hint}"),
+                    )
+                    .at(AttributePath::attr("family")),
+                );
+            }
+        }
+        for name in ["cpu", "memory_gib"] {
             if let Some(v) = attrs::float(config, name) {
                 if v <= 0.0 {
                     diags.push(
@@ -158,6 +186,24 @@ impl DataSource for InstanceTypes {
                 )],
             },
         }
+    }
+}
+
+/// `CpuArchitecture` values of DescribeInstanceTypes.
+pub const ARCHITECTURES: [&str; 2] = ["X86", "ARM"];
+
+/// `ecs.<family>`; the error is a suggestion to append ("" when none).
+fn check_family(f: &str) -> Result<(), String> {
+    let parts: Vec<&str> = f.split('.').collect();
+    let ok_part =
+        |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    match parts.as_slice() {
+        ["ecs", family] if ok_part(family) => Ok(()),
+        ["ecs", family, size] if ok_part(family) && ok_part(size) => {
+            Err(format!(" Did you mean \"ecs.{family}\"?"))
+        }
+        [family] if ok_part(family) => Err(format!(" Did you mean \"ecs.{family}\"?")),
+        _ => Err(String::new()),
     }
 }
 
@@ -230,7 +276,49 @@ mod tests {
     fn fractional_memory_stays_a_float() {
         let v = listing(&[t("ecs.t5.nano", 1, 0.5, "X86")], &Filters::default());
         let Value::List(items) = v else { panic!() };
-        assert_eq!(attrs::float(&items[0], "memory"), Some(0.5));
+        assert_eq!(attrs::float(&items[0], "memory_gib"), Some(0.5));
         assert_eq!(attrs::int(&items[0], "cpu"), Some(1));
+    }
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut obj = attrs::object(
+            InstanceTypes
+                .schema()
+                .block
+                .attributes
+                .iter()
+                .map(|a| (a.name.clone(), Value::Null)),
+        );
+        for (k, v) in pairs {
+            attrs::set(&mut obj, k, v.clone());
+        }
+        obj
+    }
+
+    #[test]
+    fn filters_that_cannot_match_are_refused_with_the_accepted_values() {
+        let d = InstanceTypes.validate(&config(&[("architecture", attrs::str_value("arm64"))]));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].attribute, Some(AttributePath::attr("architecture")));
+        assert!(d[0].detail.contains("\"X86\", \"ARM\""), "{}", d[0].detail);
+        let d = InstanceTypes.validate(&config(&[("family", attrs::str_value("g6"))]));
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].detail.contains("Did you mean \"ecs.g6\"?"),
+            "{}",
+            d[0].detail
+        );
+        let d = InstanceTypes.validate(&config(&[("family", attrs::str_value("ecs.g6.large"))]));
+        assert!(
+            d[0].detail.contains("Did you mean \"ecs.g6\"?"),
+            "{}",
+            d[0].detail
+        );
+        let fine = config(&[
+            ("family", attrs::str_value("ecs.g6")),
+            ("architecture", attrs::str_value("x86")),
+            ("memory_gib", attrs::int_value(8)),
+        ]);
+        assert!(InstanceTypes.validate(&fine).is_empty());
     }
 }

@@ -47,6 +47,9 @@ pub struct Context {
     pub slots: rolling::Slots,
     /// The plan's type-availability answers, shared by alike instances.
     pub offers: instance::type_check::Offers,
+    /// The region's instance type names, listed once per provider process
+    /// (on the first create plan) and shared by every instance's plan.
+    pub type_names: tokio::sync::OnceCell<Vec<String>>,
 }
 
 impl Context {
@@ -68,6 +71,7 @@ impl Context {
         };
         cfg.max_requests_per_second = settings.max_requests_per_second;
         cfg.max_retries = settings.max_retries;
+        cfg.origins = settings.sources.origins();
         let client = ecs::Client::new(cfg).map_err(|e| {
             Diagnostic::error(
                 "Invalid Provider Configuration",
@@ -87,6 +91,7 @@ impl Context {
             poll,
             slots,
             offers: Default::default(),
+            type_names: tokio::sync::OnceCell::new(),
         })
     }
 

@@ -20,6 +20,9 @@ pub const SECRET_KEY_ENV: &[&str] = &["ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCE
 pub const SECURITY_TOKEN_ENV: &[&str] =
     &["ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"];
 pub const ENDPOINT_ENV: &[&str] = &["ALIBABA_CLOUD_ENDPOINT_ECS"];
+/// For emulators and CI: the README's emulator recipe sets it to the
+/// emulator's `--cooldown`, so the examples need no edit.
+pub const COOLDOWN_ENV: &[&str] = &["ECS_MODIFICATION_COOLDOWN"];
 
 pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(300);
 pub const DEFAULT_MAX_RPS: f64 = 20.0;
@@ -38,7 +41,7 @@ pub fn schema() -> Schema {
                 sensitive(optional("security_token", s.clone(), "STS security token. Env: ALICLOUD_SECURITY_TOKEN, ALIBABA_CLOUD_SECURITY_TOKEN.")),
                 optional("endpoint", s.clone(), "Full URL of the ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (http only for loopback hosts). Env: ALIBABA_CLOUD_ENDPOINT_ECS. Default https://ecs.<region>.aliyuncs.com."),
                 optional("signature_version", s.clone(), "Request signature: \"v3\" (default, ACS3-HMAC-SHA256) or \"v1\" (HMAC-SHA1)."),
-                optional("modification_cooldown", s, "Time the API needs between two modifications of one instance (the 5-minute rule). Duration such as \"5m\" or \"2s\"; default \"5m\". Lower it only for emulators."),
+                optional("modification_cooldown", s, "Time the API needs between two modifications of one instance (the 5-minute rule). Duration such as \"5m\" or \"2s\"; default \"5m\". Env: ECS_MODIFICATION_COOLDOWN. Lower it only for emulators, to their --cooldown."),
                 optional("max_requests_per_second", Type::Number, "Client-side rate limit per API action (ECS throttles each action separately), shared by all operations of this provider (default 20 requests per second)."),
                 optional("max_retries", Type::Number, "Retries of a failed API call that may succeed later (throttling, 5xx, network); default 5."),
             ]
@@ -47,6 +50,59 @@ pub fn schema() -> Schema {
             .collect(),
             block_types: vec![],
         },
+    }
+}
+
+/// Where a setting's value came from, so that a message about a wrong value
+/// names the place to fix it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// The attribute of this name in the provider block.
+    Block(&'static str),
+    /// This environment variable.
+    Env(&'static str),
+    /// Not set anywhere: the built-in default.
+    #[default]
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Block(name) => write!(f, "{name} in the provider block"),
+            Source::Env(var) => write!(f, "the environment variable {var}"),
+            Source::Default => write!(f, "the default"),
+        }
+    }
+}
+
+/// Where each setting that a user may get wrong came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sources {
+    pub region: Source,
+    pub access_key: Source,
+    pub secret_key: Source,
+    pub endpoint: Source,
+    pub modification_cooldown: Source,
+}
+
+impl Sources {
+    /// The same, in the client's words for its error messages.
+    pub fn origins(&self) -> crate::ecs::Origins {
+        let endpoint = match self.endpoint {
+            Source::Default => "the default for the region; set endpoint or ALIBABA_CLOUD_ENDPOINT_ECS to change it".to_string(),
+            s => s.to_string(),
+        };
+        crate::ecs::Origins {
+            region: format!(
+                "{}; set region in the provider block or {}",
+                self.region,
+                REGION_ENV.join(" or ")
+            ),
+            access_key: self.access_key.to_string(),
+            secret_key: self.secret_key.to_string(),
+            endpoint,
+        }
     }
 }
 
@@ -70,6 +126,7 @@ pub struct ProviderSettings {
     pub max_retries: u32,
     /// `max_unavailable` and `update_grace_period` (see `super::rolling`).
     pub rolling: super::rolling::RollingSettings,
+    pub sources: Sources,
 }
 
 /// Secrets are never printed, not even in debug logs.
@@ -89,6 +146,7 @@ impl fmt::Debug for ProviderSettings {
             .field("max_requests_per_second", &self.max_requests_per_second)
             .field("max_retries", &self.max_retries)
             .field("rolling", &self.rolling)
+            .field("sources", &self.sources)
             .finish()
     }
 }
@@ -232,11 +290,18 @@ impl ProviderSettings {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut diags = validate(config);
-        let from = |name: &str, vars: &[&str]| -> Option<String> {
+        let from = |name: &'static str, vars: &[&'static str]| -> Option<(String, Source)> {
             attrs::string(config, name)
-                .or_else(|| vars.iter().find_map(|k| env(k).filter(|v| !v.is_empty())))
+                .map(|v| (v, Source::Block(name)))
+                .or_else(|| {
+                    vars.iter().find_map(|k| {
+                        env(k)
+                            .filter(|v| !v.is_empty())
+                            .map(|v| (v, Source::Env(k)))
+                    })
+                })
         };
-        let mut need = |name: &str, vars: &[&str], what: &str| -> String {
+        let mut need = |name: &'static str, vars: &[&'static str], what: &str| {
             from(name, vars).unwrap_or_else(|| {
                 diags.push(
                     Diagnostic::error(
@@ -248,27 +313,44 @@ impl ProviderSettings {
                     )
                     .at(at(name)),
                 );
-                String::new()
+                (String::new(), Source::Default)
             })
         };
-        let region = need("region", REGION_ENV, "Region");
-        let access_key = need("access_key", ACCESS_KEY_ENV, "Access Key");
-        let secret_key = need("secret_key", SECRET_KEY_ENV, "Secret Key");
-        let security_token = from("security_token", SECURITY_TOKEN_ENV);
+        let (region, region_from) = need("region", REGION_ENV, "Region");
+        let (access_key, access_key_from) = need("access_key", ACCESS_KEY_ENV, "Access Key");
+        let (secret_key, secret_key_from) = need("secret_key", SECRET_KEY_ENV, "Secret Key");
+        let security_token = from("security_token", SECURITY_TOKEN_ENV).map(|(v, _)| v);
         let endpoint = from("endpoint", ENDPOINT_ENV);
-        if attrs::string(config, "endpoint").is_none() {
-            if let Some(e) = &endpoint {
-                if let Err(msg) = check_endpoint(e) {
-                    diags.push(
-                        Diagnostic::error(
-                            "Invalid Endpoint",
-                            format!("From ALIBABA_CLOUD_ENDPOINT_ECS: {msg}"),
-                        )
+        if let Some((e, Source::Env(var))) = &endpoint {
+            if let Err(msg) = check_endpoint(e) {
+                diags.push(
+                    Diagnostic::error("Invalid Endpoint", format!("From {var}: {msg}"))
                         .at(at("endpoint")),
-                    );
-                }
+                );
             }
         }
+        let cooldown = from("modification_cooldown", COOLDOWN_ENV);
+        let modification_cooldown = match &cooldown {
+            Some((v, Source::Env(var))) => humantime::parse_duration(v).unwrap_or_else(|e| {
+                diags.push(
+                    Diagnostic::error(
+                        "Invalid Modification Cooldown",
+                        format!("{var} = \"{v}\" is not a duration ({e}). Use a value such as \"5m\", \"10s\" or \"500ms\", or unset it."),
+                    )
+                    .at(at("modification_cooldown")),
+                );
+                DEFAULT_COOLDOWN
+            }),
+            Some((v, _)) => humantime::parse_duration(v).unwrap_or(DEFAULT_COOLDOWN),
+            None => DEFAULT_COOLDOWN,
+        };
+        let sources = Sources {
+            region: region_from,
+            access_key: access_key_from,
+            secret_key: secret_key_from,
+            endpoint: endpoint.as_ref().map_or(Source::Default, |(_, s)| *s),
+            modification_cooldown: cooldown.as_ref().map_or(Source::Default, |(_, s)| *s),
+        };
         if !diags.is_empty() {
             return Err(diags);
         }
@@ -277,19 +359,18 @@ impl ProviderSettings {
             access_key,
             secret_key,
             security_token,
-            endpoint,
+            endpoint: endpoint.map(|(v, _)| v),
             signature_version: attrs::string(config, "signature_version")
                 .and_then(|v| parse_signature(&v))
                 .unwrap_or(SignatureChoice::V3),
-            modification_cooldown: attrs::string(config, "modification_cooldown")
-                .and_then(|v| humantime::parse_duration(&v).ok())
-                .unwrap_or(DEFAULT_COOLDOWN),
+            modification_cooldown,
             max_requests_per_second: attrs::float(config, "max_requests_per_second")
                 .unwrap_or(DEFAULT_MAX_RPS),
             max_retries: attrs::int(config, "max_retries")
                 .map(|n| n as u32)
                 .unwrap_or(DEFAULT_MAX_RETRIES),
             rolling: super::rolling::RollingSettings::of(config),
+            sources,
         })
     }
 }
@@ -340,6 +421,59 @@ mod tests {
         assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
         assert_eq!(s.signature_version, SignatureChoice::V3);
         assert_eq!(s.modification_cooldown, DEFAULT_COOLDOWN);
+    }
+
+    #[test]
+    fn sources_name_the_block_attribute_or_the_variable_used() {
+        let env = |k: &str| match k {
+            "ALICLOUD_REGION" => Some("cn-beijing".to_string()),
+            "ALIBABA_CLOUD_ACCESS_KEY_ID" => Some("AKID".to_string()),
+            "ALIBABA_CLOUD_ENDPOINT_ECS" => Some("http://127.0.0.1:9000".to_string()),
+            "ECS_MODIFICATION_COOLDOWN" => Some("10s".to_string()),
+            _ => None,
+        };
+        let cfg = block(&[("secret_key", attrs::str_value("b"))]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        assert_eq!(s.modification_cooldown, Duration::from_secs(10));
+        assert_eq!(s.sources.region, Source::Env("ALICLOUD_REGION"));
+        assert_eq!(
+            s.sources.access_key,
+            Source::Env("ALIBABA_CLOUD_ACCESS_KEY_ID")
+        );
+        assert_eq!(s.sources.secret_key, Source::Block("secret_key"));
+        assert_eq!(
+            s.sources.endpoint.to_string(),
+            "the environment variable ALIBABA_CLOUD_ENDPOINT_ECS"
+        );
+        assert_eq!(
+            s.sources.modification_cooldown,
+            Source::Env("ECS_MODIFICATION_COOLDOWN")
+        );
+        assert_eq!(
+            s.sources.secret_key.to_string(),
+            "secret_key in the provider block"
+        );
+    }
+
+    #[test]
+    fn a_bad_cooldown_variable_is_named() {
+        let env = |k: &str| match k {
+            "ALICLOUD_REGION" | "ALICLOUD_ACCESS_KEY" | "ALICLOUD_SECRET_KEY" => Some("x".into()),
+            "ECS_MODIFICATION_COOLDOWN" => Some("ten seconds".into()),
+            _ => None,
+        };
+        let err = ProviderSettings::resolve(&block(&[]), env).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(path_of(&err[0]), "modification_cooldown");
+        assert!(
+            err[0].detail.contains("ECS_MODIFICATION_COOLDOWN"),
+            "{}",
+            err[0].detail
+        );
+        // The block wins over the variable.
+        let cfg = block(&[("modification_cooldown", attrs::str_value("2s"))]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        assert_eq!(s.modification_cooldown, Duration::from_secs(2));
     }
 
     #[test]

@@ -15,7 +15,7 @@ const EXPECTED: &[(&str, u16, ErrorKind, bool, &str)] = &[
         400,
         Unsupported,
         false,
-        "DescribeResourcesModification",
+        "ecs_instance_type_modifications",
     ),
     (
         "IdempotenceParamNotMatch",

@@ -163,7 +163,7 @@ async fn non_retryable_codes_fail_at_once_with_the_remedy() {
             400,
             "DependencyViolation.InstanceType",
             ErrorKind::Unsupported,
-            "DescribeResourcesModification",
+            "ecs_instance_type_modifications",
         ),
         (500, "InvalidAction", ErrorKind::Unsupported, "endpoint"),
         (400, "SignatureDoesNotMatch", ErrorKind::Auth, "secret_key"),
@@ -301,7 +301,11 @@ async fn cancel_ends_backoff_waits_and_refuses_new_calls() {
         .expect("cancel must end the hour-long backoff")
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Cancelled);
-    assert!(err.to_string().contains("run apply again"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("run the same Terraform command again"),
+        "{err}"
+    );
     let sent = client.requests_sent();
     let err = client.describe_instance("i-2").await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Cancelled);

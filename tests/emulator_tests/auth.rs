@@ -102,7 +102,7 @@ async fn only_get_and_post() {
 async fn unknown_action_version_and_region() {
     let env = start_default().await;
     let api = &env.api;
-    api.call("DescribeRegions", &[])
+    api.call("DescribeRegionz", &[])
         .await
         .expect_err(404, "InvalidApi.NotFound");
     api.call("DescribeInstances", &[("Version", "2016-03-14")])
@@ -111,6 +111,12 @@ async fn unknown_action_version_and_region() {
     api.call("DescribeInstances", &[("RegionId", "cn-beijing")])
         .await
         .expect_err(404, "InvalidRegionId.NotFound");
+    // What a client with a wrong region can ask to learn the right one.
+    let regions = api.call("DescribeRegions", &[]).await;
+    assert_eq!(
+        regions.ok()["Regions"]["Region"][0]["RegionId"],
+        "cn-hangzhou"
+    );
 }
 
 #[tokio::test]

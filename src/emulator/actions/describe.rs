@@ -183,3 +183,19 @@ pub fn describe_instance_status(ctx: &mut Ctx<'_>, params: &Params) -> Result<An
         None,
     ))
 }
+
+/// DescribeRegions: the one region this emulator serves. Takes no
+/// `RegionId` (a client with a wrong region uses it to learn the right one).
+pub fn describe_regions(ctx: &mut Ctx<'_>, _params: &Params) -> Result<Answer, ApiError> {
+    let region = &ctx.config.region;
+    let item = json!({
+        "RegionId": region,
+        "LocalName": region,
+        "RegionEndpoint": "ecs.aliyuncs.com",
+        "Status": "available",
+    });
+    Ok(Answer::new(
+        with(json!({}), "Regions", wrap("Region", vec![item])),
+        None,
+    ))
+}

@@ -67,6 +67,7 @@ pub struct Action {
 }
 
 const ACTIONS: &[Action] = &[
+    act("DescribeRegions", false, false, describe::describe_regions),
     act(
         "DescribeInstances",
         false,

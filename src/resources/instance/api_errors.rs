@@ -189,7 +189,7 @@ mod tests {
             400,
             TYPE,
             Some("instance_type"),
-            "DescribeResourcesModification",
+            "ecs_instance_type_modifications data source",
         ),
         (MIS, "IdempotenceParamNotMatch", 400, OUT, None, "apply"),
         (
@@ -214,7 +214,7 @@ mod tests {
             400,
             TYPE,
             Some("instance_type"),
-            "DescribeInstanceTypes",
+            "ecs_instance_types data source",
         ),
         (
             MIS,
@@ -362,7 +362,14 @@ mod tests {
             None,
             "balance",
         ),
-        (MIS, "LastTokenProcessing", 403, OUT, None, "apply again"),
+        (
+            MIS,
+            "LastTokenProcessing",
+            403,
+            OUT,
+            None,
+            "run Terraform again",
+        ),
         (
             MIS,
             "InvalidInstanceId.NotFound",
@@ -371,7 +378,7 @@ mod tests {
             None,
             "remove it from state",
         ),
-        (MIS, "InternalError", 500, TYPE, None, "apply again"),
+        (MIS, "InternalError", 500, TYPE, None, "run Terraform again"),
         (MIS, "InvalidAction", 500, TYPE, None, "endpoint"),
         // Release.
         (

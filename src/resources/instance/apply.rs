@@ -334,13 +334,32 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
                 ..Private::with_last_modified(progress.last_modified)
             }
             .encode(),
-            diagnostics: Vec::new(),
+            diagnostics: cooldown_too_short(ctx, &id, &progress)
+                .into_iter()
+                .collect(),
         },
         Err(e) => {
             let ends_running = desired.status == Some(PowerState::Running);
             update_failed(ctx, &id, prior, planned, progress, ends_running, e).await
         }
     }
+}
+
+/// A warning when the API refused modifications as if inside its cooldown
+/// although `modification_cooldown` had passed: the setting is probably
+/// shorter than the API's, and every apply pays for it in refused calls.
+fn cooldown_too_short(ctx: &Context, id: &str, progress: &Progress) -> Option<Diagnostic> {
+    let n = progress.refused_after_cooldown;
+    (n > 0).then(|| {
+        Diagnostic::warning(
+            "Modification Cooldown Looks Too Short",
+            format!(
+                "{id}: ECS refused {n} modification attempt(s) as if its cooldown had not passed, although modification_cooldown ({}, from {}) had; they were retried until accepted. Set modification_cooldown to the API's cooldown (5m on ECS; an emulator's --cooldown) to wait instead of retrying.",
+                humantime::format_duration(ctx.settings.modification_cooldown),
+                ctx.settings.sources.modification_cooldown,
+            ),
+        )
+    })
 }
 
 /// After a failed update: start the instance again if we left it down,

@@ -130,7 +130,7 @@ impl fmt::Display for ApplyError {
             ApplyError::Cancelled => write!(
                 f,
                 "Terraform asked the provider to stop; the operation was interrupted. Run \
-                 terraform apply again to finish it."
+                 the same terraform command again to finish it."
             ),
             ApplyError::Plan(e) => write!(
                 f,

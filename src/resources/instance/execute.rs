@@ -13,7 +13,11 @@
 //!   (`InvalidStatus.ValueNotSupported` on the emulator; throttling or
 //!   "in progress" codes are possible). When a modification is refused with
 //!   such a code *and* the instance is in a status that allows it, we log it
-//!   and retry with backoff until the update timeout.
+//!   (INFO once per wait) and retry with backoff until the update timeout,
+//!   never faster than [`MIN_REFUSAL_RETRY`]: a `modification_cooldown` set
+//!   shorter than the API's must not turn into calls every 250 ms for
+//!   minutes. Such refusals after our own cooldown had passed are counted,
+//!   so that apply can warn that the setting looks too short.
 //!   A refusal that cannot be the cooldown (the instance is in a status the
 //!   change does not allow, or the code says "must be Stopped") fails at
 //!   once with [`ApplyError::NotCooldown`]: retrying it would only burn the
@@ -48,6 +52,9 @@ pub struct Progress {
     /// True between our Stop and our Start: the instance is down because of
     /// us.
     pub stopped_by_us: bool,
+    /// Modifications refused as if inside the API's cooldown although our
+    /// own `modification_cooldown` since our last modification had passed.
+    pub refused_after_cooldown: u32,
 }
 
 impl Progress {
@@ -73,6 +80,21 @@ pub struct Executor<'a> {
 
 /// Says the instance must be Stopped: never the cooldown.
 const NOT_STOPPED: &str = "InvalidInstanceStatus.NotStopped";
+
+/// The shortest pause between two attempts of a modification refused for
+/// the cooldown, whatever `modification_cooldown` says.
+pub const MIN_REFUSAL_RETRY: Duration = Duration::from_secs(2);
+/// The longest such pause.
+pub const MAX_REFUSAL_RETRY: Duration = Duration::from_secs(30);
+
+/// The pause after the `attempt`-th refusal (1-based): a twentieth of the
+/// cooldown (at least [`MIN_REFUSAL_RETRY`], at most 15 s), doubling up to
+/// [`MAX_REFUSAL_RETRY`].
+pub fn refusal_retry_delay(cooldown: Duration, attempt: u32) -> Duration {
+    let first = (cooldown / 20).clamp(MIN_REFUSAL_RETRY, Duration::from_secs(15));
+    let doublings = attempt.saturating_sub(1).min(8);
+    (first * 2u32.pow(doublings)).min(MAX_REFUSAL_RETRY)
+}
 
 /// The API's "instance is not in the right state / busy" family: what a
 /// modification inside the cooldown may be refused with.
@@ -262,10 +284,7 @@ impl Executor<'_> {
     ) -> Result<(), ApplyError> {
         self.wait_cooldown(None, progress).await?;
         let token = self.api().new_token(change.action());
-        let first_delay =
-            (self.cooldown / 20).clamp(self.waiter.poll.initial, Duration::from_secs(15));
-        let max_delay = (self.cooldown / 4).clamp(first_delay, Duration::from_secs(30));
-        let mut delay = first_delay;
+        let ours_passed = progress.last_modified.is_some();
         let mut attempts = 0u32;
         let started = self.clock().now();
         loop {
@@ -295,6 +314,7 @@ impl Executor<'_> {
                     needs: allowed.join(" or "),
                 });
             }
+            let delay = refusal_retry_delay(self.cooldown, attempts);
             if self.clock().now() + delay > self.waiter.deadline {
                 return Err(ApplyError::StillRefused {
                     error: err,
@@ -302,19 +322,27 @@ impl Executor<'_> {
                     waited: self.clock().now().saturating_sub(started),
                 });
             }
-            tracing::warn!(
-                id = self.id,
-                code = %err.code,
-                status = %inst.status,
-                retry_in_ms = delay.as_millis() as u64,
-                "modification refused although the instance is {}; taking it for the modification cooldown and retrying with the same ClientToken",
-                inst.status
-            );
+            if ours_passed {
+                progress.refused_after_cooldown += 1;
+            }
+            if attempts == 1 {
+                tracing::info!(
+                    id = self.id,
+                    code = %err.code,
+                    status = %inst.status,
+                    modification_cooldown = %humantime::format_duration(self.cooldown),
+                    "modification refused although the instance is {}; taking it for the API's modification cooldown and retrying with the same ClientToken, every {} at first, then less often{}",
+                    inst.status,
+                    humantime::format_duration(delay),
+                    if ours_passed { " (modification_cooldown looks shorter than the API's)" } else { "" }
+                );
+            } else {
+                tracing::debug!(id = self.id, code = %err.code, attempt = attempts, retry_in_ms = delay.as_millis() as u64, "modification refused again");
+            }
             self.clock()
                 .sleep(delay)
                 .await
                 .map_err(|_| ApplyError::Cancelled)?;
-            delay = (delay * 2).min(max_delay);
         }
     }
 

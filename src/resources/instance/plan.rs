@@ -329,7 +329,20 @@ fn explain(
     input: &PlanInput<'_>,
     out: &mut Planned,
 ) {
-    if let Some(text) = planner::stop_warning(id, observed, desired, steps) {
+    if let Some(text) = planner::wait_note(id, observed, steps, input.now) {
+        let attr = match steps
+            .iter()
+            .find(|s| !matches!(s, Step::WaitUntil { .. } | Step::Start))
+        {
+            Some(Step::ModifyType { .. }) => "instance_type",
+            _ => "internet_max_bandwidth_out",
+        };
+        out.diagnostics.push(
+            Diagnostic::warning("Apply Will Wait For The Modification Cooldown", text)
+                .at(AttributePath::attr(attr)),
+        );
+    }
+    if let Some(text) = planner::stop_warning(id, observed, desired, steps, input.now) {
         let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
         let because_of_bandwidth = steps
             .windows(2)
@@ -405,10 +418,19 @@ pub async fn plan(
     {
         planned.diagnostics.push(w);
     }
-    if let (Some(ctx), Some(change)) = (ctx, planned.type_change.take()) {
+    if let (Some(ctx), Some(change)) = (&ctx, planned.type_change.take()) {
         planned
             .diagnostics
             .extend(type_check::check(&ctx.client, &ctx.offers, &change).await);
+    }
+    let creating =
+        matches!(req.prior_state, Value::Null) && !matches!(req.proposed_new_state, Value::Null);
+    if let (Some(ctx), true, Some(to)) =
+        (&ctx, creating, attrs::string(&req.config, "instance_type"))
+    {
+        planned
+            .diagnostics
+            .extend(type_check::check_new(&ctx.client, &ctx.type_names, &to).await);
     }
     PlanResourceChangeResponse {
         planned_state: planned.state,

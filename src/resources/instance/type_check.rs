@@ -9,6 +9,10 @@
 //! plan that are alike in those (a resize of 100 alike instances asks 2
 //! questions, not 200). The apply still meets the API's real answer.
 //!
+//! A new instance's type is checked too ([`check_new`]): a typo such as
+//! `ecs.g6.larg` fails at plan time with the region's types of the same
+//! family, not in RunInstances after the approval.
+//!
 //! If the question itself fails (network, permissions), the plan goes on
 //! with a warning: the apply will meet the real answer, and nothing is
 //! stopped before the type change is known to be possible… except by the
@@ -118,7 +122,7 @@ where
         ),
         None if !exists().await => (
             "Unknown Instance Type",
-            format!("{} is not an instance type ECS knows in this region; check the spelling.", change.to),
+            format!("{} is not an instance type ECS knows in this region; check the spelling (the ecs_instance_types data source lists them all).", change.to),
         ),
         None => (
             "Instance Type Not Available",
@@ -142,24 +146,82 @@ where
 
 /// A few available types, those of the wanted type's family first.
 fn suggestions(change: &TypeChange, candidates: &[AvailableType]) -> Vec<String> {
-    let family = |t: &str| {
-        t.rsplit_once('.')
-            .map_or(t.to_string(), |(f, _)| f.to_string())
-    };
-    let wanted = family(&change.to);
-    let mut available: Vec<&AvailableType> = candidates
+    let available = candidates
         .iter()
         .filter(|c| c.status == "Available" && c.instance_type != change.from)
-        .collect();
-    available.sort_by_key(|c| family(&c.instance_type) != wanted);
+        .map(|c| c.instance_type.as_str());
+    ranked(&change.to, available)
+}
+
+/// `ecs.g6` for `ecs.g6.large`.
+fn family(t: &str) -> &str {
+    t.rsplit_once('.').map_or(t, |(f, _)| f)
+}
+
+/// At most [`SUGGESTIONS`] distinct names: those of `wanted`'s family first,
+/// and within each group those sharing the longest prefix with it (so
+/// `ecs.g6.larg` suggests `ecs.g6.large` first); otherwise in given order.
+fn ranked<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let common = |t: &str| {
+        t.chars()
+            .zip(wanted.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    let mut names: Vec<&str> = names.collect();
+    names.sort_by_key(|t| (family(t) != family(wanted), std::cmp::Reverse(common(t))));
     let mut out: Vec<String> = Vec::new();
-    for c in available {
-        if !out.contains(&c.instance_type) {
-            out.push(c.instance_type.clone());
+    for t in names {
+        if !out.iter().any(|o| o == t) {
+            out.push(t.to_string());
         }
     }
     out.truncate(SUGGESTIONS);
     out
+}
+
+/// Diagnostics for a new instance's `instance_type` (empty when the region
+/// offers it). The region's list is asked once (DescribeInstanceTypes, every
+/// page) and kept in `names`, so a fleet of new instances costs one call,
+/// not one per instance.
+pub async fn check_new(
+    client: &Client,
+    names: &tokio::sync::OnceCell<Vec<String>>,
+    to: &str,
+) -> Vec<Diagnostic> {
+    let listed = names
+        .get_or_try_init(|| async {
+            let types = client
+                .describe_instance_types(&InstanceTypeFilter::default())
+                .await?;
+            Ok::<_, crate::ecs::Error>(types.into_iter().map(|t| t.instance_type_id).collect())
+        })
+        .await;
+    match listed {
+        Ok(names) if names.iter().any(|n| n == to) => Vec::new(),
+        Ok(names) => unknown_new(to, names.iter().map(String::as_str)),
+        Err(e) if e.kind == ErrorKind::Cancelled => Vec::new(),
+        Err(e) => vec![Diagnostic::warning(
+            "Could Not Check instance_type",
+            format!("Listing the region's instance types failed, so {to} was not checked at plan time: {e}"),
+        )
+        .at(AttributePath::attr("instance_type"))],
+    }
+}
+
+/// The error for a new instance whose type the region does not offer.
+fn unknown_new<'a>(to: &str, offered: impl Iterator<Item = &'a str>) -> Vec<Diagnostic> {
+    let alternatives = ranked(to, offered);
+    let near = if alternatives.is_empty() {
+        String::new()
+    } else {
+        format!(" Types of this region: {}.", alternatives.join(", "))
+    };
+    vec![Diagnostic::error(
+        "Unknown Instance Type",
+        format!("{to} is not an instance type ECS offers in this region; check the spelling.{near} The ecs_instance_types data source lists them all."),
+    )
+    .at(AttributePath::attr("instance_type"))]
 }
 
 #[cfg(test)]
@@ -221,6 +283,30 @@ mod tests {
             "{}",
             d[0].detail
         );
+    }
+
+    #[test]
+    fn a_new_instance_with_a_typo_gets_the_family_first_nearest_first() {
+        let offered = [
+            "ecs.c6.large",
+            "ecs.g6.xlarge",
+            "ecs.g6.large",
+            "ecs.g6.2xlarge",
+        ];
+        let d = unknown_new("ecs.g6.larg", offered.into_iter());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].severity, Severity::Error);
+        assert_eq!(d[0].summary, "Unknown Instance Type");
+        assert_eq!(d[0].attribute, Some(AttributePath::attr("instance_type")));
+        assert!(
+            d[0].detail.contains(
+                "Types of this region: ecs.g6.large, ecs.g6.xlarge, ecs.g6.2xlarge, ecs.c6.large."
+            ),
+            "{}",
+            d[0].detail
+        );
+        assert!(d[0].detail.contains("ecs_instance_types data source"));
+        assert!(!d[0].detail.contains("Describe"), "{}", d[0].detail);
     }
 
     #[tokio::test]

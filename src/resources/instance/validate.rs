@@ -104,14 +104,63 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             );
         }
     }
+    if let Some(v) = attrs::string(config, "instance_type") {
+        if !v.trim().is_empty() && !well_formed_type(&v) {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid Instance Type",
+                    format!("instance_type = \"{v}\" is not an ECS instance type name: those look like \"ecs.<family>.<size>\", e.g. \"ecs.g6.large\". The ecs_instance_types data source lists the region's types."),
+                )
+                .at(AttributePath::attr("instance_type")),
+            );
+        }
+    }
     diags.extend(timeouts::validate(config));
     diags
+}
+
+/// `ecs.<family>.<size>`: what every ECS type name looks like. Checked
+/// without credentials; whether the region offers it is the plan's question.
+fn well_formed_type(v: &str) -> bool {
+    let mut parts = v.split('.');
+    parts.next() == Some("ecs")
+        && parts.clone().count() >= 2
+        && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::{Number, PathStep};
+
+    #[test]
+    fn instance_type_needs_the_ecs_prefix_and_a_size() {
+        for ok in [
+            "ecs.g6.large",
+            "ecs.g6e.13xlarge",
+            "ecs.ebmg6.26xlarge",
+            "ecs.t5-lc1m1.small",
+        ] {
+            assert!(well_formed_type(ok), "{ok}");
+        }
+        for bad in [
+            "g6.large",
+            "ecs.g6",
+            "ecs..large",
+            "ECS.g6.large",
+            "ecs.g6.large ",
+        ] {
+            assert!(!well_formed_type(bad), "{bad}");
+        }
+        let d = validate(&config(&[("instance_type", attrs::str_value("g6.large"))]));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].attribute, Some(AttributePath::attr("instance_type")));
+        assert!(
+            d[0].detail.contains("ecs_instance_types"),
+            "{}",
+            d[0].detail
+        );
+    }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
         let mut obj = attrs::object([

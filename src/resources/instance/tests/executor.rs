@@ -430,3 +430,52 @@ async fn a_vpc_address_waits_out_the_bandwidth_change_before_it() {
     assert!(calls[1].at >= calls[0].at + COOLDOWN);
     assert_eq!(w.api.instance().public_ips.len(), 1);
 }
+
+#[test]
+fn refusal_retries_wait_seconds_not_milliseconds() {
+    use crate::resources::instance::execute::{refusal_retry_delay, MIN_REFUSAL_RETRY};
+    let delays: Vec<u64> = (1..=6)
+        .map(|n| refusal_retry_delay(secs(1), n).as_secs())
+        .collect();
+    assert_eq!(delays, [2, 4, 8, 16, 30, 30]);
+    assert_eq!(
+        refusal_retry_delay(Duration::from_millis(10), 1),
+        MIN_REFUSAL_RETRY
+    );
+    assert_eq!(refusal_retry_delay(COOLDOWN, 1), secs(15));
+}
+
+/// `modification_cooldown` = 1 s against an API that wants 300 s: the
+/// refusals are retried seconds apart (not every 250 ms) and counted, so
+/// that apply can say the setting looks too short.
+#[tokio::test]
+async fn a_too_short_cooldown_setting_retries_sparingly_and_is_noticed() {
+    let w = World::new();
+    w.api.state.lock().unwrap().last_modified = Some(T0);
+    let mut progress = Progress::new(Some(T0));
+    let mut executor = w.executor(secs(20 * 60));
+    executor.cooldown = secs(1);
+    let steps = [Step::ModifyBandwidth {
+        out: Some(50),
+        inbound: None,
+        api: BandwidthApi::InstanceSpec,
+    }];
+    executor.run(&steps, &mut progress).await.unwrap();
+    let modifies: Vec<_> = w
+        .api
+        .journal()
+        .into_iter()
+        .filter(|c| c.what.starts_with("ModifyInstanceSpec"))
+        .collect();
+    assert!(modifies.last().unwrap().ok);
+    let refused = modifies.len() - 1;
+    assert!(
+        (2..=16).contains(&refused),
+        "{refused} refused attempts in 300 s"
+    );
+    assert!(
+        modifies.windows(2).all(|p| p[1].at - p[0].at >= secs(2)),
+        "attempts at least 2 s apart"
+    );
+    assert_eq!(progress.refused_after_cooldown as usize, refused);
+}
