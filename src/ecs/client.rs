@@ -462,8 +462,29 @@ impl Client {
                 let (in_doubt, ids) = (&in_doubt, &ids);
                 async move {
                     if in_doubt.load(std::sync::atomic::Ordering::SeqCst) {
-                        let found = self.describe_instances(ids).await?;
-                        if took_effect(found.first()) {
+                        // One read per attempt (no retries of its own: a
+                        // failed read fails this attempt, and the loop backs
+                        // off and reads again before any resend).
+                        let read = self.call_of("DescribeInstances", Method::Get).param(
+                            "InstanceIds",
+                            serde_json::to_string(ids).expect("strings serialize"),
+                        );
+                        let body = inner.transport.send(&read, n).await?;
+                        let page: wire::DescribeInstances = wire::decode(&body).map_err(|m| {
+                            Error::local(
+                                ErrorKind::Other,
+                                "DescribeInstances",
+                                codes::INVALID_RESPONSE,
+                                m,
+                            )
+                        })?;
+                        let found: Vec<Instance> = page
+                            .instances
+                            .instance
+                            .into_iter()
+                            .map(Instance::from)
+                            .collect();
+                        if took_effect(found.iter().find(|i| i.instance_id == ids[0])) {
                             tracing::debug!(
                                 action,
                                 "an earlier attempt was applied; not sending it again"
