@@ -62,7 +62,7 @@ pub trait InstanceApi: Send + Sync {
     fn new_token(&self, action: &str) -> String;
     /// Writes our "stopped for an update" marker on the instance
     /// ([`super::marker`]).
-    async fn mark(&self, id: &str) -> ecs::Result<()>;
+    async fn mark(&self, id: &str, value: &str) -> ecs::Result<()>;
     /// Removes the marker (no error if it is not there).
     async fn unmark(&self, id: &str) -> ecs::Result<()>;
 }
@@ -134,10 +134,8 @@ impl InstanceApi for ClientApi {
         Client::new_client_token(action)
     }
 
-    async fn mark(&self, id: &str) -> ecs::Result<()> {
-        self.0
-            .tag_instance(id, super::marker::KEY, super::marker::VALUE)
-            .await
+    async fn mark(&self, id: &str, value: &str) -> ecs::Result<()> {
+        self.0.tag_instance(id, super::marker::KEY, value).await
     }
 
     async fn unmark(&self, id: &str) -> ecs::Result<()> {

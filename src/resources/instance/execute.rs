@@ -194,7 +194,8 @@ impl Executor<'_> {
     /// sequence starts it again, so the marker goes on first.
     pub async fn stop(&self, progress: &mut Progress, temporary: bool) -> Result<(), ApplyError> {
         if temporary {
-            self.api().mark(self.id).await?;
+            let value = super::marker::value_at(self.clock().now());
+            self.api().mark(self.id, &value).await?;
             progress.marked = true;
         }
         tracing::info!(id = self.id, "stopping instance");

@@ -55,11 +55,17 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
 pub fn refreshed_private(bytes: &[u8], inst: &crate::ecs::Instance) -> Vec<u8> {
     let mut private = Private::decode(bytes);
     private.stopped_charging = state::stopped_charging(inst);
-    if marker::stopped_by_us(inst) {
+    let running = state::settled_status(&inst.status) == "Running";
+    if marker::stopped_by_us(inst, private.stale_marker.as_deref()) {
         private.restart_pending = true;
-    } else if state::settled_status(&inst.status) == "Running" {
+    } else if running {
         private.restart_pending = false;
     }
+    private.stale_marker = match marker::value(inst) {
+        Some(v) if running => Some(v.to_string()),
+        Some(_) => private.stale_marker,
+        None => None,
+    };
     private.encode()
 }
 
@@ -120,6 +126,7 @@ mod tests {
         let flagged = Private {
             restart_pending: true,
             last_modified_ms: Some(5),
+            ..Private::default()
         }
         .encode();
         let mut inst = sample_instance();
@@ -134,13 +141,21 @@ mod tests {
         inst.status = "Stopped".into();
         assert!(!pending(&refreshed_private(&[], &inst)));
         // Stopped or stopping with our marker: an apply of ours left it down.
-        inst.tags = vec![(marker::KEY.into(), marker::VALUE.into())];
+        inst.tags = vec![(marker::KEY.into(), "stopped-at-1".into())];
         for status in ["Stopping", "Stopped"] {
             inst.status = status.into();
             assert!(pending(&refreshed_private(&[], &inst)), "{status}");
         }
-        // A marker on a running instance is stale: it sets nothing.
+        // A marker on a running instance is stale: it sets nothing, and a
+        // later stop (by the user) with that same marker is not ours...
         inst.status = "Running".into();
-        assert!(!pending(&refreshed_private(&[], &inst)));
+        let seen_running = refreshed_private(&[], &inst);
+        assert!(!pending(&seen_running));
+        inst.status = "Stopped".into();
+        let after_user_stop = refreshed_private(&seen_running, &inst);
+        assert!(!pending(&after_user_stop));
+        // ...but a new marker (a later apply of ours, killed) is.
+        inst.tags = vec![(marker::KEY.into(), "stopped-at-2".into())];
+        assert!(pending(&refreshed_private(&after_user_stop, &inst)));
     }
 }

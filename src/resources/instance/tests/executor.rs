@@ -303,7 +303,7 @@ async fn a_stop_is_ours_as_soon_as_it_is_accepted_and_cancel_ends_waits() {
         "recorded when StopInstance was accepted"
     );
     assert_eq!(progress.done, [Step::Stop]);
-    assert!(marker::stopped_by_us(&w.api.instance()));
+    assert!(marker::stopped_by_us(&w.api.instance(), None));
 }
 
 #[tokio::test]

@@ -261,9 +261,9 @@ impl InstanceApi for FakeApi {
         format!("{action}-{}", self.tokens.fetch_add(1, Ordering::SeqCst))
     }
 
-    async fn mark(&self, _id: &str) -> ecs::Result<()> {
+    async fn mark(&self, _id: &str, value: &str) -> ecs::Result<()> {
         let mut s = self.state.lock().unwrap();
-        let (k, v) = (marker::KEY.to_string(), marker::VALUE.to_string());
+        let (k, v) = (marker::KEY.to_string(), value.to_string());
         s.inst.tags.retain(|(have, _)| *have != k);
         s.inst.tags.push((k, v));
         self.record(&mut s, "TagResources".into(), None, true);
