@@ -455,7 +455,12 @@ async fn update_failed(
     }
     let new_state = match reread(ctx, id, planned).await {
         Some(s) => s,
-        None => what_we_know(prior, planned, &progress.done),
+        None => uncertain(
+            what_we_know(prior, planned, &progress.done),
+            prior,
+            planned,
+            &progress,
+        ),
     };
     let private = Private {
         restart_pending,
@@ -468,8 +473,37 @@ async fn update_failed(
     }
 }
 
+/// The partial state when the API cannot be reached: what a step that
+/// failed may or may not have done is unknown, so it is null rather than a
+/// guess (never Running for an instance that may be down, never the old
+/// type's cpu and memory when its type may have changed).
+fn uncertain(mut s: Value, prior: &Value, planned: &Value, progress: &Progress) -> Value {
+    let type_may_change =
+        attrs::get(planned, "instance_type") != attrs::get(prior, "instance_type");
+    if type_may_change {
+        attrs::set(&mut s, "cpu", Value::Null);
+        attrs::set(&mut s, "memory", Value::Null);
+    }
+    let power_known = match progress
+        .done
+        .iter()
+        .rev()
+        .find(|st| matches!(st, Step::Stop | Step::Start))
+    {
+        // Our stop was accepted and no start was: down.
+        Some(Step::Stop) => progress.stopped_by_us,
+        // Nothing sent, or our start was accepted: as recorded, unless a
+        // stop may have gone out unanswered.
+        _ => !progress.stopped_by_us,
+    };
+    if !power_known {
+        attrs::set(&mut s, "status", Value::Null);
+    }
+    s
+}
+
 /// The prior state with the steps that did happen applied: the partial
-/// state when the instance cannot be read back (e.g. after Ctrl-C).
+/// state when the instance cannot be read back.
 pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
     let mut s = prior.clone();
     for name in super::schema::CONFIG_ONLY {
