@@ -227,11 +227,12 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
     );
     // Let held requests, blackouts and transitions finish (the user's next apply comes
     // seconds later, too).
-    std::thread::sleep(Duration::from_secs(if ending == Ending::Timeout {
-        4
-    } else {
-        5
-    }));
+    let settle_ms = match ending {
+        Ending::CtrlC => 500,
+        Ending::Kill => 2000,
+        Ending::Timeout | Ending::LostConnection => 3000,
+    };
+    std::thread::sleep(Duration::from_millis(settle_ms));
     write(resource("10m", 10, TO));
     let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     if again.code != 0 {
