@@ -283,12 +283,14 @@ impl Journal {
         Journal { requests, changes }
     }
 
-    /// Successful state-changing calls on `id`, described, in order (reads and refused
-    /// attempts left out): what the provider did to the instance.
+    /// Successful state-changing calls on `id`, described, in order (reads, refused
+    /// attempts and the stop marker's TagResources/UntagResources left out): what the
+    /// provider did to the instance.
     pub fn mutations(&self, id: &str) -> Vec<String> {
         self.requests
             .iter()
             .filter(|r| r.ok() && r.instance_id == id && !r.action.starts_with("Describe"))
+            .filter(|r| !r.action.ends_with("agResources"))
             .map(Request::describe)
             .collect()
     }
