@@ -261,10 +261,21 @@ impl Executor<'_> {
         }
         progress.stopped_by_us = false;
         progress.done.push(Step::Start);
-        if progress.marked {
-            self.unmark(progress).await;
+        let marked = progress.marked;
+        // The untag (batched with other instances') overlaps the wait.
+        let (unmarked, running) = tokio::join!(
+            async { marked && self.api().unmark(self.id).await.is_ok() },
+            self.waiter.status(self.id, "Running")
+        );
+        if unmarked {
+            progress.marked = false;
+        } else if marked {
+            tracing::warn!(
+                id = self.id,
+                "could not remove the stop marker tag; the next update will"
+            );
         }
-        self.waiter.status(self.id, "Running").await?;
+        running?;
         Ok(())
     }
 
