@@ -515,7 +515,7 @@ impl Cloud {
         Background { child, pgid }
     }
 
-    /// Adds an emulator test hook (docs/emulator.md, "Test hooks").
+    /// Adds an emulator test hook (docs/design/emulator.md, "Test hooks").
     pub fn hook(&self, spec: Value) {
         self.emu.post("/_emulator/hooks", &spec);
     }

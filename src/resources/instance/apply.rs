@@ -327,14 +327,17 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             now: session.clock.now(),
         };
         let steps = planner::plan(&observed, &desired, &limits).map_err(ApplyError::Plan)?;
-        check_within_plan(
+        let stopped_charging = private.stopped_charging;
+        if let Some(e) = unplanned_stop(
             prior,
-            private.stopped_charging,
+            stopped_charging,
             &desired,
             &limits,
             &observed,
             &steps,
-        )?;
+        ) {
+            return Err(e);
+        }
         update_attributes(&session.api, &id, prior, planned).await?;
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
         executor.run(&steps, &mut progress).await?;
@@ -371,28 +374,26 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
 /// Apply never does more than the plan the user approved: if the live
 /// instance needs a stop that the plan (made on `prior`) did not show,
 /// because it changed since (a saved plan applied later, `-refresh=false`),
-/// refuse before touching anything.
-fn check_within_plan(
+/// refuse before touching anything: the error to return, if so.
+fn unplanned_stop(
     prior: &Value,
     stopped_charging: bool,
     desired: &planner::Desired,
     limits: &Limits,
     live: &planner::Observed,
     steps: &[Step],
-) -> Result<(), ApplyError> {
+) -> Option<ApplyError> {
     if !steps.contains(&Step::Stop) {
-        return Ok(());
+        return None;
     }
-    let Some(seen) = state::observed_from_state(prior, live.last_modified, stopped_charging) else {
-        return Ok(());
-    };
+    let seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
     let announced = planner::plan(&seen, desired, limits)
         .map(|planned| planned.contains(&Step::Stop))
         .unwrap_or(false);
     if announced {
-        return Ok(());
+        return None;
     }
-    Err(ApplyError::Unplanned {
+    Some(ApplyError::Unplanned {
         planned_on: format!("{} {}", state::power_name(seen.status), seen.instance_type),
         live: format!("{} {}", state::power_name(live.status), live.instance_type),
     })
@@ -663,6 +664,7 @@ mod tests {
             },
             network: planner::NetworkType::Classic,
             charge: planner::ChargeType::PostPaid,
+            public_ip: true,
             last_modified: None,
         }
     }
@@ -688,8 +690,7 @@ mod tests {
         let live = running("ecs.g6.large");
         let steps = planner::plan(&live, &desired, &limits).unwrap();
         assert!(steps.contains(&Step::Stop));
-        let err =
-            check_within_plan(&stopped_prior, false, &desired, &limits, &live, &steps).unwrap_err();
+        let err = unplanned_stop(&stopped_prior, false, &desired, &limits, &live, &steps).unwrap();
         assert!(matches!(err, ApplyError::Unplanned { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("Run terraform plan again"), "{text}");
@@ -700,7 +701,7 @@ mod tests {
             attrs::set(&mut p, "status", attrs::str_value("Running"));
             p
         };
-        check_within_plan(&running_prior, false, &desired, &limits, &live, &steps).unwrap();
+        assert!(unplanned_stop(&running_prior, false, &desired, &limits, &live, &steps).is_none());
     }
 
     #[test]
