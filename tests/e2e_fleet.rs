@@ -60,4 +60,26 @@ fn twenty_instances_resize_together_under_throttling() {
         converged.stdout, converged.stderr
     );
     journal.assert_rules(cloud.cooldown);
+    // The stop marker: one TagResources and one UntagResources per instance, merged across
+    // instances by the client when their steps line up; none is left behind.
+    let tag_calls = |action: &str| {
+        journal
+            .requests
+            .iter()
+            .filter(|r| r.action == action)
+            .count()
+    };
+    eprintln!(
+        "fleet of 20: {} TagResources, {} UntagResources, {} requests in all",
+        tag_calls("TagResources"),
+        tag_calls("UntagResources"),
+        journal.requests.len()
+    );
+    for inst in &instances {
+        assert!(
+            inst["Tags"]["Tag"].as_array().is_some_and(Vec::is_empty),
+            "{inst}"
+        );
+    }
+    journal.assert_no_power_call_sent_twice();
 }

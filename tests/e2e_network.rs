@@ -43,6 +43,8 @@ fn after_create(cloud: &Cloud, id: &str) -> Vec<String> {
         .requests
         .iter()
         .filter(|r| r.ok() && r.instance_id == id && !r.action.starts_with("Describe"))
+        // The stop marker's TagResources/UntagResources are bookkeeping, not changes.
+        .filter(|r| !r.action.ends_with("agResources"))
         .map(|r| match r.param("AllocatePublicIp") {
             Some(v) => format!("{}(AllocatePublicIp={v})", r.action),
             None => r.describe(),

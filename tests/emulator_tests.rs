@@ -13,4 +13,5 @@ mod emulator_tests {
     mod network;
     mod persistence;
     pub mod support;
+    mod tags;
 }

@@ -24,6 +24,7 @@ use super::model::{
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
+use super::tag_batch::{self, TagBatcher};
 use super::transport::Transport;
 use super::wire;
 
@@ -58,7 +59,10 @@ struct Inner {
     transport: Transport,
     limiters: Limiters,
     batcher: Batcher,
+    tag_batcher: TagBatcher,
     cancel: CancellationToken,
+    /// Never cancelled: the token of [`Client::uncancellable`] handles.
+    never: CancellationToken,
 }
 
 /// The ECS client. Cheap to clone.
@@ -66,6 +70,9 @@ struct Inner {
 pub struct Client {
     inner: Arc<Inner>,
     deadline: Option<Instant>,
+    /// Calls of this handle ignore [`Client::cancel`] (see
+    /// [`Client::uncancellable`]).
+    ignore_cancel: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -100,9 +107,16 @@ impl Client {
                 transport,
                 limiters: Limiters::new(cfg.max_requests_per_second),
                 batcher: Batcher::new(tuning.batch_window),
+                // Tag changes come from steps of many instances that do not
+                // line up to the millisecond: a wider window (250 ms by
+                // default) merges more. It costs no downtime: the tag goes
+                // on before the stop, and comes off while the instance starts.
+                tag_batcher: TagBatcher::new(tuning.batch_window * 50),
                 cancel: CancellationToken::new(),
+                never: CancellationToken::new(),
             }),
             deadline: None,
+            ignore_cancel: false,
         })
     }
 
@@ -112,6 +126,18 @@ impl Client {
         Client {
             inner: Arc::clone(&self.inner),
             deadline: Some(deadline),
+            ignore_cancel: self.ignore_cancel,
+        }
+    }
+
+    /// A handle whose calls ignore [`Client::cancel`]: for one short, final
+    /// read after Terraform's Stop, so that what we report is what is there.
+    /// Give it a deadline.
+    pub fn uncancellable(&self) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline: self.deadline,
+            ignore_cancel: true,
         }
     }
 
@@ -185,7 +211,11 @@ impl Client {
             policy: &inner.policy,
             max_retries: inner.max_retries,
             limiter,
-            cancel: &inner.cancel,
+            cancel: if self.ignore_cancel {
+                &inner.never
+            } else {
+                &inner.cancel
+            },
             deadline: self.deadline,
             finish_in_flight: call.method == Method::Post,
         }
@@ -257,6 +287,7 @@ impl Client {
         let base = Client {
             inner: Arc::clone(&self.inner),
             deadline: None,
+            ignore_cancel: false,
         };
         let fetch: Fetch = Arc::new(move |ids: Vec<String>| {
             let c = base.clone();
@@ -407,17 +438,22 @@ impl Client {
             })
     }
 
-    /// StartInstance. A retry after a lost answer that finds the instance
-    /// already starting counts as success.
+    /// StartInstance. The call has no ClientToken: after an attempt whose
+    /// answer was lost (or a 5xx), the instance is read before sending it
+    /// again, and one already Starting or Running counts as success.
     pub async fn start_instance(&self, id: &str) -> Result<()> {
         let call = self
             .call_of("StartInstance", Method::Post)
             .param("InstanceId", id);
-        self.settle(call, ErrorKind::InvalidStatus).await
+        self.settle(call, id, ErrorKind::InvalidStatus, |i| {
+            i.is_some_and(|i| matches!(i.status.as_str(), "Starting" | "Running"))
+        })
+        .await
     }
 
     /// StopInstance (`ForceStop`, `StoppedMode` = `KeepCharging` |
-    /// `StopCharging`). Like [`Client::start_instance`] about lost answers.
+    /// `StopCharging`). Like [`Client::start_instance`] about lost answers:
+    /// one already Stopping or Stopped counts as success.
     ///
     /// `StoppedMode` is always sent, `None` as `KeepCharging`: without it
     /// the account's default applies, and accounts with economical mode
@@ -434,24 +470,91 @@ impl Client {
             .param("InstanceId", id)
             .param("ForceStop", force.to_string())
             .param("StoppedMode", stopped_mode.unwrap_or(KEEP_CHARGING));
-        self.settle(call, ErrorKind::InvalidStatus).await
+        self.settle(call, id, ErrorKind::InvalidStatus, |i| {
+            i.is_some_and(|i| matches!(i.status.as_str(), "Stopping" | "Stopped"))
+        })
+        .await
     }
 
-    /// DeleteInstance (`Force` releases a Running instance). A retry after a
-    /// lost answer that finds the instance gone counts as success.
+    /// DeleteInstance (`Force` releases a Running instance). After a lost
+    /// answer the instance is read first; gone counts as success.
     pub async fn delete_instance(&self, id: &str, force: bool) -> Result<()> {
         let call = self
             .call_of("DeleteInstance", Method::Post)
             .param("InstanceId", id)
             .param("Force", force.to_string());
-        self.settle(call, ErrorKind::NotFound).await
+        self.settle(call, id, ErrorKind::NotFound, |i| i.is_none())
+            .await
     }
 
-    /// Runs a call without a ClientToken; `done_kind` after an attempt that
-    /// may have been applied means that attempt did the work.
-    async fn settle(&self, call: Call, done_kind: ErrorKind) -> Result<()> {
+    /// Runs a call without a ClientToken on instance `id`. Such a call
+    /// cannot be sent again blindly: if an attempt may have been applied
+    /// (lost answer, 5xx), the instance is read before the next attempt and
+    /// `took_effect(instance)` ends the call as a success instead of sending
+    /// it again. `done_kind` after such an attempt also means it did the work
+    /// (the read and the refusal can race with a transition).
+    async fn settle(
+        &self,
+        call: Call,
+        id: &str,
+        done_kind: ErrorKind,
+        took_effect: fn(Option<&Instance>) -> bool,
+    ) -> Result<()> {
         let action = call.action;
-        let out = self.run_raw(call).await;
+        let inner = &self.inner;
+        let limiter = inner.limiters.of(call.action);
+        let retrier = Retrier {
+            finish_in_flight: true,
+            ..self.retrier(&call, &limiter)
+        };
+        let in_doubt = std::sync::atomic::AtomicBool::new(false);
+        let ids = [id.to_string()];
+        let call = &call;
+        let out = retrier
+            .run(action, |n| {
+                let (in_doubt, ids) = (&in_doubt, &ids);
+                async move {
+                    if in_doubt.load(std::sync::atomic::Ordering::SeqCst) {
+                        // One read per attempt (no retries of its own: a
+                        // failed read fails this attempt, and the loop backs
+                        // off and reads again before any resend).
+                        let read = self.call_of("DescribeInstances", Method::Get).param(
+                            "InstanceIds",
+                            serde_json::to_string(ids).expect("strings serialize"),
+                        );
+                        let body = inner.transport.send(&read, n).await?;
+                        let page: wire::DescribeInstances = wire::decode(&body).map_err(|m| {
+                            Error::local(
+                                ErrorKind::Other,
+                                "DescribeInstances",
+                                codes::INVALID_RESPONSE,
+                                m,
+                            )
+                        })?;
+                        let found: Vec<Instance> = page
+                            .instances
+                            .instance
+                            .into_iter()
+                            .map(Instance::from)
+                            .collect();
+                        if took_effect(found.iter().find(|i| i.instance_id == ids[0])) {
+                            tracing::debug!(
+                                action,
+                                "an earlier attempt was applied; not sending it again"
+                            );
+                            return Ok(Vec::new());
+                        }
+                    }
+                    let r = inner.transport.send(call, n).await;
+                    if let Err(e) = &r {
+                        if may_have_been_applied(e) {
+                            in_doubt.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                    r
+                }
+            })
+            .await;
         match out.result {
             Ok(_) => Ok(()),
             Err(e) if out.maybe_applied && e.kind == done_kind => {
@@ -459,6 +562,97 @@ impl Client {
                 Ok(())
             }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Sets tag `key` = `value` on instance `id` (TagResources). Concurrent
+    /// calls for the same tag share one call of up to 50 instances.
+    pub async fn tag_instance(&self, id: &str, key: &str, value: &str) -> Result<()> {
+        let this = self.detached_for_batch();
+        let (k, v) = (key.to_string(), value.to_string());
+        let send: tag_batch::Send = Arc::new(move |ids: Vec<String>| {
+            let (c, k, v) = (this.clone(), k.clone(), v.clone());
+            async move { c.tag_instances(&ids, &[(k, v)]).await }.boxed()
+        });
+        let op = format!("tag\n{key}\n{value}");
+        self.bounded("TagResources", self.inner.tag_batcher.submit(&op, id, send))
+            .await
+    }
+
+    /// Removes tag `key` from instance `id` (UntagResources); batched like
+    /// [`Client::tag_instance`].
+    pub async fn untag_instance(&self, id: &str, key: &str) -> Result<()> {
+        let this = self.detached_for_batch();
+        let k = key.to_string();
+        let send: tag_batch::Send = Arc::new(move |ids: Vec<String>| {
+            let (c, k) = (this.clone(), k.clone());
+            async move { c.untag_instances(&ids, &[k]).await }.boxed()
+        });
+        let op = format!("untag\n{key}");
+        self.bounded(
+            "UntagResources",
+            self.inner.tag_batcher.submit(&op, id, send),
+        )
+        .await
+    }
+
+    /// TagResources on up to 50 instances at once.
+    pub async fn tag_instances(&self, ids: &[String], tags: &[(String, String)]) -> Result<()> {
+        let mut call = self
+            .call_of("TagResources", Method::Post)
+            .param("ResourceType", "instance");
+        for (i, id) in ids.iter().take(tag_batch::MAX_RESOURCES).enumerate() {
+            call = call.param(format!("ResourceId.{}", i + 1), id.clone());
+        }
+        for (i, (k, v)) in tags.iter().enumerate() {
+            call = call
+                .param(format!("Tag.{}.Key", i + 1), k.clone())
+                .param(format!("Tag.{}.Value", i + 1), v.clone());
+        }
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// UntagResources of `keys` on up to 50 instances at once. A key an
+    /// instance does not carry is no error.
+    pub async fn untag_instances(&self, ids: &[String], keys: &[String]) -> Result<()> {
+        let mut call = self
+            .call_of("UntagResources", Method::Post)
+            .param("ResourceType", "instance");
+        for (i, id) in ids.iter().take(tag_batch::MAX_RESOURCES).enumerate() {
+            call = call.param(format!("ResourceId.{}", i + 1), id.clone());
+        }
+        for (i, k) in keys.iter().enumerate() {
+            call = call.param(format!("TagKey.{}", i + 1), k.clone());
+        }
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// The handle a batch's call runs on: shared, without this caller's
+    /// deadline (other callers wait on the same call).
+    fn detached_for_batch(&self) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            deadline: None,
+            ignore_cancel: self.ignore_cancel,
+        }
+    }
+
+    /// Waits for `fut` until this handle's deadline.
+    async fn bounded<T>(
+        &self,
+        action: &'static str,
+        fut: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match self.deadline {
+            None => fut.await,
+            Some(d) => tokio::time::timeout_at(d, fut).await.unwrap_or_else(|_| {
+                Err(Error::local(
+                    ErrorKind::Timeout,
+                    action,
+                    codes::DEADLINE_EXCEEDED,
+                    "no answer before the deadline",
+                ))
+            }),
         }
     }
 
@@ -588,6 +782,14 @@ impl Client {
 
 /// The `StoppedMode` sent when the caller names none.
 pub const KEEP_CHARGING: &str = "KeepCharging";
+
+/// Whether a failed attempt may still have reached ECS and been applied.
+fn may_have_been_applied(e: &Error) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport
+    ) && e.code != codes::CONNECT_TIMEOUT
+}
 
 fn check_token(action: &str, token: &str) -> Result<()> {
     if token.is_empty() || token.len() > 64 || !token.is_ascii() {

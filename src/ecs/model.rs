@@ -35,6 +35,8 @@ pub struct Instance {
     pub vswitch_id: String,
     pub vpc_id: String,
     pub security_group_ids: Vec<String>,
+    /// `Tags.Tag`: (key, value) pairs.
+    pub tags: Vec<(String, String)>,
     /// `PublicIpAddress.IpAddress`, then the EIP if one is bound.
     pub public_ips: Vec<String>,
     /// `VpcAttributes.PrivateIpAddress.IpAddress`, or `InnerIpAddress` for

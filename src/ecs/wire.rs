@@ -90,6 +90,7 @@ pub struct WireInstance {
     pub instance_network_type: String,
     pub vpc_attributes: VpcAttributes,
     pub security_group_ids: SecurityGroupIds,
+    pub tags: Tags,
     pub public_ip_address: IpAddresses,
     pub inner_ip_address: IpAddresses,
     pub eip_address: EipAddress,
@@ -117,6 +118,19 @@ pub struct IpAddresses {
 #[serde(rename_all = "PascalCase", default)]
 pub struct SecurityGroupIds {
     pub security_group_id: Vec<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Tags {
+    pub tag: Vec<Tag>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Tag {
+    pub tag_key: String,
+    pub tag_value: String,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -155,6 +169,12 @@ impl From<WireInstance> for Instance {
             vswitch_id: w.vpc_attributes.vswitch_id,
             vpc_id: w.vpc_attributes.vpc_id,
             security_group_ids: w.security_group_ids.security_group_id,
+            tags: w
+                .tags
+                .tag
+                .into_iter()
+                .map(|t| (t.tag_key, t.tag_value))
+                .collect(),
             public_ips,
             private_ips,
             creation_time: w.creation_time,

@@ -9,6 +9,9 @@
 //! - `DELETE /_emulator/instances/{id}` → 204, or 404
 //! - `POST /_emulator/account` with `{"Arrearage":bool,"NotEnoughBalance":bool}`
 //! - `GET /_emulator/journal` → `{"requests":[…],"status_changes":[…]}`
+//! - `POST /_emulator/hooks` with a [`HookSpec`] → 201 `{"Id":n}`;
+//!   `GET /_emulator/hooks` → `{"Hooks":[…],"Fired":[…]}`;
+//!   `DELETE /_emulator/hooks` → 204 (see `hooks`)
 //!
 //! Changes are persisted like API changes before the answer.
 
@@ -23,6 +26,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::fields::InstanceFields;
+use super::hooks::HookSpec;
 use super::instance::Instance;
 use super::server::PeerAddr;
 use super::state::Emulator;
@@ -186,4 +190,30 @@ pub async fn account(State(emu): State<Emulator>, body: Bytes) -> Response {
 
 pub async fn journal(State(emu): State<Emulator>) -> Json<Value> {
     Json(emu.lock().journal.to_json())
+}
+
+pub async fn hooks(State(emu): State<Emulator>) -> Json<Value> {
+    Json(emu.shared.hooks.to_json())
+}
+
+pub async fn add_hook(State(emu): State<Emulator>, body: Bytes) -> Response {
+    let spec: HookSpec = match serde_json::from_slice(&body) {
+        Ok(s) => s,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("body must be a hook object (Action, InstanceId, Phase, Skip, Times, HoldMs, Drop, TransitionMs, BlackoutMs): {e}"),
+            )
+        }
+    };
+    if spec.action.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "Action is required");
+    }
+    let id = emu.shared.hooks.add(spec);
+    (StatusCode::CREATED, Json(json!({"Id": id}))).into_response()
+}
+
+pub async fn clear_hooks(State(emu): State<Emulator>) -> Response {
+    emu.shared.hooks.clear();
+    StatusCode::NO_CONTENT.into_response()
 }

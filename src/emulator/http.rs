@@ -25,6 +25,7 @@ use super::actions::{self, Ctx};
 use super::auth::{self, Credentials, Presented};
 use super::error::ApiError;
 use super::faults::roll;
+use super::hooks::Phase;
 use super::idempotence::{self, Admission};
 use super::journal::{redact, RequestEntry};
 use super::params::Params;
@@ -118,6 +119,37 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         params,
         arrival,
     };
+    let hook_action = incoming
+        .params
+        .get("Action")
+        .or_else(|| {
+            incoming
+                .headers
+                .iter()
+                .find(|(k, _)| k == "x-acs-action")
+                .map(|(_, v)| v.as_str())
+        })
+        .unwrap_or("")
+        .to_string();
+    let hook_instance = incoming
+        .params
+        .get("InstanceId")
+        .or_else(|| incoming.params.get("ResourceId.1"))
+        .map(str::to_string);
+    if emu.shared.hooks.blacked_out(Utc::now()) {
+        tracing::debug!(action = %hook_action, "request dropped by a test blackout");
+        return drop_answer(killer).await;
+    }
+    let hook = emu
+        .shared
+        .hooks
+        .fire(&hook_action, hook_instance.as_deref(), Utc::now());
+    if let Some(h) = hook.as_ref().filter(|h| h.phase == Phase::Before) {
+        tokio::time::sleep(h.hold).await;
+        if h.drop {
+            return drop_answer(killer).await;
+        }
+    }
     let result = if too_large {
         Err(ApiError::new(
             400,
@@ -152,7 +184,18 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         .get("InstanceId")
         .or_else(|| p.get("ResourceId"))
         .map(str::to_string);
-    let dropped = matches!(&result, Ok(s) if s.mutating && s.fresh && roll(emu.config().drop_rate));
+    let mut dropped =
+        matches!(&result, Ok(s) if s.mutating && s.fresh && roll(emu.config().drop_rate));
+    if let Some(h) = hook.as_ref().filter(|h| h.phase == Phase::After) {
+        if let (Ok(_), Some(t), Some(id)) = (&result, h.transition, &hook_instance) {
+            let mut store = emu.lock();
+            if let Some(p) = store.instances.get_mut(id).and_then(|i| i.pending.as_mut()) {
+                p.at = Utc::now() + chrono::Duration::from_std(t).unwrap_or_default();
+            }
+        }
+        tokio::time::sleep(h.hold).await;
+        dropped |= h.drop && result.is_ok();
+    }
     let (status, code, instance_id) = match &result {
         Ok(s) => (
             200,

@@ -16,7 +16,8 @@
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
-//!   status-change journal.
+//!   status-change journal; `hooks`: test hooks that hold, drop or slow one
+//!   chosen request (interrupting a client at an exact step).
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
@@ -33,6 +34,7 @@ mod faults;
 mod fields;
 #[doc(hidden)]
 pub mod fuzzing;
+mod hooks;
 mod http;
 mod idempotence;
 mod instance;

@@ -59,6 +59,12 @@ pub fn router(emu: Emulator) -> Router {
         )
         .route("/_emulator/account", post(admin::account))
         .route("/_emulator/journal", get(admin::journal))
+        .route(
+            "/_emulator/hooks",
+            get(admin::hooks)
+                .post(admin::add_hook)
+                .delete(admin::clear_hooks),
+        )
         .route_layer(axum::middleware::from_fn(admin::loopback_only));
     admin_routes.fallback(http::api).with_state(emu)
 }

@@ -14,6 +14,7 @@ use chrono::Utc;
 use super::auth::NonceCache;
 use super::config::Config;
 use super::faults::Throttle;
+use super::hooks::Hooks;
 use super::persist::{self, Persister};
 use super::seed;
 use super::store::Store;
@@ -37,6 +38,7 @@ pub(crate) struct Shared {
     pub nonces: NonceCache,
     pub throttle: Throttle,
     pub persister: Option<Persister>,
+    pub hooks: Hooks,
 }
 
 /// A running emulator's state; cheap to clone (one `Arc`).
@@ -82,6 +84,7 @@ impl Emulator {
                 nonces: NonceCache::default(),
                 store: Mutex::new(store),
                 persister,
+                hooks: Hooks::default(),
                 config,
             }),
         })

@@ -283,12 +283,14 @@ impl Journal {
         Journal { requests, changes }
     }
 
-    /// Successful state-changing calls on `id`, described, in order (reads and refused
-    /// attempts left out): what the provider did to the instance.
+    /// Successful state-changing calls on `id`, described, in order (reads, refused
+    /// attempts and the stop marker's TagResources/UntagResources left out): what the
+    /// provider did to the instance.
     pub fn mutations(&self, id: &str) -> Vec<String> {
         self.requests
             .iter()
             .filter(|r| r.ok() && r.instance_id == id && !r.action.starts_with("Describe"))
+            .filter(|r| !r.action.ends_with("agResources"))
             .map(Request::describe)
             .collect()
     }
@@ -465,4 +467,127 @@ pub fn flat(run: &TfRun) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A Terraform command running in the background, in its own process group (like a
+/// terminal's foreground job: Terraform 1.0 is a wrapper process plus the real one, plus the
+/// provider), so a signal reaches all of them as Ctrl-C or `kill -9 -PGID` would.
+pub struct Background {
+    child: std::process::Child,
+    pgid: i32,
+}
+
+impl Background {
+    /// Sends `signal` (e.g. `libc::SIGINT`, `libc::SIGKILL`) to the whole process group.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: signals the process group of our own child.
+        let rc = unsafe { libc::kill(-self.pgid, signal) };
+        assert_eq!(rc, 0, "kill(-{}, {signal})", self.pgid);
+    }
+
+    /// Waits for Terraform to end; its output.
+    pub fn wait(self) -> TfRun {
+        let out = self.child.wait_with_output().expect("terraform exits");
+        TfRun {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Cloud {
+    /// Starts `terraform ARGS` in the background ([`Background`]).
+    pub fn spawn(&self, args: &[&str]) -> Background {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = self.dir.command(args);
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .process_group(0);
+        let child = cmd.spawn().expect("start terraform");
+        let pgid = i32::try_from(child.id()).expect("pid fits");
+        Background { child, pgid }
+    }
+
+    /// Adds an emulator test hook (docs/design/emulator.md, "Test hooks").
+    pub fn hook(&self, spec: Value) {
+        self.emu.post("/_emulator/hooks", &spec);
+    }
+
+    /// How many times the emulator's hooks fired so far.
+    pub fn hooks_fired(&self) -> usize {
+        self.emu.get("/_emulator/hooks")["Fired"]
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
+    /// Waits (polling) until `cond` holds, at most `limit`; panics naming `what` otherwise.
+    pub fn wait_for(&self, what: &str, limit: Duration, mut cond: impl FnMut(&Cloud) -> bool) {
+        let end = std::time::Instant::now() + limit;
+        while !cond(self) {
+            assert!(
+                std::time::Instant::now() < end,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Journal {
+    /// Successful, first-time (not a ClientToken replay) modifications of `id` carrying
+    /// `param`: how many times that change was really applied.
+    pub fn applied(&self, id: &str, param: &str) -> usize {
+        self.requests
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.ok() && r.is_modification() && r.instance_id == id)
+            .filter(|(_, r)| r.param(param).is_some())
+            .filter(|(i, r)| {
+                let token = r.param("ClientToken");
+                !self.requests[..*i]
+                    .iter()
+                    .any(|p| p.ok() && token.is_some() && p.param("ClientToken") == token)
+            })
+            .count()
+    }
+
+    /// The instance's status strictly before `t`.
+    fn status_before(&self, id: &str, t: DateTime<Utc>) -> Option<String> {
+        self.changes
+            .iter()
+            .rfind(|c| c.instance_id == id && c.time < t)
+            .map(|c| c.to.clone())
+    }
+
+    /// StopInstance/StartInstance carry no ClientToken, so sending one to an instance that is
+    /// already on its way is a call sent twice.
+    ///
+    /// # Panics
+    /// Naming a StopInstance sent to an instance already Stopping or Stopped, or a
+    /// StartInstance sent to one already Starting or Running.
+    pub fn assert_no_power_call_sent_twice(&self) {
+        for r in &self.requests {
+            let already: &[&str] = match r.action.as_str() {
+                "StopInstance" => &["Stopping", "Stopped"],
+                "StartInstance" => &["Starting", "Running"],
+                _ => continue,
+            };
+            let id = r.param("InstanceId").unwrap_or_default();
+            let before = self.status_before(id, r.time);
+            assert!(
+                !before.as_deref().is_some_and(|s| already.contains(&s)),
+                "{} sent to {id} while it was already {:?} (at {})",
+                r.action,
+                before,
+                r.time
+            );
+        }
+    }
 }

@@ -231,7 +231,13 @@ async fn gives_up_after_max_retries_with_the_last_error() {
     assert_eq!(err.kind, ErrorKind::Server);
     assert_eq!(err.request_id.as_deref(), Some("REQ-ServiceUnavailable"));
     let reqs = server.requests();
-    assert_eq!(reqs.len(), 3, "1 attempt + max_retries");
+    let actions: Vec<&str> = reqs.iter().map(|r| r.action.as_str()).collect();
+    // 1 attempt + max_retries; each retry after a 5xx reads the instance
+    // first (StopInstance has no ClientToken), and that read failed too.
+    assert_eq!(
+        actions,
+        ["StopInstance", "DescribeInstances", "DescribeInstances"]
+    );
     assert_eq!(reqs[0].param("StoppedMode"), Some("StopCharging"));
     assert_eq!(reqs[0].param("ForceStop"), Some("false"));
 }
@@ -326,4 +332,78 @@ async fn deadline_bounds_the_retries() {
         "{err}"
     );
     assert!(server.requests().len() < 1000);
+}
+
+/// StopInstance/StartInstance/DeleteInstance carry no ClientToken: after a
+/// lost answer or a 5xx, the client reads the instance before sending the
+/// call again, and does not send it again when it already took effect.
+#[tokio::test]
+async fn calls_without_a_token_read_the_instance_before_sending_again() {
+    for (action, seen, lost) in [
+        ("StopInstance", "Stopping", Reply::Drop),
+        ("StartInstance", "Starting", Reply::Drop),
+        (
+            "StopInstance",
+            "Stopped",
+            Reply::error(500, "InternalError", ""),
+        ),
+    ] {
+        let sent = Arc::new(AtomicUsize::new(0));
+        let counter = sent.clone();
+        let lost = Mutex::new(Some(lost));
+        let server = Server::start(move |req: &crate::server::Req| {
+            if req.action == "DescribeInstances" {
+                return Reply::json(
+                    200,
+                    serde_json::json!({"RequestId": "R", "NextToken": "", "Instances": {"Instance": [
+                        {"InstanceId": "i-1", "Status": seen}
+                    ]}}),
+                );
+            }
+            counter.fetch_add(1, Ordering::SeqCst);
+            lost.lock().unwrap().take().unwrap_or_else(Reply::ok)
+        })
+        .await;
+        let client = client_for(&server, BOTH[0], |_| {});
+        let result = if action == "StopInstance" {
+            client.stop_instance("i-1", false, None).await
+        } else {
+            client.start_instance("i-1").await
+        };
+        result.unwrap_or_else(|e| panic!("{action}: {e}"));
+        assert_eq!(
+            sent.load(Ordering::SeqCst),
+            1,
+            "{action} sent again to an instance already {seen}: {:#?}",
+            server.requests()
+        );
+        let actions: Vec<String> = server.requests().into_iter().map(|r| r.action).collect();
+        assert_eq!(actions, [action, "DescribeInstances"]);
+    }
+}
+
+/// When the read shows the call did not take effect, it is sent again.
+#[tokio::test]
+async fn a_call_that_did_not_take_effect_is_sent_again_after_the_read() {
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    let server = Server::start(move |req: &crate::server::Req| {
+        if req.action == "DescribeInstances" {
+            return Reply::json(
+                200,
+                serde_json::json!({"RequestId": "R", "Instances": {"Instance": [
+                    {"InstanceId": "i-1", "Status": "Running"}
+                ]}}),
+            );
+        }
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::error(503, "ServiceUnavailable", "")
+        } else {
+            Reply::ok()
+        }
+    })
+    .await;
+    let client = client_for(&server, BOTH[0], |_| {});
+    client.stop_instance("i-1", false, None).await.unwrap();
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
 }

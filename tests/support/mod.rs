@@ -206,6 +206,14 @@ impl TfDir {
     /// If Terraform cannot be started, or runs longer than the time limit (then it is killed
     /// and the panic shows what it had printed).
     pub fn tf(&self, args: &[&str]) -> TfRun {
+        let cmd = self.command(args);
+        let what = format!("terraform {}", args.join(" "));
+        run_with_timeout(cmd, &what, self.timeout)
+    }
+
+    /// The command [`TfDir::tf`] runs, not started: for tests that run Terraform in the
+    /// background and signal it.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(terraform_bin());
         cmd.args(args).current_dir(&self.work);
         scrub_env(&mut cmd);
@@ -216,8 +224,7 @@ impl TfDir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let what = format!("terraform {}", args.join(" "));
-        run_with_timeout(cmd, &what, self.timeout)
+        cmd
     }
 
     /// Like [`TfDir::tf`], but panics (showing stdout and stderr) unless the exit code is 0.

@@ -14,6 +14,7 @@ mod create;
 mod describe;
 mod modify;
 mod power;
+mod tags;
 mod types;
 
 use chrono::{DateTime, Utc};
@@ -127,6 +128,9 @@ const ACTIONS: &[Action] = &[
         true,
         billing::modify_instance_charge_type,
     ),
+    act("TagResources", true, true, tags::tag_resources),
+    act("UntagResources", true, true, tags::untag_resources),
+    act("ListTagResources", false, true, tags::list_tag_resources),
 ];
 
 const fn act(name: &'static str, mutating: bool, region_required: bool, run: Run) -> Action {

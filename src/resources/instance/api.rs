@@ -60,6 +60,11 @@ pub trait InstanceApi: Send + Sync {
     async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()>;
     /// A fresh idempotence token for one logical step.
     fn new_token(&self, action: &str) -> String;
+    /// Writes our "stopped for an update" marker on the instance
+    /// ([`super::marker`]).
+    async fn mark(&self, id: &str, value: &str) -> ecs::Result<()>;
+    /// Removes the marker (no error if it is not there).
+    async fn unmark(&self, id: &str) -> ecs::Result<()>;
 }
 
 /// The real API: an [`ecs::Client`], usually one with the operation's deadline.
@@ -127,6 +132,14 @@ impl InstanceApi for ClientApi {
 
     fn new_token(&self, action: &str) -> String {
         Client::new_client_token(action)
+    }
+
+    async fn mark(&self, id: &str, value: &str) -> ecs::Result<()> {
+        self.0.tag_instance(id, super::marker::KEY, value).await
+    }
+
+    async fn unmark(&self, id: &str) -> ecs::Result<()> {
+        self.0.untag_instance(id, super::marker::KEY).await
     }
 }
 

@@ -11,10 +11,11 @@
 //! the error is returned; if even that fails, private state remembers it so
 //! the next plan starts it.
 
-use super::api::{ClientApi, Clock, InstanceApi, SystemClock};
+use super::api::{ClientApi, Clock, SystemClock};
 use super::api_errors::{self, Sent};
 use super::error::ApplyError;
 use super::execute::{Executor, Progress};
+use super::marker;
 use super::private::Private;
 use super::release::{self, ReleaseFacts, Removal};
 use super::state;
@@ -226,7 +227,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         if attrs::string(planned, "status").as_deref() == Some("Stopped") {
             session
                 .executor(ctx, &id, planned)
-                .stop(&mut progress)
+                .stop(&mut progress, false)
                 .await?;
         }
         let desired = state::desired(planned);
@@ -262,13 +263,23 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
 }
 
 /// The instance as it is now, as state; `None` if it cannot be read. Uses
-/// its own short budget (the operation's may be exhausted).
+/// its own short budget (the operation's may be exhausted), and is made even
+/// after Terraform's Stop: the state Terraform keeps must be what is there.
 async fn reread(ctx: &Context, id: &str, carried: &Value) -> Option<Value> {
-    let api = ClientApi(
-        ctx.client
-            .with_deadline(tokio::time::Instant::now() + Duration::from_secs(60)),
-    );
-    match api.describe(id).await {
+    let budget = if ctx.cancel.is_cancelled() {
+        Duration::from_secs(10)
+    } else {
+        Duration::from_secs(60)
+    };
+    let client = ctx
+        .client
+        .uncancellable()
+        .with_deadline(tokio::time::Instant::now() + budget);
+    match client
+        .describe_instances(&[id.to_string()])
+        .await
+        .map(|v| v.into_iter().next())
+    {
         Ok(Some(inst)) => Some(state::from_instance(&inst, carried)),
         Ok(None) => Some(Value::Null),
         Err(e) => {
@@ -306,8 +317,8 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let desired = state::desired_for(planned, &req.config);
     let mut progress = Progress::new(private.last_modified());
     let result = async {
-        update_attributes(&session.api, &id, prior, planned).await?;
         let inst = state::fill_unreported(&session.waiter().stable(&id).await?, prior);
+        progress.marked = marker::carried_by(&inst);
         let observed = state::observed(&inst, progress.last_modified)
             .expect("a stable instance has an observed state");
         let limits = Limits {
@@ -316,8 +327,25 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             now: session.clock.now(),
         };
         let steps = planner::plan(&observed, &desired, &limits).map_err(ApplyError::Plan)?;
+        let stopped_charging = private.stopped_charging;
+        if let Some(e) = unplanned_stop(
+            prior,
+            stopped_charging,
+            &desired,
+            &limits,
+            &observed,
+            &steps,
+        ) {
+            return Err(e);
+        }
+        update_attributes(&session.api, &id, prior, planned).await?;
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
         executor.run(&steps, &mut progress).await?;
+        if progress.marked {
+            // A marker left by an interrupted apply, on an instance that
+            // now is as the configuration says.
+            executor.unmark(&mut progress).await;
+        }
         session
             .waiter()
             .until(&id, &format!("{id} to show the planned values"), |i| {
@@ -362,6 +390,34 @@ fn cooldown_too_short(ctx: &Context, id: &str, progress: &Progress) -> Option<Di
     })
 }
 
+/// Apply never does more than the plan the user approved: if the live
+/// instance needs a stop that the plan (made on `prior`) did not show,
+/// because it changed since (a saved plan applied later, `-refresh=false`),
+/// refuse before touching anything: the error to return, if so.
+fn unplanned_stop(
+    prior: &Value,
+    stopped_charging: bool,
+    desired: &planner::Desired,
+    limits: &Limits,
+    live: &planner::Observed,
+    steps: &[Step],
+) -> Option<ApplyError> {
+    if !steps.contains(&Step::Stop) {
+        return None;
+    }
+    let seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
+    let announced = planner::plan(&seen, desired, limits)
+        .map(|planned| planned.contains(&Step::Stop))
+        .unwrap_or(false);
+    if announced {
+        return None;
+    }
+    Some(ApplyError::Unplanned {
+        planned_on: format!("{} {}", state::power_name(seen.status), seen.instance_type),
+        live: format!("{} {}", state::power_name(live.status), live.instance_type),
+    })
+}
+
 /// After a failed update: start the instance again if we left it down,
 /// then report what is really there.
 async fn update_failed(
@@ -385,11 +441,21 @@ async fn update_failed(
             ));
         } else {
             let recovery = Session::new(ctx, "update", RECOVERY_BUDGET);
-            match recovery
-                .executor(ctx, id, planned)
-                .start(&mut progress)
-                .await
-            {
+            let restarted = async {
+                // It may still be stopping: StartInstance would be refused.
+                let inst = recovery.waiter().stable(id).await?;
+                progress.marked |= marker::carried_by(&inst);
+                if inst.status == "Running" {
+                    progress.stopped_by_us = false;
+                    return Ok(());
+                }
+                recovery
+                    .executor(ctx, id, planned)
+                    .start(&mut progress)
+                    .await
+            }
+            .await;
+            match restarted {
                 Ok(()) => {
                     tracing::info!(id, "started the instance again after the failed update");
                     diagnostics.push(Diagnostic::warning(
@@ -409,7 +475,12 @@ async fn update_failed(
     }
     let new_state = match reread(ctx, id, planned).await {
         Some(s) => s,
-        None => what_we_know(prior, planned, &progress.done),
+        None => uncertain(
+            what_we_know(prior, planned, &progress.done),
+            prior,
+            planned,
+            &progress,
+        ),
     };
     let private = Private {
         restart_pending,
@@ -422,8 +493,37 @@ async fn update_failed(
     }
 }
 
+/// The partial state when the API cannot be reached: what a step that
+/// failed may or may not have done is unknown, so it is null rather than a
+/// guess (never Running for an instance that may be down, never the old
+/// type's cpu and memory when its type may have changed).
+fn uncertain(mut s: Value, prior: &Value, planned: &Value, progress: &Progress) -> Value {
+    let type_may_change =
+        attrs::get(planned, "instance_type") != attrs::get(prior, "instance_type");
+    if type_may_change {
+        attrs::set(&mut s, "cpu", Value::Null);
+        attrs::set(&mut s, "memory", Value::Null);
+    }
+    let power_known = match progress
+        .done
+        .iter()
+        .rev()
+        .find(|st| matches!(st, Step::Stop | Step::Start))
+    {
+        // Our stop was accepted and no start was: down.
+        Some(Step::Stop) => progress.stopped_by_us,
+        // Nothing sent, or our start was accepted: as recorded, unless a
+        // stop may have gone out unanswered.
+        _ => !progress.stopped_by_us,
+    };
+    if !power_known {
+        attrs::set(&mut s, "status", Value::Null);
+    }
+    s
+}
+
 /// The prior state with the steps that did happen applied: the partial
-/// state when the instance cannot be read back (e.g. after Ctrl-C).
+/// state when the instance cannot be read back.
 pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
     let mut s = prior.clone();
     for name in super::schema::CONFIG_ONLY {
@@ -433,7 +533,12 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
         match step {
             Step::Stop => attrs::set(&mut s, "status", attrs::str_value("Stopped")),
             Step::Start => attrs::set(&mut s, "status", attrs::str_value("Running")),
-            Step::ModifyType { to } => attrs::set(&mut s, "instance_type", attrs::str_value(to)),
+            Step::ModifyType { to } => {
+                attrs::set(&mut s, "instance_type", attrs::str_value(to));
+                // Unknown until read: never the old type's figures.
+                attrs::set(&mut s, "cpu", Value::Null);
+                attrs::set(&mut s, "memory", Value::Null);
+            }
             Step::ModifyBandwidth { out, inbound, .. } => {
                 if let Some(v) = out {
                     attrs::set(
@@ -551,6 +656,71 @@ mod tests {
         assert_eq!(attrs::int(&s, "internet_max_bandwidth_out"), Some(20));
         assert_eq!(attrs::int(&s, "internet_max_bandwidth_in"), Some(100));
         assert_eq!(attrs::boolean(&s, "allow_stopping_for_update"), Some(true));
+    }
+
+    #[test]
+    fn partial_state_forgets_cpu_and_memory_of_the_old_type() {
+        let prior = attrs::object([
+            ("instance_type", attrs::str_value("ecs.g6.large")),
+            ("cpu", attrs::int_value(2)),
+            ("memory", attrs::int_value(8192)),
+        ]);
+        let done = [Step::ModifyType {
+            to: "ecs.g6.xlarge".into(),
+        }];
+        let s = what_we_know(&prior, &Value::Null, &done);
+        assert_eq!(attrs::get(&s, "cpu"), &Value::Null);
+        assert_eq!(attrs::get(&s, "memory"), &Value::Null);
+    }
+
+    fn running(instance_type: &str) -> planner::Observed {
+        planner::Observed {
+            status: PowerState::Running,
+            instance_type: instance_type.into(),
+            bandwidth: planner::Bandwidth {
+                out: 5,
+                inbound: 100,
+            },
+            network: planner::NetworkType::Classic,
+            charge: planner::ChargeType::PostPaid,
+            public_ip: true,
+            last_modified: None,
+        }
+    }
+
+    #[test]
+    fn a_stop_the_plan_did_not_show_is_refused() {
+        let limits = Limits {
+            cooldown: Duration::from_secs(300),
+            allow_stopping: true,
+            now: Duration::from_secs(1_700_000_000),
+        };
+        let desired = planner::Desired {
+            instance_type: Some("ecs.g6.xlarge".into()),
+            ..planner::Desired::default()
+        };
+        let stopped_prior = attrs::object([
+            ("status", attrs::str_value("Stopped")),
+            ("instance_type", attrs::str_value("ecs.g6.large")),
+            ("internet_max_bandwidth_out", attrs::int_value(5)),
+            ("internet_max_bandwidth_in", attrs::int_value(100)),
+        ]);
+        // Planned on a Stopped instance (no stop); it runs now.
+        let live = running("ecs.g6.large");
+        let steps = planner::plan(&live, &desired, &limits).unwrap();
+        assert!(steps.contains(&Step::Stop));
+        let err = unplanned_stop(&stopped_prior, false, &desired, &limits, &live, &steps).unwrap();
+        assert!(matches!(err, ApplyError::Unplanned { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("Run terraform plan again"), "{text}");
+        assert!(text.contains("Stopped ecs.g6.large"), "{text}");
+        // Planned on the running instance: the plan showed the stop.
+        let running_prior = {
+            let mut p = stopped_prior.clone();
+            attrs::set(&mut p, "status", attrs::str_value("Running"));
+            p
+        };
+        assert!(unplanned_stop(&running_prior, false, &desired, &limits, &live, &steps).is_none());
     }
 
     #[test]

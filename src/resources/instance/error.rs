@@ -42,6 +42,9 @@ pub enum ApplyError {
     /// The live instance cannot reach the planned state (it changed since
     /// the plan).
     Plan(PlanError),
+    /// Reaching the planned state would need a stop the plan did not show:
+    /// the instance changed since the plan was made.
+    Unplanned { planned_on: String, live: String },
 }
 
 impl ApplyError {
@@ -53,7 +56,7 @@ impl ApplyError {
             ApplyError::Gone { .. } => "Instance Disappeared",
             ApplyError::Timeout { .. } => "Timed Out",
             ApplyError::Cancelled => "Operation Cancelled",
-            ApplyError::Plan(_) => "Instance Changed Since The Plan",
+            ApplyError::Plan(_) | ApplyError::Unplanned { .. } => "Instance Changed Since The Plan",
         }
     }
 
@@ -135,6 +138,13 @@ impl fmt::Display for ApplyError {
             ApplyError::Plan(e) => write!(
                 f,
                 "The instance is no longer as the plan saw it: {e}. Run terraform plan again."
+            ),
+            ApplyError::Unplanned { planned_on, live } => write!(
+                f,
+                "The plan was made on the instance as {planned_on}, but it is now {live}: \
+                 applying the change would stop it, which the approved plan did not show. \
+                 Nothing was changed. Run terraform plan again (with refresh) and review \
+                 the stop it announces."
             ),
         }
     }

@@ -30,6 +30,13 @@
 //!   rule; if the API answers `InvalidParameter.Mismatch` anyway, we send
 //!   them as two calls, a cooldown apart.
 //!
+//! - **Down because of us, whatever happens.** A stop that the sequence
+//!   undoes later is marked on the instance first ([`super::marker`]), and
+//!   recorded in [`Progress`] as soon as StopInstance is accepted, not when
+//!   Stopped is confirmed: an interruption while Stopping must still lead
+//!   to a start. A StopInstance that failed after its retries is checked
+//!   against the instance: if it is stopping anyway, it was ours.
+//!
 //! [`Progress`] records what really happened, so that a failure mid-way
 //! can be reported (and repaired) precisely.
 
@@ -49,12 +56,15 @@ pub struct Progress {
     pub done: Vec<Step>,
     /// Clock time of our last successful modification.
     pub last_modified: Option<Duration>,
-    /// True between our Stop and our Start: the instance is down because of
-    /// us.
+    /// True from our StopInstance being accepted (or possibly applied) to
+    /// our StartInstance being accepted: the instance is down because of us.
     pub stopped_by_us: bool,
     /// Modifications refused as if inside the API's cooldown although our
     /// own `modification_cooldown` since our last modification had passed.
     pub refused_after_cooldown: u32,
+    /// The instance carries our marker (we wrote it, or an earlier apply
+    /// did and was cut short).
+    pub marked: bool,
 }
 
 impl Progress {
@@ -145,13 +155,15 @@ impl Executor<'_> {
     /// # Errors
     /// The first step that failed; `progress` then tells what was done.
     pub async fn run(&self, steps: &[Step], progress: &mut Progress) -> Result<(), ApplyError> {
+        // A stop followed by a start is temporary: it gets the marker.
+        let restarts = steps.contains(&Step::Start);
         for (i, step) in steps.iter().enumerate() {
             match step {
                 Step::Stop => {
                     if crate::resources::rolling::stops_for_update(&steps[i..]) {
                         self.take_slot().await?; // down for an update: rolling
                     }
-                    self.stop(progress).await?
+                    self.stop(progress, restarts).await?
                 }
                 Step::Start => {
                     self.start(progress).await?;
@@ -200,46 +212,104 @@ impl Executor<'_> {
     }
 
     /// StopInstance, then wait for Stopped. A refusal because the instance
-    /// is already stopping or stopped is no failure.
-    pub async fn stop(&self, progress: &mut Progress) -> Result<(), ApplyError> {
+    /// is already stopping or stopped is no failure. `temporary`: the
+    /// sequence starts it again, so the marker goes on first.
+    pub async fn stop(&self, progress: &mut Progress, temporary: bool) -> Result<(), ApplyError> {
+        if temporary {
+            let value = super::marker::value_at(self.clock().now());
+            self.api().mark(self.id, &value).await?;
+            progress.marked = true;
+        }
         tracing::info!(id = self.id, "stopping instance");
         if let Err(e) = self.api().stop(self.id, self.stopped_mode).await {
-            self.tolerate_status_refusal(e, &["Stopping", "Stopped"])
-                .await?;
+            if e.kind == ErrorKind::Cancelled {
+                // The call may have gone out: count it as ours, so the
+                // instance is started again rather than left down.
+                progress.stopped_by_us = true;
+                return Err(e.into());
+            }
+            // Applied despite the error (retries that ran out after a
+            // lost answer)? Then the stop is ours all the same.
+            match self.api().describe(self.id).await {
+                Ok(Some(i)) if matches!(i.status.as_str(), "Stopping" | "Stopped") => {
+                    tracing::info!(id = self.id, code = %e.code, "StopInstance failed, but the instance is stopping: taking it as done");
+                }
+                Ok(Some(_)) => return Err(e.into()),
+                Ok(None) => {
+                    return Err(ApplyError::Gone {
+                        id: self.id.to_string(),
+                    })
+                }
+                Err(read) => {
+                    progress.stopped_by_us = true;
+                    tracing::warn!(id = self.id, error = %read, "cannot tell whether the failed StopInstance was applied");
+                    return Err(e.into());
+                }
+            }
         }
         // Down because of us from the moment the stop is accepted: an
         // interrupted wait must still leave a note to start it again.
         progress.stopped_by_us = true;
-        self.waiter.status(self.id, "Stopped").await?;
         progress.done.push(Step::Stop);
+        self.waiter.status(self.id, "Stopped").await?;
         Ok(())
     }
 
-    /// StartInstance, then wait for Running.
+    /// StartInstance, then wait for Running. Once StartInstance is accepted
+    /// the instance comes up by itself: the marker is removed then.
     pub async fn start(&self, progress: &mut Progress) -> Result<(), ApplyError> {
         tracing::info!(id = self.id, "starting instance");
         if let Err(e) = self.api().start(self.id).await {
-            self.tolerate_status_refusal(e, &["Starting", "Running"])
-                .await?;
+            if e.kind == ErrorKind::Cancelled {
+                return Err(e.into());
+            }
+            let inst = self
+                .api()
+                .describe(self.id)
+                .await?
+                .ok_or_else(|| ApplyError::Gone {
+                    id: self.id.to_string(),
+                })?;
+            match inst.status.as_str() {
+                "Starting" | "Running" => {}
+                // Still stopping (an interrupted apply's stop): wait, then
+                // start it for real.
+                "Stopping" if e.kind == ErrorKind::InvalidStatus => {
+                    self.waiter.status(self.id, "Stopped").await?;
+                    self.api().start(self.id).await?;
+                }
+                _ => return Err(e.into()),
+            }
         }
-        self.waiter.status(self.id, "Running").await?;
         progress.stopped_by_us = false;
         progress.done.push(Step::Start);
+        let marked = progress.marked;
+        // The untag (batched with other instances') overlaps the wait.
+        let (unmarked, running) = tokio::join!(
+            async { marked && self.api().unmark(self.id).await.is_ok() },
+            self.waiter.status(self.id, "Running")
+        );
+        if unmarked {
+            progress.marked = false;
+        } else if marked {
+            tracing::warn!(
+                id = self.id,
+                "could not remove the stop marker tag; the next update will"
+            );
+        }
+        running?;
         Ok(())
     }
 
-    /// `e` is fine if it is a wrong-status refusal and the instance already
-    /// is (or is becoming) one of `ok`.
-    async fn tolerate_status_refusal(&self, e: ecs::Error, ok: &[&str]) -> Result<(), ApplyError> {
-        if e.kind != ErrorKind::InvalidStatus {
-            return Err(e.into());
-        }
-        match self.api().describe(self.id).await? {
-            Some(i) if ok.contains(&i.status.as_str()) => Ok(()),
-            Some(_) => Err(e.into()),
-            None => Err(ApplyError::Gone {
-                id: self.id.to_string(),
-            }),
+    /// Removes the marker; a failure is only logged (a marker left on a
+    /// running instance does nothing until someone stops it, and the next
+    /// update removes it).
+    pub async fn unmark(&self, progress: &mut Progress) {
+        match self.api().unmark(self.id).await {
+            Ok(()) => progress.marked = false,
+            Err(e) => {
+                tracing::warn!(id = self.id, error = %e, "could not remove the stop marker tag");
+            }
         }
     }
 

@@ -11,7 +11,9 @@
 //! - [`read`]: Read and Import; [`state`]: API ⇄ state ⇄ planner values.
 //! - [`release`]: when ECS refuses to release an instance (deletion
 //!   protection, subscriptions), said before anything changes.
-//! - [`private`]: what Terraform keeps for us between runs; [`timeouts`].
+//! - [`private`]: what Terraform keeps for us between runs; [`marker`]:
+//!   what the instance itself keeps (a tag while we have it stopped);
+//!   [`timeouts`].
 //! - [`error`]: why an apply failed, in words; [`api_errors`]: which
 //!   attribute an ECS error code is about, and the remedy in our terms.
 
@@ -20,6 +22,7 @@ pub mod api_errors;
 pub mod apply;
 pub mod error;
 pub mod execute;
+pub mod marker;
 pub mod plan;
 pub mod private;
 pub mod read;

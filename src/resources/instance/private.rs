@@ -9,8 +9,10 @@
 //! - Whether a failed or interrupted apply left the instance stopped by us
 //!   although it should run. Read then reports it Stopped, and with `status`
 //!   unset the next plan would keep it so (the trap other providers'
-//!   users fall into); with this flag the next plan starts it again.
-//!
+//!   users fall into); with this flag the next plan starts it again. Read
+//!   sets it from the instance's stop marker (which survives even SIGKILL)
+//!   and clears it once the instance runs.
+//! - The value of a stop marker seen on a running instance (stale).
 //! - Whether Read last saw the instance Stopped in economical mode
 //!   (`StoppedMode` = `StopCharging`; the attribute `stopped_mode` only says
 //!   how *our* stops stop it). Its public IP is then released and the next
@@ -34,6 +36,10 @@ pub struct Private {
     /// Read saw the instance Stopped in economical mode.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped_charging: bool,
+    /// The value of a stop marker Read saw on the running instance: stale,
+    /// never a reason to start it ([`super::marker`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_marker: Option<String>,
 }
 
 impl Private {

@@ -4,6 +4,7 @@
 //! fleet costs about one DescribeInstances per hundred instances. An instance that no longer
 //! exists reads as null, which Terraform plans to create again.
 
+use super::marker;
 use super::private::Private;
 use super::schema::TYPE_NAME;
 use super::state;
@@ -24,7 +25,7 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
     match ctx.client.read_instance(&id).await {
         Ok(Some(inst)) => ReadResourceResponse {
             new_state: state::from_instance(&inst, &req.current_state),
-            private: Private::with_stopped_charging(&req.private, state::stopped_charging(&inst)),
+            private: refreshed_private(&req.private, &inst),
             diagnostics: Vec::new(),
         },
         Ok(None) => {
@@ -44,6 +45,28 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
             )],
         },
     }
+}
+
+/// The private state after a refresh: `restart_pending` follows the
+/// instance. Set when the instance is down and carries our marker (an apply
+/// stopped it and was cut short, even by SIGKILL, when nothing reached
+/// Terraform); cleared once it runs, so that a later stop by the user is
+/// never undone by a stale flag.
+pub fn refreshed_private(bytes: &[u8], inst: &crate::ecs::Instance) -> Vec<u8> {
+    let mut private = Private::decode(bytes);
+    private.stopped_charging = state::stopped_charging(inst);
+    let running = state::settled_status(&inst.status) == "Running";
+    if marker::stopped_by_us(inst, private.stale_marker.as_deref()) {
+        private.restart_pending = true;
+    } else if running {
+        private.restart_pending = false;
+    }
+    private.stale_marker = match marker::value(inst) {
+        Some(v) if running => Some(v.to_string()),
+        Some(_) => private.stale_marker,
+        None => None,
+    };
+    private.encode()
 }
 
 /// `terraform import ecs_instance.x i-…`. Config-only attributes are left
@@ -71,7 +94,7 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
             imported: vec![ImportedResource {
                 type_name: TYPE_NAME.to_string(),
                 state: state::from_instance(&inst, &Value::Null),
-                private: Private::with_stopped_charging(&[], state::stopped_charging(&inst)),
+                private: refreshed_private(&[], &inst),
             }],
             diagnostics: Vec::new(),
         },
@@ -86,5 +109,53 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
                 format!("{id}: {e}"),
             )],
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::instance::state::tests::sample_instance;
+
+    fn pending(bytes: &[u8]) -> bool {
+        Private::decode(bytes).restart_pending
+    }
+
+    #[test]
+    fn restart_pending_follows_the_instance_and_our_marker() {
+        let flagged = Private {
+            restart_pending: true,
+            last_modified_ms: Some(5),
+            ..Private::default()
+        }
+        .encode();
+        let mut inst = sample_instance();
+        // Running: the flag is spent, whatever set it.
+        inst.status = "Running".into();
+        assert!(!pending(&refreshed_private(&flagged, &inst)));
+        assert_eq!(
+            Private::decode(&refreshed_private(&flagged, &inst)).last_modified_ms,
+            Some(5)
+        );
+        // Stopped by the user (no marker): theirs, nothing set.
+        inst.status = "Stopped".into();
+        assert!(!pending(&refreshed_private(&[], &inst)));
+        // Stopped or stopping with our marker: an apply of ours left it down.
+        inst.tags = vec![(marker::KEY.into(), "stopped-at-1".into())];
+        for status in ["Stopping", "Stopped"] {
+            inst.status = status.into();
+            assert!(pending(&refreshed_private(&[], &inst)), "{status}");
+        }
+        // A marker on a running instance is stale: it sets nothing, and a
+        // later stop (by the user) with that same marker is not ours...
+        inst.status = "Running".into();
+        let seen_running = refreshed_private(&[], &inst);
+        assert!(!pending(&seen_running));
+        inst.status = "Stopped".into();
+        let after_user_stop = refreshed_private(&seen_running, &inst);
+        assert!(!pending(&after_user_stop));
+        // ...but a new marker (a later apply of ours, killed) is.
+        inst.tags = vec![(marker::KEY.into(), "stopped-at-2".into())];
+        assert!(pending(&refreshed_private(&after_user_stop, &inst)));
     }
 }

@@ -340,6 +340,7 @@ pub(crate) mod tests {
             vswitch_id: String::new(),
             vpc_id: String::new(),
             security_group_ids: vec!["sg-b".into(), "sg-a".into()],
+            tags: Vec::new(),
             public_ips: vec!["47.0.0.1".into()],
             private_ips: vec!["10.0.0.1".into()],
             creation_time: "2024-01-01T00:00Z".into(),

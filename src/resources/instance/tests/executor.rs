@@ -3,9 +3,11 @@
 
 use super::fake::{FakeApi, FakeClock};
 use crate::planner::{self, BandwidthApi, Desired, Limits, PowerState, Step};
+use crate::resources::instance::api::InstanceApi;
 use crate::resources::instance::api::PollPolicy;
 use crate::resources::instance::error::ApplyError;
 use crate::resources::instance::execute::{Executor, Progress};
+use crate::resources::instance::marker;
 use crate::resources::instance::state;
 use crate::resources::instance::wait::Waiter;
 use std::sync::Arc;
@@ -283,7 +285,7 @@ async fn a_wait_step_also_honours_our_real_last_modification() {
 }
 
 #[tokio::test]
-async fn a_stop_leaves_progress_saying_we_stopped_it_and_cancel_ends_waits() {
+async fn a_stop_is_ours_as_soon_as_it_is_accepted_and_cancel_ends_waits() {
     let w = World::new();
     *w.clock.cancel_after.lock().unwrap() = Some(0);
     let mut progress = Progress::default();
@@ -293,11 +295,71 @@ async fn a_stop_leaves_progress_saying_we_stopped_it_and_cancel_ends_waits() {
         .await
         .unwrap_err();
     assert!(err.is_cancelled(), "{err:?}");
-    // The stop call went out; the wait for Stopped was cut short.
-    assert_eq!(w.api.done(), ["StopInstance"]);
+    // The marker went on before the stop; the wait for Stopped was cut
+    // short, but the stop is ours already: it must be undone.
+    assert_eq!(w.api.all_done(), ["TagResources", "StopInstance"]);
     assert!(
         progress.stopped_by_us,
-        "accepted, so down because of us even before it is confirmed Stopped"
+        "recorded when StopInstance was accepted"
+    );
+    assert_eq!(progress.done, [Step::Stop]);
+    assert!(marker::stopped_by_us(&w.api.instance(), None));
+}
+
+#[tokio::test]
+async fn the_marker_lives_from_before_the_stop_until_the_start_is_accepted() {
+    let w = World::new();
+    let (_, progress, result) = w.plan_and_run(&resize_and_bandwidth(), None).await;
+    result.unwrap();
+    assert_eq!(
+        w.api.all_done(),
+        [
+            "TagResources",
+            "StopInstance",
+            "ModifyInstanceSpec(type=ecs.g6.xlarge)",
+            "StartInstance",
+            "UntagResources",
+            "ModifyInstanceSpec(out=Some(20),in=None)",
+        ]
+    );
+    assert!(!progress.marked);
+    assert!(!marker::carried_by(&w.api.instance()));
+}
+
+#[tokio::test]
+async fn a_stop_for_good_carries_no_marker() {
+    let w = World::new();
+    let desired = Desired {
+        status: Some(PowerState::Stopped),
+        instance_type: Some("ecs.g6.xlarge".into()),
+        ..Desired::default()
+    };
+    let (_, _, result) = w.plan_and_run(&desired, None).await;
+    result.unwrap();
+    assert_eq!(
+        w.api.all_done(),
+        ["StopInstance", "ModifyInstanceSpec(type=ecs.g6.xlarge)"]
+    );
+    assert!(!marker::carried_by(&w.api.instance()));
+}
+
+#[tokio::test]
+async fn a_start_finds_an_instance_still_stopping_and_waits_for_it() {
+    let w = World::new();
+    // An interrupted apply's stop, still in progress.
+    w.api.stop("i-1", None).await.unwrap();
+    assert_eq!(w.api.instance().status, "Stopping");
+    let mut progress = Progress::default();
+    w.executor(secs(600))
+        .run(&[Step::Start], &mut progress)
+        .await
+        .unwrap();
+    assert_eq!(w.api.instance().status, "Running");
+    let refused: Vec<_> = w.api.journal().into_iter().filter(|c| !c.ok).collect();
+    assert_eq!(
+        refused.len(),
+        1,
+        "one refused start, then one after Stopped: {refused:?}"
     );
 }
 

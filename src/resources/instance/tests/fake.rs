@@ -5,6 +5,7 @@
 
 use crate::ecs;
 use crate::resources::instance::api::{Cancelled, Clock, InstanceApi, Modification};
+use crate::resources::instance::marker;
 use crate::resources::instance::state::tests::sample_instance;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -105,8 +106,17 @@ impl FakeApi {
         self.state.lock().unwrap().journal.clone()
     }
 
-    /// The journal's successful calls, by name.
+    /// The journal's successful calls, by name, without the marker's
+    /// TagResources/UntagResources ([`FakeApi::all_done`] has them).
     pub fn done(&self) -> Vec<String> {
+        self.all_done()
+            .into_iter()
+            .filter(|c| !c.ends_with("agResources"))
+            .collect()
+    }
+
+    /// Every successful call, by name.
+    pub fn all_done(&self) -> Vec<String> {
         self.journal()
             .into_iter()
             .filter(|c| c.ok)
@@ -249,5 +259,21 @@ impl InstanceApi for FakeApi {
 
     fn new_token(&self, action: &str) -> String {
         format!("{action}-{}", self.tokens.fetch_add(1, Ordering::SeqCst))
+    }
+
+    async fn mark(&self, _id: &str, value: &str) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        let (k, v) = (marker::KEY.to_string(), value.to_string());
+        s.inst.tags.retain(|(have, _)| *have != k);
+        s.inst.tags.push((k, v));
+        self.record(&mut s, "TagResources".into(), None, true);
+        Ok(())
+    }
+
+    async fn unmark(&self, _id: &str) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        s.inst.tags.retain(|(have, _)| have != marker::KEY);
+        self.record(&mut s, "UntagResources".into(), None, true);
+        Ok(())
     }
 }

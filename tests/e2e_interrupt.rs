@@ -1,0 +1,186 @@
+//! End to end: applies cut short, and what the next apply makes of them. An instance the
+//! provider stopped is started again whatever ended the apply (even SIGKILL of Terraform and
+//! the provider, when nothing reaches the state file), a user's own stop stays theirs, the
+//! restart flag ends once the instance runs, an apply never stops an instance its plan did not
+//! say it would, and calls without a ClientToken are never sent twice after a lost answer.
+//! The full step × ending table is `e2e_interrupt_matrix.rs`.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::{flat, id_of, instance_hcl, Cloud};
+use serde_json::json;
+use std::time::Duration;
+
+const MARKER: &str = "terraform-provider-ecs:stopped-for-update";
+
+fn has_marker(inst: &serde_json::Value) -> bool {
+    inst["Tags"]["Tag"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|t| t["TagKey"] == MARKER)
+}
+
+#[test]
+fn sigkill_while_stopping_is_started_again_by_the_next_apply() {
+    let (cloud, id) = Cloud::with_web_instance();
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    // Stopping lasts 2 s: the kill lands while the instance stops.
+    cloud.hook(json!({"Action": "StopInstance", "Phase": "after", "TransitionMs": 2000}));
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    cloud.wait_for("StopInstance", Duration::from_secs(60), |c| {
+        c.hooks_fired() > 0
+    });
+    apply.signal(libc::SIGKILL);
+    apply.wait();
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Status"], "Stopping");
+    assert!(
+        has_marker(&inst),
+        "the marker went on before the stop: {inst:#}"
+    );
+    // Nothing reached the state file; the marker on the instance tells the next plan.
+    let run = cloud.apply();
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Status"], "Running", "{}", run.stdout);
+    assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+    assert!(!has_marker(&inst), "removed after the start: {inst:#}");
+    assert_eq!(cloud.state_attr("ecs_instance.web", "status"), "Running");
+    assert_eq!(cloud.state_attr("ecs_instance.web", "cpu"), inst["Cpu"]);
+    cloud.assert_converged();
+    let journal = cloud.journal();
+    assert_eq!(journal.applied(&id, "InstanceType"), 1);
+    journal.assert_no_power_call_sent_twice();
+    cloud.assert_rules_kept();
+}
+
+#[test]
+fn a_users_own_stop_with_status_unset_stays_theirs() {
+    let (cloud, id) = Cloud::with_web_instance();
+    cloud.drift(&id, json!({"Status": "Stopped"}));
+    cloud.assert_converged();
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    cloud.apply();
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Status"], "Stopped");
+    assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+    assert!(cloud
+        .journal()
+        .mutations(&id)
+        .iter()
+        .all(|m| m != "StartInstance"));
+}
+
+#[test]
+fn the_restart_flag_ends_once_the_instance_runs() {
+    let (cloud, id) = Cloud::with_web_instance();
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    // Ctrl-C while the type change is in flight: the instance is left stopped, flagged.
+    cloud.hook(json!({"Action": "ModifyInstanceSpec", "Phase": "before", "HoldMs": 1500}));
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    cloud.wait_for("ModifyInstanceSpec", Duration::from_secs(60), |c| {
+        c.hooks_fired() > 0
+    });
+    apply.signal(libc::SIGINT);
+    let run = apply.wait();
+    assert_ne!(run.code, 0);
+    assert!(
+        flat(&run).contains("Instance Left Stopped"),
+        "{}",
+        flat(&run)
+    );
+    assert_eq!(cloud.state_attr("ecs_instance.web", "status"), "Stopped");
+    // The user starts it by hand and refreshes; then stops it by hand, on purpose.
+    cloud.drift(&id, json!({"Status": "Running"}));
+    cloud
+        .dir
+        .tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    cloud.drift(&id, json!({"Status": "Stopped"}));
+    let plan = cloud.plan();
+    assert_eq!(
+        plan.code, 0,
+        "a stale restart flag (or marker) must not start what the user stopped:\n{}",
+        plan.stdout
+    );
+}
+
+#[test]
+fn apply_refuses_a_stop_its_plan_did_not_show() {
+    let (cloud, id) = Cloud::with_web_instance();
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    for saved_plan in [true, false] {
+        // Terraform last saw the instance stopped (by the user): a type change needs no stop.
+        cloud.drift(&id, json!({"Status": "Stopped"}));
+        cloud
+            .dir
+            .tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+        if saved_plan {
+            cloud.dir.tf_ok(&["plan", "-out=tfplan", "-no-color"]);
+        }
+        // Started by hand before the apply, which does not refresh.
+        cloud.drift(&id, json!({"Status": "Running"}));
+        let run = if saved_plan {
+            cloud.dir.tf(&["apply", "-no-color", "tfplan"])
+        } else {
+            cloud
+                .dir
+                .tf(&["apply", "-auto-approve", "-refresh=false", "-no-color"])
+        };
+        assert_ne!(run.code, 0, "saved plan {saved_plan}: {}", run.stdout);
+        let text = flat(&run);
+        assert!(text.contains("Instance Changed Since The Plan"), "{text}");
+        assert!(text.contains("Run terraform plan again"), "{text}");
+        let inst = cloud.instance(&id);
+        assert_eq!(inst["Status"], "Running", "never stopped silently");
+        assert_eq!(inst["InstanceType"], "ecs.g6.large");
+    }
+    assert!(cloud
+        .journal()
+        .mutations(&id)
+        .iter()
+        .all(|m| m != "StopInstance"));
+    // A fresh plan announces the stop, and applying it works.
+    let plan = cloud.plan();
+    assert!(
+        flat(&plan).contains("Instance Will Be Stopped"),
+        "{}",
+        plan.stdout
+    );
+    cloud.apply();
+    assert_eq!(cloud.instance(&id)["InstanceType"], "ecs.g6.xlarge");
+}
+
+#[test]
+fn lost_answers_never_send_stop_or_start_twice() {
+    let cloud = Cloud::start(
+        Duration::from_millis(300),
+        Duration::from_secs(1),
+        &["--fail-rate", "0.2", "--drop-rate", "0.2"],
+    );
+    let fleet = |t: &str| -> String {
+        (0..3)
+            .map(|n| instance_hcl(&format!("n{n}"), t, ""))
+            .collect()
+    };
+    cloud.config(&fleet("ecs.g6.large"));
+    cloud.apply();
+    // Besides the random faults: the first answer to each power call is surely lost.
+    for action in ["StopInstance", "StartInstance"] {
+        cloud.hook(json!({"Action": action, "Phase": "after", "Drop": true}));
+    }
+    cloud.config(&fleet("ecs.g6.xlarge"));
+    cloud.apply();
+    assert_eq!(cloud.hooks_fired(), 2);
+    for n in 0..3 {
+        let id = id_of(&cloud, &format!("ecs_instance.n{n}"));
+        let inst = cloud.instance(&id);
+        assert_eq!(inst["Status"], "Running");
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+        assert!(!has_marker(&inst));
+    }
+    let journal = cloud.journal();
+    journal.assert_no_power_call_sent_twice();
+    journal.assert_rules(cloud.cooldown);
+    cloud.assert_converged();
+}

@@ -1,0 +1,326 @@
+//! The interruption matrix: every step of the resize sequence × every way an apply can end.
+//!
+//! One instance goes from ecs.g6.large / 5 Mbit/s to ecs.g6.xlarge / 10 Mbit/s, which the
+//! planner sequences as Stop → ModifyType → Start → WaitUntil (cooldown) → ModifyBandwidth.
+//! For each step, the apply is cut short there by
+//! - **Ctrl-C**: SIGINT to Terraform's process group (Terraform sends the Stop RPC),
+//! - **timeout**: `timeouts.update` runs out at that step,
+//! - **lost connection**: the API stops answering (the emulator drops every request),
+//! - **SIGKILL** of Terraform and the provider (nothing written to state),
+//!
+//! using the emulator's test hooks to land exactly on the step. Then `terraform apply` runs
+//! again, and each cell checks: the instance ends with the new type and bandwidth, Running;
+//! each modification was applied once; no StopInstance/StartInstance was sent to an instance
+//! already on its way; the seed's rules hold; the next plan is empty; and the state Terraform
+//! kept is truthful (never Running for a stopped instance, never the old type's cpu/memory).
+//! The table of outcomes is printed.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::{flat, id_of, instance_hcl, Cloud};
+use serde_json::{json, Value};
+use std::sync::Mutex;
+use std::time::Duration;
+use support::TfRun;
+
+const FROM: &str = "ecs.g6.large";
+const TO: &str = "ecs.g6.xlarge";
+/// The cooldown: long enough to interrupt during the wait, short enough to be quick.
+const COOLDOWN: Duration = Duration::from_secs(3);
+const TRANSITION: Duration = Duration::from_millis(300);
+/// `timeouts.update` for the timeout cells; the hooks below make the chosen step outlast it.
+const SHORT_TIMEOUT_S: u64 = 6;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Stop,
+    ModifyType,
+    Start,
+    WaitUntil,
+    ModifyBandwidth,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ending {
+    CtrlC,
+    Timeout,
+    LostConnection,
+    Kill,
+}
+
+const STEPS: [Step; 5] = [
+    Step::Stop,
+    Step::ModifyType,
+    Step::Start,
+    Step::WaitUntil,
+    Step::ModifyBandwidth,
+];
+const ENDINGS: [Ending; 4] = [
+    Ending::CtrlC,
+    Ending::Timeout,
+    Ending::LostConnection,
+    Ending::Kill,
+];
+
+fn resource(update_timeout: &str, out: u32, instance_type: &str) -> String {
+    instance_hcl(
+        "web",
+        instance_type,
+        &format!(
+            "  internet_max_bandwidth_out = {out}\n  timeouts {{\n    update = \"{update_timeout}\"\n  }}"
+        ),
+    )
+}
+
+/// The hook that makes the apply reach `step` and stay there long enough to be interrupted
+/// (or, for timeouts, long enough to run out of time). `None`: the step is found by watching
+/// the instance (the cooldown wait makes no call).
+fn hook_for(step: Step, ending: Ending) -> Option<Value> {
+    let lost = ending == Ending::LostConnection;
+    let timeout = ending == Ending::Timeout;
+    let blackout = if lost { 4000 } else { 0 };
+    match step {
+        Step::Stop => Some(json!({
+            "Action": "StopInstance", "Phase": "after",
+            "TransitionMs": if timeout { 8000 } else { 2000 },
+            "Drop": lost, "BlackoutMs": blackout,
+        })),
+        Step::Start => Some(json!({
+            "Action": "StartInstance", "Phase": "after",
+            "TransitionMs": if timeout { 8000 } else { 2000 },
+            "Drop": lost, "BlackoutMs": blackout,
+        })),
+        Step::ModifyType | Step::ModifyBandwidth => {
+            let skip = u32::from(step == Step::ModifyBandwidth);
+            Some(if lost {
+                json!({"Action": "ModifyInstanceSpec", "Skip": skip, "Phase": "after",
+                       "Drop": true, "BlackoutMs": blackout})
+            } else {
+                json!({"Action": "ModifyInstanceSpec", "Skip": skip, "Phase": "before",
+                       "HoldMs": if timeout { 7000 } else { 1500 }})
+            })
+        }
+        // Timeout in the wait: the stop takes so long that the cooldown wait would end
+        // after the deadline (the plan, which assumes instant steps, still fits).
+        Step::WaitUntil if timeout => Some(json!({
+            "Action": "StopInstance", "Phase": "after", "TransitionMs": 4000,
+        })),
+        Step::WaitUntil => None,
+    }
+}
+
+/// Whether the instance is up again after our start (the cooldown wait has begun).
+fn started_again(cloud: &Cloud, id: &str) -> bool {
+    let j = cloud.journal();
+    let start = j
+        .requests
+        .iter()
+        .any(|r| r.action == "StartInstance" && r.ok() && r.instance_id == id);
+    start && cloud.instance(id)["Status"] == "Running"
+}
+
+/// What the state says must not contradict the instance.
+fn check_state_truthful(cloud: &Cloud, id: &str, when: &str) -> Result<(), String> {
+    let inst = cloud.instance(id);
+    let status = cloud.state_attr("ecs_instance.web", "status");
+    let settled = match inst["Status"].as_str().unwrap_or_default() {
+        "Stopping" | "Stopped" => "Stopped",
+        _ => "Running",
+    };
+    if settled == "Stopped" && status == "Running" {
+        return Err(format!(
+            "{when}: state says Running, the instance is {}",
+            inst["Status"]
+        ));
+    }
+    if inst["InstanceType"] != FROM {
+        for (attr, real) in [("cpu", &inst["Cpu"]), ("memory", &inst["Memory"])] {
+            let kept = cloud.state_attr("ecs_instance.web", attr);
+            if !kept.is_null() && kept != *real {
+                return Err(format!(
+                    "{when}: state {attr} = {kept} after the type change to {} ({real})",
+                    inst["InstanceType"]
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one cell; the outcome for the table, or what went wrong.
+fn cell(step: Step, ending: Ending) -> Result<String, String> {
+    let cloud = Cloud::start(TRANSITION, COOLDOWN, &[]);
+    let provider = format!(
+        "{}\nprovider \"ecs\" {{\n  modification_cooldown = \"3s\"\n  max_retries = 2\n}}\n",
+        e2e_support::REQUIRED_PROVIDERS
+    );
+    let write = |resources: String| {
+        cloud
+            .dir
+            .write("main.tf", &format!("{provider}\n{resources}"))
+    };
+    write(resource("10m", 5, FROM));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    let timeout = if ending == Ending::Timeout {
+        format!("{SHORT_TIMEOUT_S}s")
+    } else {
+        "10m".to_string()
+    };
+    write(resource(&timeout, 10, TO));
+    if let Some(h) = hook_for(step, ending) {
+        cloud.hook(h);
+    }
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    let limit = Duration::from_secs(60);
+    let first: TfRun = match ending {
+        Ending::CtrlC | Ending::Kill => {
+            if step == Step::WaitUntil {
+                cloud.wait_for("the start before the wait", limit, |c| {
+                    started_again(c, &id)
+                });
+            } else {
+                cloud.wait_for("the hook", limit, |c| c.hooks_fired() > 0);
+            }
+            apply.signal(if ending == Ending::Kill {
+                libc::SIGKILL
+            } else {
+                libc::SIGINT
+            });
+            apply.wait()
+        }
+        Ending::LostConnection if step == Step::WaitUntil => {
+            // The connection goes while the provider sleeps; the call after the wait is lost.
+            cloud.wait_for("the start before the wait", limit, |c| {
+                started_again(c, &id)
+            });
+            cloud.hook(json!({"Action": "ModifyInstanceSpec", "Phase": "before",
+                              "Drop": true, "BlackoutMs": 4000}));
+            apply.wait()
+        }
+        Ending::Timeout | Ending::LostConnection => apply.wait(),
+    };
+    if first.code == 0 && ending != Ending::Kill {
+        return Err(format!(
+            "the interrupted apply succeeded:\n{}",
+            flat(&first)
+        ));
+    }
+    if ending != Ending::Kill {
+        // Terraform wrote what the provider returned.
+        check_state_truthful(&cloud, &id, "after the interruption")?;
+    }
+    let left = cloud.instance(&id);
+    let left = format!(
+        "{} {}{}",
+        left["Status"].as_str().unwrap_or("?"),
+        left["InstanceType"]
+            .as_str()
+            .unwrap_or("?")
+            .trim_start_matches("ecs.g6."),
+        if left["InternetMaxBandwidthOut"] == 10 {
+            " 10M"
+        } else {
+            ""
+        }
+    );
+    // Let held requests, blackouts and transitions finish (the user's next apply comes
+    // seconds later, too).
+    let settle_ms = match ending {
+        Ending::CtrlC => 500,
+        Ending::Kill => 2000,
+        Ending::Timeout | Ending::LostConnection => 3000,
+    };
+    std::thread::sleep(Duration::from_millis(settle_ms));
+    write(resource("10m", 10, TO));
+    let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
+    if again.code != 0 {
+        return Err(format!("the second apply failed:\n{}", flat(&again)));
+    }
+    let inst = cloud.instance(&id);
+    if inst["Status"] != "Running"
+        || inst["InstanceType"] != TO
+        || inst["InternetMaxBandwidthOut"] != 10
+    {
+        return Err(format!("did not converge: {inst:#}"));
+    }
+    check_state_truthful(&cloud, &id, "after the second apply")?;
+    let plan = cloud.plan();
+    if plan.code != 0 {
+        return Err(format!("the plan after is not empty:\n{}", plan.stdout));
+    }
+    let journal = cloud.journal();
+    for param in ["InstanceType", "InternetMaxBandwidthOut"] {
+        let n = journal.applied(&id, param);
+        if n != 1 {
+            return Err(format!(
+                "{param} applied {n} times: {:?}",
+                journal.mutations(&id)
+            ));
+        }
+    }
+    let rules = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        journal.assert_rules(COOLDOWN);
+        journal.assert_no_power_call_sent_twice();
+    }));
+    if let Err(e) = rules {
+        let text = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        return Err(format!("rule broken: {text}"));
+    }
+    Ok(format!("left {left} -> ok"))
+}
+
+#[test]
+fn every_step_times_every_ending_converges_on_the_next_apply() {
+    let cells: Vec<(Step, Ending)> = STEPS
+        .iter()
+        .flat_map(|s| ENDINGS.iter().map(move |e| (*s, *e)))
+        .collect();
+    let queue = Mutex::new(cells.clone());
+    let results = Mutex::new(Vec::new());
+    // Two at a time: CI has two cores, and each cell is mostly waiting.
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let Some((step, ending)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let outcome = std::panic::catch_unwind(|| cell(step, ending))
+                    .unwrap_or_else(|_| Err("panicked (see above)".to_string()));
+                results.lock().unwrap().push((step, ending, outcome));
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let mut table = format!("{:<16}", "step \\ ending");
+    for e in ENDINGS {
+        table += &format!(" | {:<28}", format!("{e:?}"));
+    }
+    table += "\n";
+    let mut failures = Vec::new();
+    for s in STEPS {
+        table += &format!("{:<16}", format!("{s:?}"));
+        for e in ENDINGS {
+            let (_, _, outcome) = results
+                .iter()
+                .find(|(rs, re, _)| *rs == s && *re == e)
+                .expect("every cell ran");
+            let shown = match outcome {
+                Ok(text) => text.clone(),
+                Err(why) => {
+                    failures.push(format!("{s:?} x {e:?}: {why}"));
+                    "FAILED".to_string()
+                }
+            };
+            table += &format!(" | {shown:<28}");
+        }
+        table += "\n";
+    }
+    println!("{table}");
+    assert!(failures.is_empty(), "{table}\n{}", failures.join("\n\n"));
+}
