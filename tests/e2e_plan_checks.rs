@@ -104,3 +104,21 @@ fn forbidden_stop_is_refused_at_plan_with_the_way_out() {
     cloud.assert_converged();
     cloud.assert_rules_kept();
 }
+
+#[test]
+fn an_update_timeout_shorter_than_its_cooldown_waits_is_refused_at_plan() {
+    // A type and a bandwidth change are two modifications, a cooldown (1 s here) apart:
+    // an update timeout of 1 s cannot hold that wait.
+    let (cloud, id) = Cloud::with_web_instance();
+    refused(
+        &cloud,
+        &id,
+        &instance_hcl(
+            "web",
+            "ecs.g6.xlarge",
+            "  internet_max_bandwidth_out = 7\n  timeouts {\n    update = \"1s\"\n  }",
+        ),
+        &["not less than timeouts.update", "Raise timeouts.update"],
+    );
+    cloud.assert_rules_kept();
+}
