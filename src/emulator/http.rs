@@ -50,6 +50,22 @@ struct Incoming {
     arrival: DateTime<Utc>,
 }
 
+impl Incoming {
+    /// The action the request names (V1: the `Action` parameter; V3: the
+    /// `x-acs-action` header), or "" when it names none.
+    fn action_name(&self) -> &str {
+        self.params
+            .get("Action")
+            .or_else(|| {
+                self.headers
+                    .iter()
+                    .find(|(k, _)| k == "x-acs-action")
+                    .map(|(_, v)| v.as_str())
+            })
+            .unwrap_or("")
+    }
+}
+
 /// A successful outcome.
 struct Success {
     action: &'static str,
@@ -119,18 +135,7 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         params,
         arrival,
     };
-    let hook_action = incoming
-        .params
-        .get("Action")
-        .or_else(|| {
-            incoming
-                .headers
-                .iter()
-                .find(|(k, _)| k == "x-acs-action")
-                .map(|(_, v)| v.as_str())
-        })
-        .unwrap_or("")
-        .to_string();
+    let hook_action = incoming.action_name().to_string();
     let hook_instance = incoming
         .params
         .get("InstanceId")
@@ -168,17 +173,7 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
     let p = &incoming.params;
     let named_action = match &result {
         Ok(s) => s.action.to_string(),
-        Err(_) => p
-            .get("Action")
-            .or_else(|| {
-                incoming
-                    .headers
-                    .iter()
-                    .find(|(k, _)| k == "x-acs-action")
-                    .map(|(_, v)| v.as_str())
-            })
-            .unwrap_or("")
-            .to_string(),
+        Err(_) => incoming.action_name().to_string(),
     };
     let param_instance = p
         .get("InstanceId")

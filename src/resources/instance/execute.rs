@@ -150,6 +150,16 @@ impl Executor<'_> {
         self.waiter.clock
     }
 
+    /// The instance as it is now; [`ApplyError::Gone`] if it no longer exists.
+    async fn describe_live(&self) -> Result<ecs::Instance, ApplyError> {
+        self.api()
+            .describe(self.id)
+            .await?
+            .ok_or_else(|| ApplyError::Gone {
+                id: self.id.to_string(),
+            })
+    }
+
     /// Runs `steps` in order, recording each into `progress`.
     ///
     /// # Errors
@@ -263,13 +273,7 @@ impl Executor<'_> {
             if e.kind == ErrorKind::Cancelled {
                 return Err(e.into());
             }
-            let inst = self
-                .api()
-                .describe(self.id)
-                .await?
-                .ok_or_else(|| ApplyError::Gone {
-                    id: self.id.to_string(),
-                })?;
+            let inst = self.describe_live().await?;
             match inst.status.as_str() {
                 "Starting" | "Running" => {}
                 // Still stopping (an interrupted apply's stop): wait, then
@@ -369,13 +373,7 @@ impl Executor<'_> {
                 Err(e) if may_be_cooldown(&e) || e.code == NOT_STOPPED => e,
                 Err(e) => return Err(e.into()),
             };
-            let inst = self
-                .api()
-                .describe(self.id)
-                .await?
-                .ok_or_else(|| ApplyError::Gone {
-                    id: self.id.to_string(),
-                })?;
+            let inst = self.describe_live().await?;
             let allowed = statuses_for(&change, &inst);
             if err.code == NOT_STOPPED || !allowed.contains(&inst.status.as_str()) {
                 return Err(ApplyError::NotCooldown {
