@@ -321,6 +321,37 @@ pub fn action_remedy(action: &str, code: &str) -> Option<&'static str> {
         .map(|(_, _, r)| *r)
 }
 
+/// Every error code of ModifyInstanceSpec's reference page (the seed), in its
+/// order: the list the error-table tests must cover.
+pub const MODIFY_INSTANCE_SPEC_CODES: [&str; 26] = [
+    "Account.Arrearage",
+    "DependencyViolation.InstanceType",
+    "IdempotenceParamNotMatch",
+    "InvalidClientToken.ValueNotSupported",
+    "InvalidInstance.UnpaidOrder",
+    "InvalidInstanceType.ValueNotSupported",
+    "InvalidInstanceType.ValueUnauthorized",
+    "InvalidInternetChargeType.ValueNotSupported",
+    "InvalidParameter",
+    "InvalidParameter.Bandwidth",
+    "InvalidParameter.Conflict",
+    "InvalidParameter.Mismatch",
+    "InvalidStatus.ValueNotSupported",
+    "OperationDenied",
+    "Price.PricePlanResultNotFound",
+    "Throttling",
+    "InvalidInstanceStatus.NotStopped",
+    "CategoryViolation",
+    "ChargeTypeViolation",
+    "Imagenotsupportinstancetype",
+    "InstanceLockedForSecurity",
+    "InvalidAccountStatus.NotEnoughBalance",
+    "LastTokenProcessing",
+    "InvalidInstanceId.NotFound",
+    "InternalError",
+    "InvalidAction",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

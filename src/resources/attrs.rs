@@ -63,3 +63,19 @@ pub fn int_value(i: i64) -> Value {
 pub fn opt_str(s: Option<String>) -> Value {
     s.map(Value::String).unwrap_or(Value::Null)
 }
+
+/// Test helper: an object with every attribute of `block` null, then `pairs`
+/// set, the shape Terraform sends for a configuration.
+#[cfg(test)]
+pub fn config_of(block: &crate::protocol::Block, pairs: &[(&str, Value)]) -> Value {
+    let mut obj = object(
+        block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null)),
+    );
+    for (k, v) in pairs {
+        set(&mut obj, k, v.clone());
+    }
+    obj
+}

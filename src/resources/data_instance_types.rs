@@ -281,18 +281,7 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut obj = attrs::object(
-            InstanceTypes
-                .schema()
-                .block
-                .attributes
-                .iter()
-                .map(|a| (a.name.clone(), Value::Null)),
-        );
-        for (k, v) in pairs {
-            attrs::set(&mut obj, k, v.clone());
-        }
-        obj
+        attrs::config_of(&InstanceTypes.schema().block, pairs)
     }
 
     #[test]

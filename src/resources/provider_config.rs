@@ -381,17 +381,7 @@ mod tests {
     use crate::protocol::PathStep;
 
     fn block(pairs: &[(&str, Value)]) -> Value {
-        let mut obj = attrs::object(
-            schema()
-                .block
-                .attributes
-                .iter()
-                .map(|a| (a.name.clone(), Value::Null)),
-        );
-        for (k, v) in pairs {
-            attrs::set(&mut obj, k, v.clone());
-        }
-        obj
+        attrs::config_of(&schema().block, pairs)
     }
 
     fn no_env(_: &str) -> Option<String> {

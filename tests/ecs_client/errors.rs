@@ -293,34 +293,7 @@ fn every_table_row_has_a_one_line_remedy_and_is_covered_above() {
         assert!(class.remedy.len() < 200, "{code}: remedy too long");
         assert_eq!(codes::classify(code, Some(400)), *class, "{code}");
     }
-    let seed_codes = [
-        "Account.Arrearage",
-        "DependencyViolation.InstanceType",
-        "IdempotenceParamNotMatch",
-        "InvalidClientToken.ValueNotSupported",
-        "InvalidInstance.UnpaidOrder",
-        "InvalidInstanceType.ValueNotSupported",
-        "InvalidInstanceType.ValueUnauthorized",
-        "InvalidInternetChargeType.ValueNotSupported",
-        "InvalidParameter",
-        "InvalidParameter.Bandwidth",
-        "InvalidParameter.Conflict",
-        "InvalidParameter.Mismatch",
-        "InvalidStatus.ValueNotSupported",
-        "OperationDenied",
-        "Price.PricePlanResultNotFound",
-        "Throttling",
-        "InvalidInstanceStatus.NotStopped",
-        "CategoryViolation",
-        "ChargeTypeViolation",
-        "Imagenotsupportinstancetype",
-        "InstanceLockedForSecurity",
-        "InvalidAccountStatus.NotEnoughBalance",
-        "LastTokenProcessing",
-        "InvalidInstanceId.NotFound",
-        "InternalError",
-        "InvalidAction",
-    ];
+    let seed_codes = terraform_provider_ecs::ecs::codes::MODIFY_INSTANCE_SPEC_CODES;
     for code in seed_codes {
         assert!(
             TABLE.iter().any(|(k, _)| *k == code),

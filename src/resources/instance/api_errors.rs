@@ -541,35 +541,7 @@ mod tests {
 
     #[test]
     fn every_seed_code_is_covered() {
-        // The error table of /work/shared/seeds/ModifyInstanceSpec.md.
-        let seed = [
-            "Account.Arrearage",
-            "DependencyViolation.InstanceType",
-            "IdempotenceParamNotMatch",
-            "InvalidClientToken.ValueNotSupported",
-            "InvalidInstance.UnpaidOrder",
-            "InvalidInstanceType.ValueNotSupported",
-            "InvalidInstanceType.ValueUnauthorized",
-            "InvalidInternetChargeType.ValueNotSupported",
-            "InvalidParameter",
-            "InvalidParameter.Bandwidth",
-            "InvalidParameter.Conflict",
-            "InvalidParameter.Mismatch",
-            "InvalidStatus.ValueNotSupported",
-            "OperationDenied",
-            "Price.PricePlanResultNotFound",
-            "Throttling",
-            "InvalidInstanceStatus.NotStopped",
-            "CategoryViolation",
-            "ChargeTypeViolation",
-            "Imagenotsupportinstancetype",
-            "InstanceLockedForSecurity",
-            "InvalidAccountStatus.NotEnoughBalance",
-            "LastTokenProcessing",
-            "InvalidInstanceId.NotFound",
-            "InternalError",
-            "InvalidAction",
-        ];
+        let seed = crate::ecs::codes::MODIFY_INSTANCE_SPEC_CODES;
         for code in seed {
             assert!(
                 CASES.iter().any(|c| c.0 == MIS && c.1 == code),
