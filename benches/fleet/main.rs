@@ -17,6 +17,11 @@
 //! The handshake rows come from the handshake bench of the same `make bench` run, which
 //! leaves its figures in `target/bench-handshake.json`. The table is printed and written to
 //! docs/benchmarks.md (`BENCH_NO_WRITE=1` only prints it).
+//!
+//! For tuning, `BENCH_ONLY=plan` or `BENCH_ONLY=fleet` runs that one part and prints its
+//! figures (no table, nothing written); `BENCH_VERBOSE=1` adds the plan's calls over time and
+//! the fleet's calls per second by action; `BENCH_TF_LOG=<file>` keeps the plan's provider
+//! log at TRACE (the batcher's decisions).
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -175,7 +180,7 @@ fn cpu_of_provider<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
 
 /// 1000 instances in state and in the emulator, then `plan` with and without refresh.
 fn plan_of_1000() -> PlanOf1000 {
-    let c = cloud(&[]);
+    let mut c = cloud(&[]);
     let config = |n: usize| {
         format!(
             "{}\nvariable \"n\" {{\n  default = {n}\n}}\nresource \"ecs_instance\" \"n\" {{\n  count         = var.n\n  image_id      = \"{}\"\n  instance_type = \"ecs.g6.large\"\n}}\n",
@@ -228,7 +233,21 @@ fn plan_of_1000() -> PlanOf1000 {
     state["serial"] = json!(state["serial"].as_u64().unwrap_or(1) + 1);
     std::fs::write(&state_path, state.to_string()).expect("write state");
     c.dir.write("main.tf", &config(PLANNED));
+    // Steady state, as in a fleet that drifts nowhere: state holds what a read returns (the
+    // copies differ from the template in addresses and times). Without this, the measured plan
+    // also renders 1000 "changed outside of Terraform" notes, about 1 s of Terraform's time.
+    c.dir.tf_ok(&[
+        "apply",
+        "-refresh-only",
+        "-auto-approve",
+        "-no-color",
+        "-parallelism=100",
+    ]);
 
+    if let Ok(path) = std::env::var("BENCH_TF_LOG") {
+        c.dir.env("TF_LOG_PROVIDER", "trace");
+        c.dir.env("TF_LOG_PATH", &path);
+    }
     let plan = |extra: &[&str]| {
         let mut args = vec![
             "plan",
@@ -261,6 +280,22 @@ fn plan_of_1000() -> PlanOf1000 {
                 .map_or(0, |v| v.len())
         })
         .sum();
+    if std::env::var_os("BENCH_VERBOSE").is_some() {
+        let calls: Vec<_> = after.requests[after.requests.len() - describe_calls..]
+            .iter()
+            .filter(|r| r.action == "DescribeInstances")
+            .collect();
+        if let Some(first) = calls.first() {
+            for r in &calls {
+                let n = serde_json::from_str::<Vec<String>>(r.param("InstanceIds").unwrap_or("[]"))
+                    .map_or(0, |v| v.len());
+                eprintln!(
+                    "  +{:>5} ms  {n} ids",
+                    (r.time - first.time).num_milliseconds()
+                );
+            }
+        }
+    }
     PlanOf1000 {
         describe_calls,
         ids_per_call: ids as f64 / describe_calls.max(1) as f64,
@@ -329,6 +364,28 @@ fn fleet(max_unavailable: Option<usize>) -> FleetResize {
         assert_eq!(inst["Status"], "Running", "{inst}");
     }
     journal.assert_rules(COOLDOWN);
+    if std::env::var_os("BENCH_VERBOSE").is_some() {
+        // Per second of the apply: calls by action (throttled ones in brackets).
+        let mut seconds: BTreeMap<i64, BTreeMap<&str, (usize, usize)>> = BTreeMap::new();
+        for r in &calls {
+            let e = seconds
+                .entry((r.time - at).num_seconds())
+                .or_default()
+                .entry(r.action.as_str())
+                .or_default();
+            e.0 += 1;
+            if r.code.contains("Throttl") {
+                e.1 += 1;
+            }
+        }
+        for (s, actions) in seconds {
+            let line: Vec<String> = actions
+                .iter()
+                .map(|(a, (n, t))| format!("{a} {n} [{t}]"))
+                .collect();
+            eprintln!("  {s:>3} s  {}", line.join(", "));
+        }
+    }
     eprintln!("fleet (max_unavailable {max_unavailable:?}): calls by action {by_action:?}");
     FleetResize {
         calls_per_instance: calls.len() as f64 / FLEET as f64,
@@ -380,6 +437,28 @@ fn verdict(met: Option<bool>) -> &'static str {
 
 fn main() {
     let started = Instant::now();
+    // `BENCH_ONLY=plan`: the plan of 1000 alone, for tuning (no table, nothing written).
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("plan") {
+        let p = plan_of_1000();
+        eprintln!(
+            "plan of 1000: {} DescribeInstances ({:.0} ids a call), {:?} vs {:?} = {:.2}; provider CPU {:.0} %",
+            p.describe_calls,
+            p.ids_per_call,
+            p.wall,
+            p.wall_no_refresh,
+            p.wall.as_secs_f64() / p.wall_no_refresh.as_secs_f64(),
+            p.provider_cpu_share * 100.0
+        );
+        return;
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("fleet") {
+        let f = fleet(None);
+        eprintln!(
+            "fleet: {:.2} calls/instance, {:?}, busiest {:?}",
+            f.calls_per_instance, f.wall, f.busiest
+        );
+        return;
+    }
     let s = single();
     eprintln!("single: {:?} down, {:?} wall", s.downtime, s.wall);
     let p = plan_of_1000();

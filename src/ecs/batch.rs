@@ -5,19 +5,32 @@
 //! reads over gradually (each of its workers reads, plans, then moves on;
 //! on a busy machine one every 20 ms), so a fixed window of a few ms
 //! catches only a few. The batch therefore stays open while lookups keep
-//! arriving: it closes once no new id has joined for a *quiet* time (three
-//! times the recent spacing between lookups of different ids, from the
-//! `window` up to [`MAX_QUIET`]: by then every worker about to read is
-//! waiting on us), when it is [`MAX_AGE`] old, or when it holds [`MAX_IDS`]
-//! distinct ids; then one call answers everyone. A lone instance's polls
-//! (always the same id) keep the short `window`, so they are not delayed.
-//! An id the answer does not contain is answered `Ok(None)`; a failed call
-//! fails every waiter of that batch with the same error.
+//! arriving, and closes on the first of:
+//!
+//! - **everyone is waiting**: it holds as many lookups as the most that
+//!   earlier batches saw outstanding at once (the *peak*: Terraform's
+//!   `-parallelism`, as seen from here; forgotten after an idle second).
+//!   Every worker that could join has joined, so waiting longer would only
+//!   keep Terraform idle;
+//! - **quiet**: no new id has joined for three times the recent spacing
+//!   between lookups of different ids, at least [`MIN_QUIET`] (Terraform
+//!   hands reads over in clumps tens of ms apart) and at most
+//!   [`MAX_QUIET`]. The spacing is measured from our last answer when that
+//!   came later, so a slow DescribeInstances does not count as Terraform's
+//!   pace;
+//! - **age**: it is [`MAX_AGE`] old;
+//! - **size**: it holds [`MAX_IDS`] distinct ids.
+//!
+//! Then one call answers everyone. A lone instance's polls (always the same
+//! id) keep the short `window`, so they are not delayed. An id the answer
+//! does not contain is answered `Ok(None)`; a failed call fails every
+//! waiter of that batch with the same error.
 //!
 //! The fetch runs in its own task, so a waiter that gives up (its future is
 //! dropped) never strands the others.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -35,18 +48,27 @@ pub const MAX_IDS: usize = 100;
 /// The longest a lookup waits for others to join its batch.
 pub const MAX_AGE: Duration = Duration::from_secs(2);
 
+/// The shortest quiet time that closes a batch of several instances'
+/// lookups: Terraform hands its reads over in clumps, tens of ms apart.
+pub const MIN_QUIET: Duration = Duration::from_millis(30);
+
 /// The longest quiet time that closes a batch.
 pub const MAX_QUIET: Duration = Duration::from_millis(250);
 
 /// Lookups further apart than this start a new pace.
 const PACE_MEMORY: Duration = Duration::from_secs(1);
 
-/// The recent spacing of lookups of different ids.
+/// The recent spacing of lookups of different ids, and the most lookups
+/// outstanding at once.
 #[derive(Default)]
 struct Pace {
     last_id: String,
     last_at: Option<Instant>,
     gap: Option<Duration>,
+    /// The most lookups outstanding at once since the last idle second.
+    peak: usize,
+    /// When the last batch was answered.
+    answered_at: Option<Instant>,
 }
 
 /// The call that answers a batch: ids in, the instances found out.
@@ -64,35 +86,60 @@ struct Open {
     quiet: Duration,
     /// A prompt lookup waits here: close after the short window.
     prompt: bool,
+    /// Lookups waiting on this batch (an id asked twice counts twice).
+    waiting: usize,
+    /// The peak when this batch opened: what earlier batches taught.
+    peak: usize,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
 
 pub struct Batcher {
     window: Duration,
-    pace: Mutex<Pace>,
+    pace: Arc<Mutex<Pace>>,
     open: Arc<Mutex<Option<Open>>>,
     generations: std::sync::atomic::AtomicU64,
+    /// Lookups started and not yet answered (or given up).
+    outstanding: AtomicUsize,
+}
+
+/// Counts one outstanding lookup while it lives.
+struct Outstanding<'a>(&'a AtomicUsize);
+
+impl Drop for Outstanding<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Batcher {
     pub fn new(window: Duration) -> Batcher {
         Batcher {
             window,
-            pace: Mutex::default(),
+            pace: Arc::default(),
             open: Arc::new(Mutex::new(None)),
             generations: Default::default(),
+            outstanding: AtomicUsize::new(0),
         }
     }
 
-    /// The quiet time that closes a batch, learning from a patient lookup
-    /// of `id`: twice the largest recent gap between lookups of different
-    /// ids (decaying, so a pause long ago is forgotten).
-    fn quiet_after(&self, id: &str) -> Duration {
+    /// Learns from a lookup of `id` starting while `outstanding` are: the
+    /// pace (largest recent gap between lookups of different ids, decaying,
+    /// so a pause long ago is forgotten) and the peak (forgotten after a
+    /// second with nothing new). Returns the gap and the peak.
+    fn learn(&self, id: &str, outstanding: usize) -> (Option<Duration>, usize) {
         let mut p = self.pace.lock().unwrap();
         let now = Instant::now();
+        let recent = p.last_at.is_some_and(|at| now - at <= PACE_MEMORY);
+        if !recent {
+            p.peak = 0;
+        }
+        p.peak = p.peak.max(outstanding);
         if p.last_id != id {
-            p.gap = match p.last_at.map(|at| now - at) {
+            // Measured from our last answer when that came later: the time a
+            // call took is our latency, not Terraform's pace.
+            let since = p.last_at.max(p.answered_at);
+            p.gap = match since.map(|at| now - at) {
                 Some(gap) if gap <= PACE_MEMORY => {
                     Some(p.gap.map_or(gap, |g| (g * 15 / 16).max(gap.min(MAX_QUIET))))
                 }
@@ -101,8 +148,15 @@ impl Batcher {
             p.last_id = id.to_string();
             p.last_at = Some(now);
         }
-        match p.gap {
-            Some(g) => (g * 2).clamp(self.window, MAX_QUIET.max(self.window)),
+        (p.gap, p.peak)
+    }
+
+    /// The quiet time that closes a batch of lookups paced by `gap`: three
+    /// gaps, at least [`MIN_QUIET`] (see the module comment); the short
+    /// window while no pace is known (a lone instance).
+    fn quiet(&self, gap: Option<Duration>) -> Duration {
+        match gap {
+            Some(g) => (g * 3).clamp(MIN_QUIET.max(self.window), MAX_QUIET.max(self.window)),
             None => self.window,
         }
     }
@@ -112,11 +166,10 @@ impl Batcher {
     /// the pace's quiet time; any other (a poll on the clock grid, whose
     /// peers arrive at the same instant) closes it after the short window.
     pub async fn lookup(&self, id: &str, fetch: Fetch, patient: bool) -> Result<Option<Instance>> {
-        let quiet = if patient {
-            self.quiet_after(id)
-        } else {
-            self.window
-        };
+        let outstanding = self.outstanding.fetch_add(1, Ordering::Relaxed) + 1;
+        let _counted = Outstanding(&self.outstanding);
+        let (gap, peak) = self.learn(id, outstanding);
+        tracing::trace!(id, outstanding, peak, ?gap, patient, "ecs lookup");
         let (tx, rx) = oneshot::channel();
         let full = {
             let mut open = self.open.lock().unwrap();
@@ -130,8 +183,10 @@ impl Batcher {
                     generation,
                     opened: now,
                     joined: now,
-                    quiet,
+                    quiet: self.window,
                     prompt: false,
+                    waiting: 0,
+                    peak,
                     ids: Vec::new(),
                     waiters: HashMap::new(),
                 }
@@ -139,20 +194,28 @@ impl Batcher {
             let waiters = batch.waiters.entry(id.to_string()).or_default();
             let new_id = waiters.is_empty();
             waiters.push(tx);
+            batch.waiting += 1;
             if new_id {
                 batch.ids.push(id.to_string());
                 batch.joined = Instant::now();
             }
             batch.prompt |= !patient;
-            batch.quiet = if batch.prompt { self.window } else { quiet };
-            if batch.ids.len() >= MAX_IDS {
+            batch.quiet = if batch.prompt {
+                self.window
+            } else {
+                self.quiet(gap)
+            };
+            // Everyone who could join has (a lone lookup keeps its window).
+            let everyone = batch.peak >= 2 && batch.waiting >= batch.peak;
+            if batch.ids.len() >= MAX_IDS || everyone {
+                tracing::trace!(ids = batch.ids.len(), everyone, "ecs batch full");
                 open.take()
             } else {
                 None
             }
         };
         if let Some(batch) = full {
-            tokio::spawn(answer(batch, fetch));
+            tokio::spawn(answer(batch, fetch, Arc::clone(&self.pace)));
         }
         rx.await.unwrap_or_else(|_| {
             Err(Error::local(
@@ -168,6 +231,7 @@ impl Batcher {
     /// or at [`MAX_AGE`] (unless it filled up and closed before).
     fn close_later(&self, generation: u64, fetch: Fetch) {
         let open = Arc::clone(&self.open);
+        let pace = Arc::clone(&self.pace);
         let window = self.window;
         tokio::spawn(async move {
             let mut wake = Instant::now() + window;
@@ -178,6 +242,7 @@ impl Batcher {
                     Some(b) if b.generation == generation => {
                         let due = (b.joined + b.quiet).min(b.opened + MAX_AGE.max(window));
                         if Instant::now() >= due {
+                            tracing::trace!(ids = b.ids.len(), quiet = ?b.quiet, age = ?(Instant::now() - b.opened), "ecs batch quiet");
                             break open.take();
                         }
                         wake = due;
@@ -186,15 +251,16 @@ impl Batcher {
                 }
             };
             if let Some(batch) = batch {
-                answer(batch, fetch).await;
+                answer(batch, fetch, pace).await;
             }
         });
     }
 }
 
-async fn answer(batch: Open, fetch: Fetch) {
+async fn answer(batch: Open, fetch: Fetch, pace: Arc<Mutex<Pace>>) {
     tracing::debug!(ids = batch.ids.len(), "ecs batched DescribeInstances");
     let result = fetch(batch.ids).await;
+    pace.lock().unwrap().answered_at = Some(Instant::now());
     match result {
         Ok(instances) => {
             let found: HashMap<&str, &Instance> = instances
@@ -356,6 +422,79 @@ mod tests {
         }
         let calls = calls.lock().unwrap().clone();
         assert!(calls.len() <= 4, "{calls:?}");
+    }
+
+    /// `workers` Terraform workers refresh `total` instances: each reads
+    /// one (a patient lookup), then plans it on a CPU they share (`work`
+    /// each, and a `pause` every tenth, as a busy machine does), then takes
+    /// the next. Returns the calls' sizes and the time taken.
+    async fn refresh(
+        workers: usize,
+        total: usize,
+        work: Duration,
+        pause: Duration,
+    ) -> (Vec<usize>, Duration) {
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let next = Arc::new(AtomicUsize::new(0));
+        let cpu = Arc::new(tokio::sync::Mutex::new(()));
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..workers)
+            .map(|_| {
+                let (b, f, next, cpu) = (b.clone(), fetch.clone(), next.clone(), cpu.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= total {
+                            break;
+                        }
+                        let found = b.lookup(&format!("i-{i}"), f.clone(), true).await;
+                        assert!(found.unwrap().is_some());
+                        let _cpu = cpu.lock().await;
+                        tokio::time::sleep(work).await;
+                        if i % 10 == 9 {
+                            tokio::time::sleep(pause).await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let calls = calls.lock().unwrap().clone();
+        (calls, Instant::now() - start)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refresh_of_1000_in_clumps_costs_ten_calls() {
+        // -parallelism=100 and reads handed over with 20 ms pauses, longer
+        // than any spacing-based quiet time: batches close when all 100
+        // workers wait, not at the pauses.
+        let (calls, _) = refresh(
+            100,
+            1000,
+            Duration::from_millis(1),
+            Duration::from_millis(20),
+        )
+        .await;
+        assert_eq!(calls.iter().sum::<usize>(), 1000);
+        assert!(calls.len() <= 11, "{calls:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn when_every_worker_waits_the_batch_closes_at_once() {
+        // -parallelism=10 (Terraform's default): once the first batch has
+        // shown that 10 read at once, each later batch closes as its tenth
+        // lookup joins, instead of waiting out the quiet time.
+        let (calls, took) = refresh(10, 100, Duration::from_millis(1), Duration::ZERO).await;
+        assert_eq!(calls, vec![10; 10]);
+        // 100 ms of planning, one quiet time for the first batch; no other wait.
+        assert!(
+            took < Duration::from_millis(100) + MIN_QUIET * 2,
+            "{took:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
