@@ -65,7 +65,7 @@ struct Pace {
     last_id: String,
     last_at: Option<Instant>,
     gap: Option<Duration>,
-    /// The most lookups outstanding at once since the last idle second.
+    /// The most reads outstanding at once since the last idle second.
     peak: usize,
     /// When the last batch was answered.
     answered_at: Option<Instant>,
@@ -86,8 +86,8 @@ struct Open {
     quiet: Duration,
     /// A prompt lookup waits here: close after the short window.
     prompt: bool,
-    /// Lookups waiting on this batch (an id asked twice counts twice).
-    waiting: usize,
+    /// Reads waiting on this batch (an id read twice counts twice).
+    reads: usize,
     /// The peak when this batch opened: what earlier batches taught.
     peak: usize,
     ids: Vec<String>,
@@ -99,8 +99,20 @@ pub struct Batcher {
     pace: Arc<Mutex<Pace>>,
     open: Arc<Mutex<Option<Open>>>,
     generations: std::sync::atomic::AtomicU64,
-    /// Lookups started and not yet answered (or given up).
+    /// Reads started and not yet answered (or given up).
     outstanding: AtomicUsize,
+}
+
+/// Who is looking, which decides how long a batch may wait for others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Terraform's read of a resource, by one of its `-parallelism`
+    /// workers: patient, and counted towards the peak.
+    Read,
+    /// The first look of a wait: patient.
+    Patient,
+    /// A poll on the clock grid: the batch closes after the short window.
+    Prompt,
 }
 
 /// Counts one outstanding lookup while it lives.
@@ -161,15 +173,25 @@ impl Batcher {
         }
     }
 
-    /// Looks `id` up through the current batch. A `patient` lookup (a
-    /// Terraform read, the first look of a wait) lets the batch wait for
-    /// the pace's quiet time; any other (a poll on the clock grid, whose
-    /// peers arrive at the same instant) closes it after the short window.
-    pub async fn lookup(&self, id: &str, fetch: Fetch, patient: bool) -> Result<Option<Instance>> {
-        let outstanding = self.outstanding.fetch_add(1, Ordering::Relaxed) + 1;
-        let _counted = Outstanding(&self.outstanding);
-        let (gap, peak) = self.learn(id, outstanding);
-        tracing::trace!(id, outstanding, peak, ?gap, patient, "ecs lookup");
+    /// Looks `id` up through the current batch. A [`Kind::Read`] or
+    /// [`Kind::Patient`] lookup lets the batch wait for the pace's quiet
+    /// time; a [`Kind::Prompt`] one (a poll on the clock grid, whose peers
+    /// arrive at the same instant) closes it after the short window. Only
+    /// reads teach and use the peak: they come from Terraform's bounded pool
+    /// of workers, where waits come and go with the instances' transitions.
+    pub async fn lookup(&self, id: &str, fetch: Fetch, kind: Kind) -> Result<Option<Instance>> {
+        let read = kind == Kind::Read;
+        let _counted = read.then(|| {
+            self.outstanding.fetch_add(1, Ordering::Relaxed);
+            Outstanding(&self.outstanding)
+        });
+        let outstanding = self.outstanding.load(Ordering::Relaxed);
+        let (gap, peak) = if kind == Kind::Prompt {
+            (None, 0)
+        } else {
+            self.learn(id, if read { outstanding } else { 0 })
+        };
+        tracing::trace!(id, outstanding, peak, ?gap, ?kind, "ecs lookup");
         let (tx, rx) = oneshot::channel();
         let full = {
             let mut open = self.open.lock().unwrap();
@@ -185,7 +207,7 @@ impl Batcher {
                     joined: now,
                     quiet: self.window,
                     prompt: false,
-                    waiting: 0,
+                    reads: 0,
                     peak,
                     ids: Vec::new(),
                     waiters: HashMap::new(),
@@ -194,19 +216,19 @@ impl Batcher {
             let waiters = batch.waiters.entry(id.to_string()).or_default();
             let new_id = waiters.is_empty();
             waiters.push(tx);
-            batch.waiting += 1;
+            batch.reads += usize::from(read);
             if new_id {
                 batch.ids.push(id.to_string());
                 batch.joined = Instant::now();
             }
-            batch.prompt |= !patient;
+            batch.prompt |= kind == Kind::Prompt;
             batch.quiet = if batch.prompt {
                 self.window
             } else {
                 self.quiet(gap)
             };
             // Everyone who could join has (a lone lookup keeps its window).
-            let everyone = batch.peak >= 2 && batch.waiting >= batch.peak;
+            let everyone = batch.peak >= 2 && batch.reads >= batch.peak;
             if batch.ids.len() >= MAX_IDS || everyone {
                 tracing::trace!(ids = batch.ids.len(), everyone, "ecs batch full");
                 open.take()
@@ -326,7 +348,7 @@ mod tests {
                 } else {
                     format!("i-{i}")
                 };
-                tokio::spawn(async move { (id.clone(), b.lookup(&id, f, true).await) })
+                tokio::spawn(async move { (id.clone(), b.lookup(&id, f, Kind::Read).await) })
             })
             .collect();
         for t in tasks {
@@ -346,8 +368,8 @@ mod tests {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), true);
         let (r1, r2) = tokio::join!(
-            b.lookup("i-1", fetch.clone(), true),
-            b.lookup("i-1", fetch.clone(), true)
+            b.lookup("i-1", fetch.clone(), Kind::Read),
+            b.lookup("i-1", fetch.clone(), Kind::Read)
         );
         assert_eq!(r1.unwrap_err().code, "ServiceUnavailable");
         assert_eq!(r2.unwrap_err().code, "ServiceUnavailable");
@@ -366,7 +388,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(3 * i)).await;
-                    b.lookup(&format!("i-{i}"), f, true).await
+                    b.lookup(&format!("i-{i}"), f, Kind::Read).await
                 })
             })
             .collect();
@@ -387,7 +409,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(30 * i)).await;
-                    let r = b.lookup(&format!("i-{i}"), f, true).await;
+                    let r = b.lookup(&format!("i-{i}"), f, Kind::Read).await;
                     (i, r, Instant::now())
                 })
             })
@@ -413,7 +435,7 @@ mod tests {
                 let (b, f) = (b.clone(), fetch.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(20 * i)).await;
-                    b.lookup(&format!("i-{i}"), f, true).await
+                    b.lookup(&format!("i-{i}"), f, Kind::Read).await
                 })
             })
             .collect();
@@ -449,7 +471,7 @@ mod tests {
                         if i >= total {
                             break;
                         }
-                        let found = b.lookup(&format!("i-{i}"), f.clone(), true).await;
+                        let found = b.lookup(&format!("i-{i}"), f.clone(), Kind::Read).await;
                         assert!(found.unwrap().is_some());
                         let _cpu = cpu.lock().await;
                         tokio::time::sleep(work).await;
@@ -505,7 +527,7 @@ mod tests {
         for _ in 0..5 {
             let start = Instant::now();
             assert!(b
-                .lookup("i-1", fetch.clone(), false)
+                .lookup("i-1", fetch.clone(), Kind::Prompt)
                 .await
                 .unwrap()
                 .is_some());
@@ -521,12 +543,12 @@ mod tests {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let fetch = fake(calls.clone(), false);
         assert!(b
-            .lookup("i-1", fetch.clone(), false)
+            .lookup("i-1", fetch.clone(), Kind::Prompt)
             .await
             .unwrap()
             .is_some());
         assert!(b
-            .lookup("i-2-gone", fetch.clone(), false)
+            .lookup("i-2-gone", fetch.clone(), Kind::Prompt)
             .await
             .unwrap()
             .is_none());

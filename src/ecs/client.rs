@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::batch::{self, Batcher, Fetch};
+use super::batch::{self, Batcher, Fetch, Kind};
 use super::codes;
 use super::config::ClientConfig;
 use super::error::{Error, ErrorKind, Result};
@@ -274,16 +274,22 @@ impl Client {
     /// Batched lookup for a poll: calls within the short batch window share
     /// one DescribeInstances of ≤100 ids. `Ok(None)`: no such instance.
     pub async fn describe_instance(&self, id: &str) -> Result<Option<Instance>> {
-        self.lookup(id, false).await
+        self.lookup(id, Kind::Prompt).await
     }
 
     /// Batched lookup that may wait up to two seconds for others to join
     /// (Terraform's reads, handed over gradually; see `batch`).
     pub async fn read_instance(&self, id: &str) -> Result<Option<Instance>> {
-        self.lookup(id, true).await
+        self.lookup(id, Kind::Read).await
     }
 
-    async fn lookup(&self, id: &str, patient: bool) -> Result<Option<Instance>> {
+    /// Batched lookup that may wait for others to join, like
+    /// [`Client::read_instance`], for the first look of a wait.
+    pub async fn describe_instance_patiently(&self, id: &str) -> Result<Option<Instance>> {
+        self.lookup(id, Kind::Patient).await
+    }
+
+    async fn lookup(&self, id: &str, kind: Kind) -> Result<Option<Instance>> {
         let base = Client {
             inner: Arc::clone(&self.inner),
             deadline: None,
@@ -293,7 +299,7 @@ impl Client {
             let c = base.clone();
             async move { c.describe_instances(&ids).await }.boxed()
         });
-        let lookup = self.inner.batcher.lookup(id, fetch, patient);
+        let lookup = self.inner.batcher.lookup(id, fetch, kind);
         match self.deadline {
             None => lookup.await,
             Some(d) => tokio::time::timeout_at(d, lookup)

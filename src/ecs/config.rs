@@ -30,7 +30,7 @@ pub struct ClientConfig {
     /// `https://ecs.<region>.aliyuncs.com`.
     pub endpoint: Option<String>,
     pub signature_version: SignatureVersion,
-    /// Shared by every call of the client; halved on throttling.
+    /// Shared by every call of the client; lowered on throttling.
     pub max_requests_per_second: f64,
     /// Retries after the first attempt of one call.
     pub max_retries: u32,

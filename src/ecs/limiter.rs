@@ -6,11 +6,17 @@
 //! ECS throttles per account, region and API (action), and publishes no
 //! numbers. A bucket per action follows that: a burst of StopInstance calls
 //! does not hold back the DescribeInstances polls of the same fleet. Each
-//! bucket adapts (AIMD, as TCP does): a Throttling answer halves the
-//! rate (at most once per second, so a burst of throttled answers from one
-//! wave counts once) and empties the bucket; the rate then climbs back
-//! linearly, reaching the configured maximum within [`RECOVERY`] of the
-//! floor. Time is tokio's, so tests run it under `tokio::time::pause`.
+//! bucket adapts (AIMD, as TCP does): a Throttling answer cuts the rate
+//! to [`DECREASE`] of itself (at most once per second, so a burst of
+//! throttled answers from one wave counts once) and empties the bucket; the
+//! rate then climbs back linearly, reaching the configured maximum within
+//! [`RECOVERY`] of the floor. Time is tokio's, so tests run it under
+//! `tokio::time::pause`.
+//!
+//! A bucket holds half a second's worth: sending at a server's exact rate
+//! with a burst as large as its own bucket leaves no room for the jitter
+//! between our send and its arrival, and one throttled answer then costs a
+//! slower rate for seconds. The half second of margin avoids that.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -19,7 +25,11 @@ use tokio::time::Instant;
 
 /// Time to climb from the floor back to the configured rate.
 pub const RECOVERY: Duration = Duration::from_secs(30);
-/// Throttling answers closer together than this halve the rate once.
+/// A Throttling answer cuts the rate to this share of itself (0.7, as
+/// CUBIC and the AWS SDKs' adaptive mode do: halving overreacts to the one
+/// throttled answer of a client running at the server's limit).
+pub const DECREASE: f64 = 0.7;
+/// Throttling answers closer together than this cut the rate once.
 const DECREASE_GAP: Duration = Duration::from_secs(1);
 /// The rate never drops below this (requests/s), as ECS advises probing
 /// at 1 QPS after throttling.
@@ -43,7 +53,7 @@ impl Limiter {
         Limiter {
             max_rate,
             state: Mutex::new(State {
-                tokens: max_rate.max(1.0),
+                tokens: burst(max_rate),
                 refilled_at: Instant::now(),
                 base_rate: max_rate,
                 decreased_at: None,
@@ -73,8 +83,7 @@ impl Limiter {
 
     fn refill(&self, s: &mut State, now: Instant) {
         let rate = self.rate_at(s, now);
-        let burst = rate.max(1.0);
-        s.tokens = (s.tokens + (now - s.refilled_at).as_secs_f64() * rate).min(burst);
+        s.tokens = (s.tokens + (now - s.refilled_at).as_secs_f64() * rate).min(burst(rate));
         s.refilled_at = now;
     }
 
@@ -106,12 +115,18 @@ impl Limiter {
             return;
         }
         self.refill(&mut s, now);
-        let halved = (self.rate_at(&s, now) / 2.0).max(self.floor());
-        s.base_rate = halved;
+        let cut = (self.rate_at(&s, now) * DECREASE).max(self.floor());
+        s.base_rate = cut;
         s.decreased_at = Some(now);
         s.tokens = s.tokens.min(0.0);
-        tracing::debug!(rate = halved, "ecs throttled: request rate halved");
+        tracing::debug!(rate = cut, "ecs throttled: request rate lowered");
     }
+}
+
+/// The most tokens a bucket holds at `rate`: half a second's worth, at
+/// least one.
+fn burst(rate: f64) -> f64 {
+    (rate / 2.0).max(1.0)
 }
 
 /// The buckets of one client, one per action, made on first use.
@@ -153,14 +168,14 @@ mod tests {
     async fn each_action_has_its_own_bucket() {
         let ls = Limiters::new(10.0);
         let (stop, describe) = (ls.of("StopInstance"), ls.of("DescribeInstances"));
-        assert!(time_for(&stop, 10).await < 0.001);
+        assert!(time_for(&stop, 5).await < 0.001);
         assert!(
-            time_for(&describe, 10).await < 0.001,
+            time_for(&describe, 5).await < 0.001,
             "a burst of stops leaves the polls their own budget"
         );
         assert!(std::sync::Arc::ptr_eq(&stop, &ls.of("StopInstance")));
         stop.on_throttled();
-        assert!((ls.rate() - 5.0).abs() < 1e-9);
+        assert!((ls.rate() - 7.0).abs() < 1e-9);
         assert!((describe.rate() - 10.0).abs() < 1e-9);
     }
 
@@ -177,23 +192,29 @@ mod tests {
     async fn bursts_then_holds_the_rate() {
         let l = Limiter::new(10.0);
         assert!(
-            time_for(&l, 10).await < 0.001,
-            "the first second's worth is a burst"
+            time_for(&l, 5).await < 0.001,
+            "half a second's worth is a burst"
+        );
+        let t = time_for(&l, 1).await;
+        assert!(
+            (0.09..=0.11).contains(&t),
+            "the next waits for its token: {t}s"
         );
         let t = time_for(&l, 50).await;
         assert!((4.9..=5.1).contains(&t), "50 more at 10/s took {t}s");
     }
 
     #[tokio::test(start_paused = true)]
-    async fn throttling_halves_once_per_wave_then_recovers() {
+    async fn throttling_lowers_once_per_wave_then_recovers() {
         let l = Limiter::new(20.0);
         l.on_throttled();
         l.on_throttled();
-        assert!((l.rate() - 10.0).abs() < 1e-9, "rate {}", l.rate());
+        assert!((l.rate() - 14.0).abs() < 1e-9, "rate {}", l.rate());
         tokio::time::advance(Duration::from_millis(1500)).await;
         l.on_throttled();
         let r = l.rate();
-        assert!((5.0..6.5).contains(&r), "second wave halves again: {r}");
+        // 14 + 1.5 s × 20/30 climbed = 15, then cut to 10.5.
+        assert!((10.0..11.0).contains(&r), "second wave lowers again: {r}");
         tokio::time::advance(RECOVERY).await;
         assert!((l.rate() - 20.0).abs() < 1e-9, "recovered to {}", l.rate());
     }
@@ -217,10 +238,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn throttled_rate_slows_acquisition() {
         let l = Limiter::new(10.0);
-        time_for(&l, 10).await;
+        time_for(&l, 5).await;
         l.on_throttled();
-        // ~5/s now (climbing by 1/3 per second): 10 tokens take about 1.8 s.
+        // ~7/s now (climbing by 1/3 per second): 10 tokens take about 1.3 s,
+        // where the unthrottled rate takes 1 s.
         let t = time_for(&l, 10).await;
-        assert!((1.5..2.2).contains(&t), "took {t}s");
+        assert!((1.2..1.45).contains(&t), "took {t}s");
     }
 }

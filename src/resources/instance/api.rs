@@ -77,7 +77,7 @@ impl InstanceApi for ClientApi {
     }
 
     async fn describe_patiently(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
-        self.0.read_instance(id).await
+        self.0.describe_instance_patiently(id).await
     }
 
     async fn start(&self, id: &str) -> ecs::Result<()> {
