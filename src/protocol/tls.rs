@@ -21,7 +21,7 @@ use rcgen::{
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{
     CertificateError, DigitallySignedStruct, DistinguishedName as TlsName, SignatureScheme,
@@ -64,10 +64,15 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoTls, TlsError> {
         cert: client_cert,
         algorithms: provider.signature_verification_algorithms,
     };
+    // The key is known to be Ed25519 and to match the certificate: parse it
+    // as such once (`with_single_cert` would try the ECDSA parsers first and
+    // re-derive the public key to compare, both start-up time).
+    let key = rustls::crypto::aws_lc_rs::sign::any_eddsa_type(&key)?;
+    let certified = rustls::sign::CertifiedKey::new(vec![cert.clone()], key);
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(Arc::new(verifier))
-        .with_single_cert(vec![cert.clone()], key)?;
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(certified)));
     // grpc-go ≥1.67 (Terraform ≥1.12) refuses a connection without ALPN h2.
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(AutoTls {
@@ -86,7 +91,7 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoTls, TlsError> {
 /// third per signature, about two thirds of our start-up CPU. Ed25519 does
 /// the same for a small fraction, and every Go release Terraform has been
 /// built with (Go ≥ 1.13) verifies it, in TLS 1.2 and 1.3.
-fn server_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), TlsError> {
+fn server_certificate() -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), TlsError> {
     let key = KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     let mut name = DistinguishedName::new();
@@ -105,8 +110,7 @@ fn server_certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'stati
     params.not_before = epoch + now.saturating_sub(Duration::from_secs(60));
     params.not_after = epoch + now + Duration::from_secs(365 * 24 * 3600);
     let cert = params.self_signed(&key)?;
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    Ok((cert.der().clone(), key))
+    Ok((cert.der().clone(), PrivatePkcs8KeyDer::from(key.serialize_der())))
 }
 
 /// Requires a client certificate, and accepts exactly one.
