@@ -448,8 +448,18 @@ pub async fn shutdown(channel: tonic::transport::Channel) -> Result<(), tonic::S
 
 /// The resident set size of a process, in KiB (Linux).
 pub fn vm_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The anonymous part of the resident set (heap, stacks): what the process
+/// allocated, as opposed to the pages of its executable and libraries.
+pub fn rss_anon_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "RssAnon:")
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 

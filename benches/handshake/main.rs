@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 struct Sample {
     handshake: Duration,
     rss_kib: u64,
+    anon_kib: u64,
 }
 
 async fn measure(binary: &Path) -> Result<Sample, String> {
@@ -52,6 +53,7 @@ async fn measure(binary: &Path) -> Result<Sample, String> {
         .map_err(|e| format!("{}: health check: {e}", binary.display()))?;
     let pid = plugin.child.id().ok_or("plugin exited early")?;
     let rss_kib = client::vm_rss_kib(pid).ok_or("cannot read VmRSS")?;
+    let anon_kib = client::rss_anon_kib(pid).ok_or("cannot read RssAnon")?;
 
     let _ = client::shutdown(channel).await;
     if tokio::time::timeout(Duration::from_secs(3), plugin.child.wait())
@@ -60,7 +62,11 @@ async fn measure(binary: &Path) -> Result<Sample, String> {
     {
         let _ = plugin.child.kill().await;
     }
-    Ok(Sample { handshake, rss_kib })
+    Ok(Sample {
+        handshake,
+        rss_kib,
+        anon_kib,
+    })
 }
 
 fn median<T: Copy + Ord>(values: &mut [T]) -> T {
@@ -114,10 +120,11 @@ fn main() -> ExitCode {
     let summarize = |s: &[Sample]| {
         let mut times: Vec<Duration> = s.iter().map(|x| x.handshake).collect();
         let mut rss: Vec<u64> = s.iter().map(|x| x.rss_kib).collect();
-        (median(&mut times), median(&mut rss))
+        let mut anon: Vec<u64> = s.iter().map(|x| x.anon_kib).collect();
+        (median(&mut times), median(&mut rss), median(&mut anon))
     };
-    let (our_time, our_rss) = summarize(&samples[0]);
-    let (go_time, go_rss) = summarize(&samples[1]);
+    let (our_time, our_rss, our_anon) = summarize(&samples[0]);
+    let (go_time, go_rss, go_anon) = summarize(&samples[1]);
     let time_ratio = our_time.as_secs_f64() / go_time.as_secs_f64();
     let rss_ratio = our_rss as f64 / go_rss as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -131,18 +138,23 @@ fn main() -> ExitCode {
         "(time = spawn → handshake line → TLS connection complete; \
          RSS = VmRSS after one health check)\n"
     );
-    println!("{:<34} {:>16} {:>12}", "", "median time", "median RSS");
     println!(
-        "{:<34} {:>13.2} ms {:>8.1} MiB",
-        "terraform-provider-ecs (Rust)",
-        ms(our_time),
-        mib(our_rss)
+        "{:<34} {:>16} {:>12} {:>14}",
+        "", "median time", "median RSS", "of which anon"
     );
     println!(
-        "{:<34} {:>13.2} ms {:>8.1} MiB",
+        "{:<34} {:>13.2} ms {:>8.1} MiB {:>10.1} MiB",
+        "terraform-provider-ecs (Rust)",
+        ms(our_time),
+        mib(our_rss),
+        mib(our_anon)
+    );
+    println!(
+        "{:<34} {:>13.2} ms {:>8.1} MiB {:>10.1} MiB",
         "terraform-provider-lxd v1.5.0 (Go)",
         ms(go_time),
-        mib(go_rss)
+        mib(go_rss),
+        mib(go_anon)
     );
     println!(
         "{:<34} {:>16.3} {:>12.3}\n",
@@ -153,9 +165,13 @@ fn main() -> ExitCode {
     let _ = std::fs::write(
         results,
         format!(
-            "{{\"time_ratio\": {time_ratio}, \"rss_ratio\": {rss_ratio}, \"ours_ms\": {}, \"go_ms\": {}}}",
+            "{{\"time_ratio\": {time_ratio}, \"rss_ratio\": {rss_ratio}, \"ours_ms\": {}, \"go_ms\": {}, \"ours_rss_mib\": {}, \"go_rss_mib\": {}, \"ours_anon_mib\": {}, \"go_anon_mib\": {}}}",
             ms(our_time),
-            ms(go_time)
+            ms(go_time),
+            mib(our_rss),
+            mib(go_rss),
+            mib(our_anon),
+            mib(go_anon)
         ),
     );
     let time_ok = time_ratio <= 0.2;
