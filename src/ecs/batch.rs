@@ -7,11 +7,12 @@
 //! catches only a few. The batch therefore stays open while lookups keep
 //! arriving, and closes on the first of:
 //!
-//! - **everyone is waiting**: it holds as many lookups as the most that
+//! - **everyone is waiting**: it holds as many reads as the most that
 //!   earlier batches saw outstanding at once (the *peak*: Terraform's
 //!   `-parallelism`, as seen from here; forgotten after an idle second).
-//!   Every worker that could join has joined, so waiting longer would only
-//!   keep Terraform idle;
+//!   Every worker that could join has joined, so it closes once no new id
+//!   has joined for the short `window` (not at once: if the pool is larger
+//!   than the peak learned so far, the stragglers join and the peak grows);
 //! - **quiet**: no new id has joined for three times the recent spacing
 //!   between lookups of different ids, at least [`MIN_QUIET`] (Terraform
 //!   hands reads over in clumps tens of ms apart) and at most
@@ -222,15 +223,18 @@ impl Batcher {
                 batch.joined = Instant::now();
             }
             batch.prompt |= kind == Kind::Prompt;
-            batch.quiet = if batch.prompt {
+            // Everyone who could join has (a lone lookup keeps its window):
+            // close after the short window rather than at once, so that a
+            // pool larger than the peak learned so far (the first batch
+            // closed before all its workers arrived) still shows its size.
+            let everyone = batch.peak >= 2 && batch.reads >= batch.peak;
+            batch.quiet = if batch.prompt || everyone {
                 self.window
             } else {
                 self.quiet(gap)
             };
-            // Everyone who could join has (a lone lookup keeps its window).
-            let everyone = batch.peak >= 2 && batch.reads >= batch.peak;
-            if batch.ids.len() >= MAX_IDS || everyone {
-                tracing::trace!(ids = batch.ids.len(), everyone, "ecs batch full");
+            if batch.ids.len() >= MAX_IDS {
+                tracing::trace!(ids = batch.ids.len(), "ecs batch full");
                 open.take()
             } else {
                 None
@@ -267,7 +271,9 @@ impl Batcher {
                             tracing::trace!(ids = b.ids.len(), quiet = ?b.quiet, age = ?(Instant::now() - b.opened), "ecs batch quiet");
                             break open.take();
                         }
-                        wake = due;
+                        // Look again within the short window: a joining
+                        // lookup may have shortened the quiet time.
+                        wake = due.min(Instant::now() + window);
                     }
                     _ => break None,
                 }
@@ -506,17 +512,59 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn when_every_worker_waits_the_batch_closes_at_once() {
+    async fn when_every_worker_waits_the_batch_closes_after_the_window() {
         // -parallelism=10 (Terraform's default): once the first batch has
-        // shown that 10 read at once, each later batch closes as its tenth
-        // lookup joins, instead of waiting out the quiet time.
+        // shown that 10 read at once, each later batch closes a short window
+        // after its tenth read joins, instead of waiting out the quiet time.
         let (calls, took) = refresh(10, 100, Duration::from_millis(1), Duration::ZERO).await;
         assert_eq!(calls, vec![10; 10]);
-        // 100 ms of planning, one quiet time for the first batch; no other wait.
+        // 100 ms of planning, one quiet time for the first batch, a window
+        // for each other: well under ten quiet times.
+        let window = Duration::from_millis(5);
         assert!(
-            took < Duration::from_millis(100) + MIN_QUIET * 2,
+            took <= Duration::from_millis(100) + MIN_QUIET * 2 + window * 10,
             "{took:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_peak_learned_too_small_grows_to_the_pool() {
+        // The first batch closes before half of the 100 workers have
+        // started; firing at that peak for good would split every later
+        // round in two. The window after "everyone" lets the others join.
+        let b = Arc::new(Batcher::new(Duration::from_millis(5)));
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let fetch = fake(calls.clone(), false);
+        let next = Arc::new(AtomicUsize::new(0));
+        let cpu = Arc::new(tokio::sync::Mutex::new(()));
+        let tasks: Vec<_> = (0..100u64)
+            .map(|w| {
+                let (b, f, next, cpu) = (b.clone(), fetch.clone(), next.clone(), cpu.clone());
+                tokio::spawn(async move {
+                    if w >= 48 {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= 2000 {
+                            break;
+                        }
+                        let found = b.lookup(&format!("i-{i}"), f.clone(), Kind::Read).await;
+                        assert!(found.unwrap().is_some());
+                        let _cpu = cpu.lock().await;
+                        tokio::time::sleep(Duration::from_micros(1400)).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let calls = calls.lock().unwrap().clone();
+        assert_eq!(calls.iter().sum::<usize>(), 2000);
+        assert!(calls.len() <= 26, "{} calls: {calls:?}", calls.len());
+        let n = calls.len();
+        assert!(calls[n - 5..n - 1].iter().all(|&c| c == 100), "{calls:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -91,7 +91,8 @@ pub(crate) fn auto_mtls(client_cert_pem: &str) -> Result<AutoTls, TlsError> {
 /// third per signature, about two thirds of our start-up CPU. Ed25519 does
 /// the same for a small fraction, and every Go release Terraform has been
 /// built with (Go ≥ 1.13) verifies it, in TLS 1.2 and 1.3.
-fn server_certificate() -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), TlsError> {
+fn server_certificate() -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), TlsError>
+{
     let key = KeyPair::generate_for(&rcgen::PKCS_ED25519)?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     let mut name = DistinguishedName::new();
@@ -110,7 +111,10 @@ fn server_certificate() -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'
     params.not_before = epoch + now.saturating_sub(Duration::from_secs(60));
     params.not_after = epoch + now + Duration::from_secs(365 * 24 * 3600);
     let cert = params.self_signed(&key)?;
-    Ok((cert.der().clone(), PrivatePkcs8KeyDer::from(key.serialize_der())))
+    Ok((
+        cert.der().clone(),
+        PrivatePkcs8KeyDer::from(key.serialize_der()),
+    ))
 }
 
 /// Requires a client certificate, and accepts exactly one.
