@@ -23,7 +23,9 @@
 //! - **size**: it holds [`MAX_IDS`] distinct ids.
 //!
 //! Then one call answers everyone. A lone instance's polls (always the same
-//! id) keep the short `window`, so they are not delayed. An id the answer
+//! id) keep the short `window`, so they are not delayed; polls that join a
+//! batch kept open by first looks of waits wait with them, at most until
+//! the quiet time those set (one call for both). An id the answer
 //! does not contain is answered `Ok(None)`; a failed call fails every
 //! waiter of that batch with the same error.
 //!
@@ -36,7 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tokio::time::Instant;
 
 use super::codes;
@@ -91,6 +93,10 @@ struct Open {
     reads: usize,
     /// The peak when this batch opened: what earlier batches taught.
     peak: usize,
+    /// It has held the peak's worth of reads: close after the window.
+    everyone: bool,
+    /// Wakes the closer when `everyone` shortens the quiet time.
+    rearm: Arc<Notify>,
     ids: Vec<String>,
     waiters: HashMap<String, Vec<Reply>>,
 }
@@ -200,7 +206,8 @@ impl Batcher {
                 let generation = self
                     .generations
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.close_later(generation, fetch.clone());
+                let rearm = Arc::new(Notify::new());
+                self.close_later(generation, fetch.clone(), Arc::clone(&rearm));
                 let now = Instant::now();
                 Open {
                     generation,
@@ -210,6 +217,8 @@ impl Batcher {
                     prompt: false,
                     reads: 0,
                     peak,
+                    everyone: false,
+                    rearm,
                     ids: Vec::new(),
                     waiters: HashMap::new(),
                 }
@@ -228,6 +237,10 @@ impl Batcher {
             // pool larger than the peak learned so far (the first batch
             // closed before all its workers arrived) still shows its size.
             let everyone = batch.peak >= 2 && batch.reads >= batch.peak;
+            if everyone && !batch.everyone {
+                batch.everyone = true;
+                batch.rearm.notify_one();
+            }
             batch.quiet = if batch.prompt || everyone {
                 self.window
             } else {
@@ -255,14 +268,17 @@ impl Batcher {
 
     /// Closes batch `generation` once no id has joined for its quiet time,
     /// or at [`MAX_AGE`] (unless it filled up and closed before).
-    fn close_later(&self, generation: u64, fetch: Fetch) {
+    fn close_later(&self, generation: u64, fetch: Fetch, rearm: Arc<Notify>) {
         let open = Arc::clone(&self.open);
         let pace = Arc::clone(&self.pace);
         let window = self.window;
         tokio::spawn(async move {
             let mut wake = Instant::now() + window;
             let batch = loop {
-                tokio::time::sleep_until(wake).await;
+                tokio::select! {
+                    () = tokio::time::sleep_until(wake) => {}
+                    () = rearm.notified() => {}
+                }
                 let mut open = open.lock().unwrap();
                 match open.as_ref() {
                     Some(b) if b.generation == generation => {
@@ -271,9 +287,11 @@ impl Batcher {
                             tracing::trace!(ids = b.ids.len(), quiet = ?b.quiet, age = ?(Instant::now() - b.opened), "ecs batch quiet");
                             break open.take();
                         }
-                        // Look again within the short window: a joining
-                        // lookup may have shortened the quiet time.
-                        wake = due.min(Instant::now() + window);
+                        // Sleep until the due time seen now (a poll that
+                        // joins a batch kept open by first looks waits with
+                        // them: one call for both), unless everyone comes
+                        // to wait before.
+                        wake = due;
                     }
                     _ => break None,
                 }

@@ -48,16 +48,10 @@ pub struct ServeOptions {
 
 /// Runs the plugin to completion on a new Tokio runtime; the exit code for
 /// `main`. See [`serve`].
-///
-/// The runtime is single-threaded. A provider waits on Terraform and on
-/// the network; its own CPU is a few percent of a plan's (`make bench`),
-/// and nothing in it blocks a thread. Terraform starts the process afresh
-/// for every command and pays for what start-up builds: worker threads,
-/// their stacks and allocator arenas, and (for the multi-threaded
-/// scheduler's statistics) all of libm, about half a MiB of resident
-/// memory for one `pow`.
 pub fn run(provider: Arc<dyn Provider>, options: ServeOptions) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
     {
