@@ -7,7 +7,7 @@
 mod e2e_support;
 mod support;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use e2e_support::{Cloud, Journal};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -59,27 +59,7 @@ const RESIZE: [&str; 4] = [
 
 /// The most instances that were down (not Running after having run) at one instant.
 fn most_down_at_once(journal: &Journal) -> usize {
-    most_taken_down_since(journal, None)
-}
-
-/// The most instances taken down after `since` (None: ever) that were down at one instant;
-/// instances already down at `since` are not counted.
-fn most_taken_down_since(journal: &Journal, since: Option<DateTime<Utc>>) -> usize {
-    let mut down = std::collections::BTreeSet::new();
-    let mut most = 0;
-    for c in journal
-        .changes
-        .iter()
-        .filter(|c| since.is_none_or(|t| c.time > t))
-    {
-        if c.to == "Running" {
-            down.remove(&c.instance_id);
-        } else if c.from.as_deref() == Some("Running") {
-            down.insert(c.instance_id.clone());
-        }
-        most = most.max(down.len());
-    }
-    most
+    journal.most_taken_down_since(None)
 }
 
 fn assert_resized(cloud: &Cloud) {
@@ -224,7 +204,7 @@ fn ctrl_c_in_a_rolling_resize_stops_no_waiting_instance_and_the_next_apply_conve
     eprintln!("--- next apply ---\n{}", next.stdout);
     assert_resized(&cloud);
     let journal = cloud.journal();
-    assert!(most_taken_down_since(&journal, Some(next_started)) <= CAP);
+    assert!(journal.most_taken_down_since(Some(next_started)) <= CAP);
     journal.assert_rules(cloud.cooldown);
     let mut plan = vec!["plan", "-detailed-exitcode", "-no-color"];
     let cooldown = format!("modification_cooldown={}ms", cloud.cooldown.as_millis());

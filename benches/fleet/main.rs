@@ -32,7 +32,7 @@ mod e2e_support;
 use chrono::{DateTime, Utc};
 use e2e_support::{Cloud, Journal};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -72,21 +72,6 @@ fn cloud(extra: &[&str]) -> Cloud {
 
 fn since(journal: &Journal, t: DateTime<Utc>) -> Vec<&e2e_support::Request> {
     journal.requests.iter().filter(|r| r.time >= t).collect()
-}
-
-/// The most instances down (not Running after having run) at one instant after `t`.
-fn most_down(journal: &Journal, t: DateTime<Utc>) -> usize {
-    let mut down = BTreeSet::new();
-    let mut most = 0;
-    for c in journal.changes.iter().filter(|c| c.time >= t) {
-        if c.to == "Running" {
-            down.remove(&c.instance_id);
-        } else if c.from.as_deref() == Some("Running") {
-            down.insert(c.instance_id.clone());
-        }
-        most = most.max(down.len());
-    }
-    most
 }
 
 fn timed(cloud: &Cloud, args: &[&str]) -> (Duration, DateTime<Utc>) {
@@ -408,7 +393,7 @@ fn fleet(max_unavailable: Option<usize>) -> FleetResize {
             / FLEET as f64,
         busiest,
         wall,
-        most_down: most_down(&journal, at),
+        most_down: journal.most_taken_down_since(Some(at)),
     }
 }
 

@@ -541,6 +541,26 @@ impl Cloud {
 }
 
 impl Journal {
+    /// The most instances taken down after `since` (None: ever) that were down at one
+    /// instant; instances already down at `since` are not counted.
+    pub fn most_taken_down_since(&self, since: Option<DateTime<Utc>>) -> usize {
+        let mut down = std::collections::BTreeSet::new();
+        let mut most = 0;
+        for c in self
+            .changes
+            .iter()
+            .filter(|c| since.is_none_or(|t| c.time > t))
+        {
+            if c.to == "Running" {
+                down.remove(&c.instance_id);
+            } else if c.from.as_deref() == Some("Running") {
+                down.insert(c.instance_id.clone());
+            }
+            most = most.max(down.len());
+        }
+        most
+    }
+
     /// Successful, first-time (not a ClientToken replay) modifications of `id` carrying
     /// `param`: how many times that change was really applied.
     pub fn applied(&self, id: &str, param: &str) -> usize {
