@@ -13,11 +13,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn lost_answers_and_server_errors_still_converge_with_one_instance_each() {
-    let cloud = Cloud::start(
-        Duration::from_millis(300),
-        Duration::from_secs(1),
-        &["--fail-rate", "0.25", "--drop-rate", "0.25"],
-    );
+    let cloud = Cloud::flaky(0.25, 0.25);
     // Four instances: about twenty mutating calls, so faults are all but certain.
     let fleet = |t: &str, out: u32| -> String {
         (0..4)

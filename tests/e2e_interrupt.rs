@@ -153,11 +153,7 @@ fn apply_refuses_a_stop_its_plan_did_not_show() {
 
 #[test]
 fn lost_answers_never_send_stop_or_start_twice() {
-    let cloud = Cloud::start(
-        Duration::from_millis(300),
-        Duration::from_secs(1),
-        &["--fail-rate", "0.2", "--drop-rate", "0.2"],
-    );
+    let cloud = Cloud::flaky(0.2, 0.2);
     let fleet = |t: &str| -> String {
         (0..3)
             .map(|n| instance_hcl(&format!("n{n}"), t, ""))

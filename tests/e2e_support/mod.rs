@@ -34,6 +34,8 @@ pub struct Cloud {
     pub dir: TfDir,
     pub transition: Duration,
     pub cooldown: Duration,
+    /// Extra lines for the provider block (e.g. `max_retries = 15`).
+    pub provider_args: String,
 }
 
 fn ms(d: Duration) -> String {
@@ -59,7 +61,26 @@ impl Cloud {
             dir,
             transition,
             cooldown,
+            provider_args: String::new(),
         }
+    }
+
+    /// A quick cloud whose emulator fails `fail` of mutating calls with a 500
+    /// before applying them and loses the answer to `drop` of those it applies.
+    /// A call without a ClientToken (StopInstance, TagResources) can meet either
+    /// fault on every attempt: at 0.25/0.25 an attempt fails 44 % of the time, so
+    /// the default 5 retries give up on about one call in 140, and a test making
+    /// dozens of such calls would fail now and then although every layer works.
+    /// 15 retries make that about one call in 500 000.
+    pub fn flaky(fail: f64, drop: f64) -> Cloud {
+        let (f, d) = (fail.to_string(), drop.to_string());
+        let mut cloud = Cloud::start(
+            Duration::from_millis(300),
+            Duration::from_secs(1),
+            &["--fail-rate", &f, "--drop-rate", &d],
+        );
+        cloud.provider_args = "  max_retries = 15\n".into();
+        cloud
     }
 
     /// A quick cloud: 300 ms transitions, 1 s cooldown.
@@ -80,8 +101,9 @@ impl Cloud {
 
     pub fn provider_block(&self) -> String {
         format!(
-            "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  modification_cooldown = \"{}\"\n}}\n",
-            ms(self.cooldown)
+            "{REQUIRED_PROVIDERS}\nprovider \"ecs\" {{\n  modification_cooldown = \"{}\"\n{}}}\n",
+            ms(self.cooldown),
+            self.provider_args
         )
     }
 
