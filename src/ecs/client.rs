@@ -523,12 +523,22 @@ impl Client {
                     if in_doubt.load(std::sync::atomic::Ordering::SeqCst) {
                         // One read per attempt (no retries of its own: a
                         // failed read fails this attempt, and the loop backs
-                        // off and reads again before any resend).
+                        // off and reads again before any resend). It is a
+                        // DescribeInstances call like any other, so it waits
+                        // for that action's bucket, and a Throttling answer
+                        // slows that bucket (the retry loop slows this
+                        // call's own).
                         let read = self.call_of("DescribeInstances", Method::Get).param(
                             "InstanceIds",
                             serde_json::to_string(ids).expect("strings serialize"),
                         );
-                        let body = inner.transport.send(&read, n).await?;
+                        let reads = inner.limiters.of(read.action);
+                        reads.acquire().await;
+                        let body = inner.transport.send(&read, n).await.inspect_err(|e| {
+                            if e.kind == ErrorKind::Throttled {
+                                reads.on_throttled();
+                            }
+                        })?;
                         let page: wire::DescribeInstances = wire::decode(&body).map_err(|m| {
                             Error::local(
                                 ErrorKind::Other,

@@ -407,3 +407,40 @@ async fn a_call_that_did_not_take_effect_is_sent_again_after_the_read() {
     client.stop_instance("i-1", false, None).await.unwrap();
     assert_eq!(sent.load(Ordering::SeqCst), 2);
 }
+
+/// The read before a resend is a DescribeInstances call like any other: it
+/// waits for that action's bucket. At 4 requests/s a bucket holds two: two
+/// reads empty it, the StopInstance bucket still lets the resend through at
+/// once, so only the DescribeInstances bucket can hold the check back a
+/// quarter of a second.
+#[tokio::test]
+async fn the_read_before_a_resend_waits_for_the_describe_bucket() {
+    let reads = Arc::new(Mutex::new(Vec::<std::time::Instant>::new()));
+    let seen = reads.clone();
+    let lost = Mutex::new(Some(Reply::Drop));
+    let server = Server::start(move |req: &crate::server::Req| {
+        if req.action == "DescribeInstances" {
+            seen.lock().unwrap().push(std::time::Instant::now());
+            return Reply::json(
+                200,
+                serde_json::json!({"RequestId": "R", "NextToken": "", "Instances": {"Instance": [
+                    {"InstanceId": "i-1", "Status": "Stopping"}
+                ]}}),
+            );
+        }
+        lost.lock().unwrap().take().unwrap_or_else(Reply::ok)
+    })
+    .await;
+    let client = client_for(&server, BOTH[0], |c| c.max_requests_per_second = 4.0);
+    for _ in 0..2 {
+        client.describe_instances(&["i-1".into()]).await.unwrap();
+    }
+    client.stop_instance("i-1", false, None).await.unwrap();
+    let reads = reads.lock().unwrap();
+    assert_eq!(reads.len(), 3, "{:#?}", server.requests());
+    let gap = reads[2] - reads[1];
+    assert!(
+        gap >= Duration::from_millis(200),
+        "the resend check read {gap:?} after the last read, past the 4/s bucket"
+    );
+}
