@@ -516,6 +516,7 @@ impl Client {
         let in_doubt = std::sync::atomic::AtomicBool::new(false);
         let ids = [id.to_string()];
         let call = &call;
+        let retrier = &retrier;
         let out = retrier
             .run(action, |n| {
                 let (in_doubt, ids) = (&in_doubt, &ids);
@@ -525,15 +526,15 @@ impl Client {
                         // failed read fails this attempt, and the loop backs
                         // off and reads again before any resend). It is a
                         // DescribeInstances call like any other, so it waits
-                        // for that action's bucket, and a Throttling answer
-                        // slows that bucket (the retry loop slows this
-                        // call's own).
+                        // for that action's bucket (as cancellable as any
+                        // wait), and a Throttling answer slows that bucket
+                        // (the retry loop slows this call's own).
                         let read = self.call_of("DescribeInstances", Method::Get).param(
                             "InstanceIds",
                             serde_json::to_string(ids).expect("strings serialize"),
                         );
                         let reads = inner.limiters.of(read.action);
-                        reads.acquire().await;
+                        retrier.admit(&reads, read.action).await?;
                         let body = inner.transport.send(&read, n).await.inspect_err(|e| {
                             if e.kind == ErrorKind::Throttled {
                                 reads.on_throttled();

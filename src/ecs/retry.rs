@@ -136,6 +136,20 @@ impl Retrier<'_> {
         }
     }
 
+    /// Waits for a token of `limiter`, racing cancel and the deadline. Every
+    /// request goes through here: this call's attempts and any other
+    /// request an attempt makes first (the read before a resend).
+    pub async fn admit(&self, limiter: &Limiter, action: &str) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            return Err(Error::cancelled(action));
+        }
+        tokio::select! {
+            _ = limiter.acquire() => Ok(()),
+            _ = self.cancel.cancelled() => Err(Error::cancelled(action)),
+            _ = expired(self.deadline) => Err(deadline_error(action)),
+        }
+    }
+
     /// One attempt: wait for the limiter, then run it, all racing cancel and
     /// the deadline.
     async fn one<T, F, Fut>(&self, action: &str, attempt: &mut F, n: u32) -> Result<T>
@@ -143,39 +157,33 @@ impl Retrier<'_> {
         F: FnMut(u32) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        if self.cancel.is_cancelled() {
-            return Err(Error::cancelled(action));
-        }
-        let deadline = self.deadline;
-        let expired = async move {
-            match deadline {
-                Some(d) => tokio::time::sleep_until(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::pin!(expired);
-        let deadline_error = || {
-            Error::local(
-                ErrorKind::Timeout,
-                action,
-                codes::DEADLINE_EXCEEDED,
-                "the call's deadline passed before ECS answered",
-            )
-        };
-        tokio::select! {
-            _ = self.limiter.acquire() => {}
-            _ = self.cancel.cancelled() => return Err(Error::cancelled(action)),
-            _ = &mut expired => return Err(deadline_error()),
-        }
+        self.admit(self.limiter, action).await?;
         if self.finish_in_flight {
             return attempt(n).await;
         }
         tokio::select! {
             r = attempt(n) => r,
             _ = self.cancel.cancelled() => Err(Error::cancelled(action)),
-            _ = &mut expired => Err(deadline_error()),
+            _ = expired(self.deadline) => Err(deadline_error(action)),
         }
     }
+}
+
+/// Resolves at `deadline`; never without one.
+async fn expired(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn deadline_error(action: &str) -> Error {
+    Error::local(
+        ErrorKind::Timeout,
+        action,
+        codes::DEADLINE_EXCEEDED,
+        "the call's deadline passed before ECS answered",
+    )
 }
 
 #[cfg(test)]
@@ -312,5 +320,42 @@ mod tests {
             .await;
         assert_eq!(out.result.unwrap_err().kind, ErrorKind::Cancelled);
         assert!(Instant::now() - start < Duration::from_secs(1));
+    }
+
+    /// A wait for another action's bucket (the read before a resend) ends
+    /// on cancel and at the deadline like the call's own waits.
+    #[tokio::test(start_paused = true)]
+    async fn admit_to_another_bucket_ends_on_cancel_and_at_the_deadline() {
+        let p = policy();
+        let own = Limiter::new(1000.0);
+        let other = Limiter::new(0.01);
+        other.acquire().await; // empty: the next token is 100 s away
+        for cancelled in [true, false] {
+            let c = CancellationToken::new();
+            let start = Instant::now();
+            let r = Retrier {
+                policy: &p,
+                max_retries: 3,
+                limiter: &own,
+                cancel: &c,
+                deadline: (!cancelled).then(|| start + Duration::from_millis(50)),
+                finish_in_flight: true,
+            };
+            let canceller = c.clone();
+            if cancelled {
+                tokio::spawn(async move {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    canceller.cancel();
+                });
+            }
+            let e = r.admit(&other, "DescribeInstances").await.unwrap_err();
+            let want = if cancelled {
+                ErrorKind::Cancelled
+            } else {
+                ErrorKind::Timeout
+            };
+            assert_eq!(e.kind, want);
+            assert!(Instant::now() - start < Duration::from_secs(1));
+        }
     }
 }
