@@ -279,14 +279,8 @@ fn a_destroy_that_cannot_connect_does_not_say_apply() {
     cloud
         .dir
         .env("ALIBABA_CLOUD_ENDPOINT_ECS", "http://127.0.0.1:1");
-    let provider = cloud.provider_block().replace(
-        "modification_cooldown",
-        "max_retries = 0\n  modification_cooldown",
-    );
-    cloud.dir.write(
-        "main.tf",
-        &format!("{provider}\n{}", instance_hcl("web", "ecs.g6.large", "")),
-    );
+    cloud.provider_args = "  max_retries = 0\n".into();
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     let run = cloud.dir.tf(&["destroy", "-auto-approve", "-no-color"]);
     let text = flat(&run);
     assert_ne!(run.code, 0, "{text}");

@@ -38,6 +38,9 @@ pub struct Cloud {
     pub provider_args: String,
 }
 
+/// Transitions and cooldown of a quick cloud.
+const QUICK: (Duration, Duration) = (Duration::from_millis(300), Duration::from_secs(1));
+
 fn ms(d: Duration) -> String {
     format!("{}ms", d.as_millis())
 }
@@ -74,9 +77,10 @@ impl Cloud {
     /// 15 retries make that about one call in 500 000.
     pub fn flaky(fail: f64, drop: f64) -> Cloud {
         let (f, d) = (fail.to_string(), drop.to_string());
+        let (transition, cooldown) = QUICK;
         let mut cloud = Cloud::start(
-            Duration::from_millis(300),
-            Duration::from_secs(1),
+            transition,
+            cooldown,
             &["--fail-rate", &f, "--drop-rate", &d],
         );
         cloud.provider_args = "  max_retries = 15\n".into();
@@ -85,7 +89,7 @@ impl Cloud {
 
     /// A quick cloud: 300 ms transitions, 1 s cooldown.
     pub fn quick() -> Cloud {
-        Cloud::start(Duration::from_millis(300), Duration::from_secs(1), &[])
+        Cloud::start(QUICK.0, QUICK.1, &[])
     }
 
     /// The provider block for this cloud.
