@@ -108,7 +108,10 @@ fn ctrl_c_ends_a_cooldown_wait_promptly() {
         waited < Duration::from_secs(60),
         "Ctrl-C took {waited:?} to end a 2-minute wait:\n{text}"
     );
-    assert!(text.contains("Operation Cancelled"), "{text}");
+    assert!(
+        text.contains("Update Interrupted: untouched, was waiting for the modification cooldown"),
+        "{text}"
+    );
     let id = id_of(&cloud, "ecs_instance.web");
     assert_eq!(cloud.instance(&id)["InternetMaxBandwidthOut"], 10);
     cloud.assert_rules_kept();

@@ -56,6 +56,38 @@ fn sigkill_while_stopping_is_started_again_by_the_next_apply() {
 }
 
 #[test]
+fn ctrl_c_while_stopping_starts_the_instance_again_before_terraform_exits() {
+    let (cloud, id) = Cloud::with_web_instance();
+    cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
+    cloud.hook(json!({"Action": "StopInstance", "Phase": "after", "TransitionMs": 2000}));
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    cloud.wait_for("StopInstance", Duration::from_secs(60), |c| {
+        c.hooks_fired() > 0
+    });
+    apply.signal(libc::SIGINT);
+    let run = apply.wait();
+    assert_ne!(run.code, 0);
+    let text = flat(&run);
+    // No second apply: it runs again, on its old type, unmarked, and the state says so.
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Status"], "Running", "{text}");
+    assert_eq!(inst["InstanceType"], "ecs.g6.large");
+    assert!(!has_marker(&inst), "{inst:#}");
+    assert_eq!(cloud.state_attr("ecs_instance.web", "status"), "Running");
+    assert!(
+        text.contains("Update Interrupted: started again on ecs.g6.large"),
+        "{text}"
+    );
+    assert!(text.contains("Type change not made"), "{text}");
+    assert!(!text.contains("Left Stopped"), "{text}");
+    // The next apply does the resize; nothing was applied twice.
+    cloud.apply();
+    assert_eq!(cloud.instance(&id)["InstanceType"], "ecs.g6.xlarge");
+    cloud.assert_converged();
+    cloud.journal().assert_no_power_call_sent_twice();
+}
+
+#[test]
 fn a_users_own_stop_with_status_unset_stays_theirs() {
     let (cloud, id) = Cloud::with_web_instance();
     cloud.drift(&id, json!({"Status": "Stopped"}));
@@ -76,21 +108,21 @@ fn a_users_own_stop_with_status_unset_stays_theirs() {
 fn the_restart_flag_ends_once_the_instance_runs() {
     let (cloud, id) = Cloud::with_web_instance();
     cloud.config(&instance_hcl("web", "ecs.g6.xlarge", ""));
-    // Ctrl-C while the type change is in flight: the instance is left stopped, flagged.
-    cloud.hook(json!({"Action": "ModifyInstanceSpec", "Phase": "before", "HoldMs": 1500}));
+    // SIGKILL once the type has changed: it is left stopped, and the marker flags it.
+    cloud.hook(json!({"Action": "ModifyInstanceSpec", "Phase": "after", "HoldMs": 3000}));
     let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
     cloud.wait_for("ModifyInstanceSpec", Duration::from_secs(60), |c| {
         c.hooks_fired() > 0
     });
-    apply.signal(libc::SIGINT);
-    let run = apply.wait();
-    assert_ne!(run.code, 0);
+    apply.signal(libc::SIGKILL);
+    apply.wait();
+    assert_eq!(cloud.instance(&id)["Status"], "Stopped");
+    let plan = cloud.plan();
     assert!(
-        flat(&run).contains("Instance Left Stopped"),
-        "{}",
-        flat(&run)
+        plan.code == 2,
+        "the flag makes the next plan start it:\n{}",
+        plan.stdout
     );
-    assert_eq!(cloud.state_attr("ecs_instance.web", "status"), "Stopped");
     // The user starts it by hand and refreshes; then stops it by hand, on purpose.
     cloud.drift(&id, json!({"Status": "Running"}));
     cloud

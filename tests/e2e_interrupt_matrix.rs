@@ -8,8 +8,10 @@
 //! - **lost connection**: the API stops answering (the emulator drops every request),
 //! - **SIGKILL** of Terraform and the provider (nothing written to state),
 //!
-//! using the emulator's test hooks to land exactly on the step. Then `terraform apply` runs
-//! again, and each cell checks: the instance ends with the new type and bandwidth, Running;
+//! using the emulator's test hooks to land exactly on the step. A Ctrl-C must leave the
+//! instance Running before Terraform exits, with no second apply (the provider starts again what
+//! it stopped, within its grace time), and say in one diagnostic how it was left. Then
+//! `terraform apply` runs again, and each cell checks: the instance ends with the new type and bandwidth, Running;
 //! each modification was applied once; no StopInstance/StartInstance was sent to an instance
 //! already on its way; the seed's rules hold; the next plan is empty; and the state Terraform
 //! kept is truthful (never Running for a stopped instance, never the old type's cpu/memory).
@@ -148,6 +150,66 @@ fn check_state_truthful(cloud: &Cloud, id: &str, when: &str) -> Result<(), Strin
     Ok(())
 }
 
+/// After a Ctrl-C, with no second apply: the instance runs (on the new type if the type
+/// change was made, the old one otherwise), carries no stop marker, the state says Running, and
+/// the apply's output has one diagnostic saying how the instance was left.
+fn check_ctrl_c_left_it_running(
+    cloud: &Cloud,
+    id: &str,
+    step: Step,
+    run: &TfRun,
+) -> Result<(), String> {
+    let inst = cloud.instance(id);
+    let text = flat(run);
+    if inst["Status"] != "Running" {
+        return Err(format!(
+            "left {} by Ctrl-C (no second apply):\n{text}",
+            inst["Status"]
+        ));
+    }
+    let marked = inst["Tags"]["Tag"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|t| t["TagKey"] == "terraform-provider-ecs:stopped-for-update");
+    if marked {
+        return Err(format!(
+            "the stop marker is still on the running instance: {inst:#}"
+        ));
+    }
+    if cloud.state_attr("ecs_instance.web", "status") != "Running" {
+        return Err("the state does not say Running after Ctrl-C".into());
+    }
+    let said = text.matches("Update Interrupted").count();
+    if said != 1 || text.contains("Operation Cancelled") || text.contains("Left Stopped") {
+        return Err(format!(
+            "{said} \"Update Interrupted\" diagnostics:\n{text}"
+        ));
+    }
+    let expected: Vec<String> = match step {
+        Step::Stop => vec![format!("started again on {FROM}")],
+        Step::ModifyType | Step::Start => vec![format!(
+            "started again on {}",
+            inst["InstanceType"].as_str().unwrap_or("?")
+        )],
+        // The Ctrl-C may come while the provider still waits for Running.
+        Step::WaitUntil => vec![
+            format!("Running on {TO}, was waiting for the modification cooldown"),
+            format!("started again on {TO}"),
+        ],
+        Step::ModifyBandwidth => vec![format!("Running on {TO}")],
+    };
+    if !expected
+        .iter()
+        .any(|e| text.contains(&format!("Update Interrupted: {e}")))
+    {
+        return Err(format!(
+            "expected \"Update Interrupted: {expected:?}\":\n{text}"
+        ));
+    }
+    Ok(())
+}
+
 /// Runs one cell; the outcome for the table, or what went wrong.
 fn cell(step: Step, ending: Ending) -> Result<String, String> {
     let cloud = Cloud::start(TRANSITION, COOLDOWN, &[]);
@@ -210,6 +272,9 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
     if ending != Ending::Kill {
         // Terraform wrote what the provider returned.
         check_state_truthful(&cloud, &id, "after the interruption")?;
+    }
+    if ending == Ending::CtrlC {
+        check_ctrl_c_left_it_running(&cloud, &id, step, &first)?;
     }
     let left = cloud.instance(&id);
     let left = format!(

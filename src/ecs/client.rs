@@ -290,6 +290,15 @@ impl Client {
     }
 
     async fn lookup(&self, id: &str, kind: Kind) -> Result<Option<Instance>> {
+        if self.ignore_cancel {
+            // After Terraform's Stop the shared batches end with Cancelled:
+            // an uncancellable handle (a restart after Ctrl-C) reads alone.
+            return Ok(self
+                .describe_instances(&[id.to_string()])
+                .await?
+                .into_iter()
+                .next());
+        }
         let base = Client {
             inner: Arc::clone(&self.inner),
             deadline: None,

@@ -200,7 +200,7 @@ impl<'a> Hold<'a> {
     ///
     /// # Errors
     /// As [`Slots::acquire`].
-    pub async fn take(&self, limit: Duration) -> Result<(), SlotError> {
+    pub async fn take(&self, id: &str, limit: Duration) -> Result<(), SlotError> {
         let Some(slots) = self.slots else {
             return Ok(());
         };
@@ -209,6 +209,7 @@ impl<'a> Hold<'a> {
         }
         if slots.cap().is_some() {
             tracing::info!(
+                id,
                 in_use = slots.in_use(),
                 max_unavailable = slots.cap(),
                 "waiting for a rolling-update slot (the instance keeps running)"

@@ -15,6 +15,7 @@ use super::api::{ClientApi, Clock, SystemClock};
 use super::api_errors::{self, Sent};
 use super::error::ApplyError;
 use super::execute::{Executor, Progress};
+use super::interrupted::{self, Restart};
 use super::marker;
 use super::private::Private;
 use super::release::{self, ReleaseFacts, Removal};
@@ -71,6 +72,21 @@ impl Session {
             deadline,
             operation,
             limit,
+        }
+    }
+
+    /// A session that Terraform's Stop does not end: for starting again an
+    /// instance we stopped, within `budget` (after Ctrl-C,
+    /// [`interrupted::CTRL_C_GRACE`]).
+    fn recovery(ctx: &Context, budget: Duration) -> Session {
+        Session {
+            api: ClientApi(
+                ctx.client
+                    .uncancellable()
+                    .with_deadline(tokio::time::Instant::now() + budget),
+            ),
+            clock: SystemClock(tokio_util::sync::CancellationToken::new()),
+            ..Session::new(ctx, "update", budget)
         }
     }
 
@@ -419,7 +435,9 @@ fn unplanned_stop(
 }
 
 /// After a failed update: start the instance again if we left it down,
-/// then report what is really there.
+/// then report what is really there. Terraform's Stop (Ctrl-C) included:
+/// the start then runs within [`interrupted::CTRL_C_GRACE`], and the
+/// instance gets one diagnostic saying how it was left.
 async fn update_failed(
     ctx: &Context,
     id: &str,
@@ -429,48 +447,43 @@ async fn update_failed(
     ends_running: bool,
     error: ApplyError,
 ) -> ApplyResourceChangeResponse {
-    let sent = sent_on_update(prior, planned, &progress.done);
-    let mut diagnostics = vec![error_diag_sent(id, &error, sent)];
-    let mut restart_pending = false;
-    if progress.stopped_by_us && ends_running {
-        if error.is_cancelled() {
-            restart_pending = true;
-            diagnostics.push(Diagnostic::error(
-                "Instance Left Stopped",
-                format!("{id} was stopped for this update, which was interrupted before it could be started again. Run terraform apply again: it will finish the update and start the instance."),
-            ));
+    let cancelled = error.is_cancelled();
+    let mut diagnostics = Vec::new();
+    if !cancelled {
+        let sent = sent_on_update(prior, planned, &progress.done);
+        diagnostics.push(error_diag_sent(id, &error, sent));
+    }
+    let mut restart = Restart::NotNeeded;
+    // After Ctrl-C, an instance whose start we sent is also seen Running.
+    let starting = cancelled && progress.done.last() == Some(&Step::Start);
+    if (progress.stopped_by_us || starting) && ends_running {
+        let budget = if cancelled {
+            interrupted::CTRL_C_GRACE
         } else {
-            let recovery = Session::new(ctx, "update", RECOVERY_BUDGET);
-            let restarted = async {
-                // It may still be stopping: StartInstance would be refused.
-                let inst = recovery.waiter().stable(id).await?;
-                progress.marked |= marker::carried_by(&inst);
-                if inst.status == "Running" {
-                    progress.stopped_by_us = false;
-                    return Ok(());
-                }
-                recovery
-                    .executor(ctx, id, planned)
-                    .start(&mut progress)
-                    .await
+            RECOVERY_BUDGET
+        };
+        restart = match start_again(ctx, id, planned, &mut progress, budget).await {
+            Ok(()) => {
+                tracing::info!(
+                    id,
+                    cancelled,
+                    "started the instance again after the failed update"
+                );
+                Restart::Started
             }
-            .await;
-            match restarted {
-                Ok(()) => {
-                    tracing::info!(id, "started the instance again after the failed update");
-                    diagnostics.push(Diagnostic::warning(
-                        "Instance Started Again",
-                        format!("{id} had been stopped for this update; after the failure above it was started again, so it runs with its current settings."),
-                    ));
-                }
-                Err(e) => {
-                    restart_pending = true;
-                    diagnostics.push(Diagnostic::error(
-                        "Instance Left Stopped",
-                        format!("{id} was stopped for this update, and starting it again after the failure above failed too: {e} Start it in the console, or fix the cause and run terraform apply again (it will start the instance)."),
-                    ));
-                }
-            }
+            Err(e) => Restart::Failed(e.to_string()),
+        };
+        if !cancelled {
+            diagnostics.push(match &restart {
+                Restart::Failed(e) => Diagnostic::error(
+                    "Instance Left Stopped",
+                    format!("{id} was stopped for this update, and starting it again after the failure above failed too: {e} Start it in the console, or fix the cause and run terraform apply again (it will start the instance)."),
+                ),
+                _ => Diagnostic::warning(
+                    "Instance Started Again",
+                    format!("{id} had been stopped for this update; after the failure above it was started again, so it runs with its current settings."),
+                ),
+            });
         }
     }
     let new_state = match reread(ctx, id, planned).await {
@@ -482,8 +495,13 @@ async fn update_failed(
             &progress,
         ),
     };
+    if cancelled {
+        diagnostics.push(interrupted::diagnostic(
+            id, planned, &new_state, &progress, &restart,
+        ));
+    }
     let private = Private {
-        restart_pending,
+        restart_pending: matches!(restart, Restart::Failed(_)),
         ..Private::with_last_modified(progress.last_modified)
     };
     ApplyResourceChangeResponse {
@@ -491,6 +509,30 @@ async fn update_failed(
         private: private.encode(),
         diagnostics,
     }
+}
+
+/// Starts an instance we stopped, whatever ended the update (Terraform's
+/// Stop does not end this), within `budget`; its marker goes with it.
+async fn start_again(
+    ctx: &Context,
+    id: &str,
+    planned: &Value,
+    progress: &mut Progress,
+    budget: Duration,
+) -> Result<(), ApplyError> {
+    let recovery = Session::recovery(ctx, budget);
+    let executor = recovery.executor(ctx, id, planned);
+    // It may still be stopping: StartInstance would be refused.
+    let inst = recovery.waiter().stable(id).await?;
+    progress.marked |= marker::carried_by(&inst);
+    if inst.status == "Running" {
+        progress.stopped_by_us = false;
+        if progress.marked {
+            executor.unmark(progress).await;
+        }
+        return Ok(());
+    }
+    executor.start(progress).await
 }
 
 /// The partial state when the API cannot be reached: what a step that

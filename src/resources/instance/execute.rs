@@ -65,6 +65,9 @@ pub struct Progress {
     /// The instance carries our marker (we wrote it, or an earlier apply
     /// did and was cut short).
     pub marked: bool,
+    /// What the update waits for right now, if anything (for the message
+    /// when it is interrupted): [`WAIT_SLOT`] or [`WAIT_COOLDOWN`].
+    pub waiting: Option<&'static str>,
 }
 
 impl Progress {
@@ -87,6 +90,11 @@ pub struct Executor<'a> {
     /// given back after our Start (+ grace) or when the executor is dropped.
     pub rolling: Hold<'a>,
 }
+
+/// [`Progress::waiting`]: for a `max_unavailable` slot, still running.
+pub const WAIT_SLOT: &str = "a rolling-update slot";
+/// [`Progress::waiting`]: for the API's modification cooldown.
+pub const WAIT_COOLDOWN: &str = "the modification cooldown";
 
 /// Says the instance must be Stopped: never the cooldown.
 const NOT_STOPPED: &str = "InvalidInstanceStatus.NotStopped";
@@ -171,7 +179,7 @@ impl Executor<'_> {
             match step {
                 Step::Stop => {
                     if crate::resources::rolling::stops_for_update(&steps[i..]) {
-                        self.take_slot().await?; // down for an update: rolling
+                        self.take_slot(progress).await?; // down for an update: rolling
                     }
                     self.stop(progress, restarts).await?
                 }
@@ -204,9 +212,14 @@ impl Executor<'_> {
 
     /// Waits, still running, for a `max_unavailable` slot (within the
     /// operation's timeout).
-    async fn take_slot(&self) -> Result<(), ApplyError> {
+    async fn take_slot(&self, progress: &mut Progress) -> Result<(), ApplyError> {
         let limit = self.waiter.deadline.saturating_sub(self.clock().now());
-        self.rolling.take(limit).await.map_err(|e| match e {
+        progress.waiting = Some(WAIT_SLOT);
+        let taken = self.rolling.take(self.id, limit).await;
+        if taken.is_ok() {
+            progress.waiting = None;
+        }
+        taken.map_err(|e| match e {
             SlotError::Cancelled => ApplyError::Cancelled,
             SlotError::Timeout => ApplyError::Timeout {
                 what: format!(
@@ -322,7 +335,7 @@ impl Executor<'_> {
     async fn wait_cooldown(
         &self,
         until: Option<Duration>,
-        progress: &Progress,
+        progress: &mut Progress,
     ) -> Result<(), ApplyError> {
         let ours = progress.last_modified.map(|t| t + self.cooldown);
         let Some(target) = until.max(ours) else {
@@ -335,6 +348,7 @@ impl Executor<'_> {
                 wait_ms = (target - now).as_millis() as u64,
                 "waiting for the modification cooldown"
             );
+            progress.waiting = Some(WAIT_COOLDOWN);
             self.waiter
                 .sleep_until(
                     target,
@@ -345,6 +359,7 @@ impl Executor<'_> {
                     ),
                 )
                 .await?;
+            progress.waiting = None;
         }
         Ok(())
     }

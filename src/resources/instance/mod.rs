@@ -14,7 +14,8 @@
 //! - [`private`]: what Terraform keeps for us between runs; [`marker`]:
 //!   what the instance itself keeps (a tag while we have it stopped);
 //!   [`timeouts`].
-//! - [`error`]: why an apply failed, in words; [`api_errors`]: which
+//! - [`error`]: why an apply failed, in words; [`interrupted`]: what a
+//!   Ctrl-C left, one diagnostic per instance; [`api_errors`]: which
 //!   attribute an ECS error code is about, and the remedy in our terms.
 
 pub mod api;
@@ -22,6 +23,7 @@ pub mod api_errors;
 pub mod apply;
 pub mod error;
 pub mod execute;
+pub mod interrupted;
 pub mod marker;
 pub mod plan;
 pub mod private;
