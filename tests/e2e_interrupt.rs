@@ -212,3 +212,148 @@ fn lost_answers_never_send_stop_or_start_twice() {
     journal.assert_rules(cloud.cooldown);
     cloud.assert_converged();
 }
+
+/// What changed between `terraform plan -out` and `terraform apply PLANFILE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Since {
+    Type,
+    Bandwidth,
+    Power,
+    Deleted,
+}
+
+/// One cell of the saved-plan matrix: an instance in power state `power` (status unset), a
+/// saved plan that shows only `internet_max_bandwidth_out = 30 -> 40`, then `since` changes
+/// outside Terraform, then `terraform apply PLANFILE`. What it sent (the emulator's journal)
+/// must be nothing the plan did not show; the outcome for the table.
+fn saved_plan_cell(power: &str, since: Since) -> Result<String, String> {
+    let cloud = Cloud::quick();
+    let hcl = |out: u32| {
+        instance_hcl(
+            "web",
+            "ecs.g6.large",
+            &format!("  internet_max_bandwidth_out = {out}"),
+        )
+    };
+    cloud.config(&hcl(30));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    if power == "Stopped" {
+        cloud.drift(&id, json!({"Status": "Stopped"}));
+        cloud
+            .dir
+            .tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    }
+    cloud.config(&hcl(40));
+    let plan = cloud.dir.tf_ok(&["plan", "-out=tfplan", "-no-color"]);
+    if !plan
+        .stdout
+        .contains("internet_max_bandwidth_out = 30 -> 40")
+        || plan.stdout.contains("instance_type  ")
+        || plan.stdout.contains("Instance Will Be Stopped")
+    {
+        return Err(format!(
+            "the plan shows more than the bandwidth:\n{}",
+            plan.stdout
+        ));
+    }
+    match since {
+        Since::Type => cloud.drift(&id, json!({"InstanceType": "ecs.g6.xlarge"})),
+        Since::Bandwidth => cloud.drift(&id, json!({"InternetMaxBandwidthOut": 50})),
+        Since::Power => {
+            let flipped = if power == "Running" {
+                "Stopped"
+            } else {
+                "Running"
+            };
+            cloud.drift(&id, json!({"Status": flipped}));
+        }
+        Since::Deleted => {
+            cloud.emu.delete(&format!("/_emulator/instances/{id}"));
+        }
+    }
+    let before = cloud.journal().requests.len();
+    let run = cloud.dir.tf(&["apply", "-no-color", "tfplan"]);
+    let text = flat(&run);
+    let sent: Vec<String> = cloud.journal().requests[before..]
+        .iter()
+        .filter(|r| r.ok() && !r.action.starts_with("Describe"))
+        .map(|r| r.describe())
+        .collect();
+    let shown = "ModifyInstanceSpec(InternetMaxBandwidthOut=40)";
+    if let Some(extra) = sent.iter().find(|s| *s != shown) {
+        return Err(format!(
+            "sent {extra}, which the plan did not show ({sent:?}):\n{text}"
+        ));
+    }
+    match since {
+        // The change the plan showed, made from 50 instead of 30: nothing more.
+        Since::Bandwidth => {
+            if run.code != 0 || sent.len() != 1 {
+                return Err(format!("sent {sent:?}:\n{text}"));
+            }
+            Ok("applied as shown".into())
+        }
+        Since::Deleted => {
+            if run.code == 0 || !text.contains("no longer exists") {
+                return Err(format!("a deleted instance:\n{text}"));
+            }
+            Ok("refused, nothing sent".into())
+        }
+        Since::Type | Since::Power => {
+            let named = if since == Since::Type {
+                "change instance_type to ecs.g6.large".to_string()
+            } else if power == "Running" {
+                "start it".to_string()
+            } else {
+                "stop it".to_string()
+            };
+            if run.code == 0
+                || !sent.is_empty()
+                || !text.contains("Instance Changed Since The Plan")
+                || !text.contains(&named)
+                || !text.contains("Run terraform plan again")
+            {
+                return Err(format!(
+                    "expected a refusal naming \"{named}\", sent {sent:?}:\n{text}"
+                ));
+            }
+            Ok(format!("refused: {named}"))
+        }
+    }
+}
+
+#[test]
+fn a_saved_plan_sends_nothing_it_did_not_show_whatever_changed_in_any_power_state() {
+    let cells: Vec<(&str, Since)> = ["Running", "Stopped"]
+        .iter()
+        .flat_map(|p| {
+            [Since::Type, Since::Bandwidth, Since::Power, Since::Deleted]
+                .into_iter()
+                .map(move |s| (*p, s))
+        })
+        .collect();
+    let queue = std::sync::Mutex::new(cells);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| loop {
+                let Some((power, since)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let outcome = std::panic::catch_unwind(|| saved_plan_cell(power, since))
+                    .unwrap_or_else(|_| Err("panicked (see above)".into()));
+                results.lock().unwrap().push((power, since, outcome));
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let mut failures = Vec::new();
+    for (power, since, outcome) in &results {
+        println!("{power:<8} {since:<10?} {outcome:?}");
+        if let Err(e) = outcome {
+            failures.push(format!("{power} x {since:?}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -344,7 +344,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         };
         let steps = planner::plan(&observed, &desired, &limits).map_err(ApplyError::Plan)?;
         let stopped_charging = private.stopped_charging;
-        if let Some(e) = unplanned_stop(
+        if let Some(e) = unplanned_changes(
             prior,
             stopped_charging,
             &desired,
@@ -406,11 +406,13 @@ fn cooldown_too_short(ctx: &Context, id: &str, progress: &Progress) -> Option<Di
     })
 }
 
-/// Apply never does more than the plan the user approved: if the live
-/// instance needs a stop that the plan (made on `prior`) did not show,
-/// because it changed since (a saved plan applied later, `-refresh=false`),
-/// refuse before touching anything: the error to return, if so.
-fn unplanned_stop(
+/// Apply never does more than the plan the user approved: if reaching the
+/// planned state from the live instance takes a change (a stop, a start, a
+/// type or bandwidth change, an address) that the plan, made on `prior`,
+/// did not show, because the instance changed since (a saved plan applied
+/// later, `-refresh=false`), refuse before touching anything: the error to
+/// return, if so. Doing less than the plan (a change made meanwhile) is fine.
+fn unplanned_changes(
     prior: &Value,
     stopped_charging: bool,
     desired: &planner::Desired,
@@ -418,20 +420,57 @@ fn unplanned_stop(
     live: &planner::Observed,
     steps: &[Step],
 ) -> Option<ApplyError> {
-    if !steps.contains(&Step::Stop) {
-        return None;
-    }
     let seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
     let announced = planner::plan(&seen, desired, limits)
-        .map(|planned| planned.contains(&Step::Stop))
-        .unwrap_or(false);
-    if announced {
+        .map(|planned| changes_of(&planned))
+        .unwrap_or_default();
+    let extra: Vec<String> = changes_of(steps)
+        .into_iter()
+        .filter(|c| !announced.contains(c))
+        .collect();
+    if extra.is_empty() {
         return None;
     }
     Some(ApplyError::Unplanned {
-        planned_on: format!("{} {}", state::power_name(seen.status), seen.instance_type),
-        live: format!("{} {}", state::power_name(live.status), live.instance_type),
+        planned_on: described(&seen),
+        live: described(live),
+        extra,
     })
+}
+
+/// What `steps` change, one entry per change, as a plan shows it.
+fn changes_of(steps: &[Step]) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in steps {
+        match step {
+            Step::Stop => out.push("stop it".to_string()),
+            Step::Start => out.push("start it".to_string()),
+            Step::ModifyType { to } => out.push(format!("change instance_type to {to}")),
+            Step::ModifyBandwidth {
+                out: o, inbound, ..
+            } => {
+                if let Some(v) = o {
+                    out.push(format!("change internet_max_bandwidth_out to {v}"));
+                }
+                if let Some(v) = inbound {
+                    out.push(format!("change internet_max_bandwidth_in to {v}"));
+                }
+            }
+            Step::AllocatePublicIp { .. } => out.push("allocate a public IP address".to_string()),
+            Step::WaitUntil { .. } => {}
+        }
+    }
+    out
+}
+
+/// "Stopped ecs.g6.large, internet_max_bandwidth_out 30".
+fn described(o: &planner::Observed) -> String {
+    format!(
+        "{} {}, internet_max_bandwidth_out {}",
+        state::power_name(o.status),
+        o.instance_type,
+        o.bandwidth.out
+    )
 }
 
 /// After a failed update: start the instance again if we left it down,
@@ -730,39 +769,130 @@ mod tests {
         }
     }
 
+    /// What changed between the plan and the apply.
+    #[derive(Clone, Copy, Debug)]
+    enum Since {
+        Nothing,
+        Type,
+        Bandwidth,
+        Power,
+    }
+
+    fn live_after(prior: &planner::Observed, since: Since) -> planner::Observed {
+        let mut live = prior.clone();
+        match since {
+            Since::Nothing => {}
+            Since::Type => live.instance_type = "ecs.g6.2xlarge".into(),
+            Since::Bandwidth => live.bandwidth.out = 50,
+            Since::Power => {
+                live.status = match prior.status {
+                    PowerState::Running => PowerState::Stopped,
+                    PowerState::Stopped => PowerState::Running,
+                }
+            }
+        }
+        live
+    }
+
+    fn as_state(o: &planner::Observed) -> Value {
+        attrs::object([
+            ("status", attrs::str_value(state::power_name(o.status))),
+            ("instance_type", attrs::str_value(&o.instance_type)),
+            (
+                "internet_max_bandwidth_out",
+                attrs::int_value(i64::from(o.bandwidth.out)),
+            ),
+            (
+                "internet_max_bandwidth_in",
+                attrs::int_value(i64::from(o.bandwidth.inbound)),
+            ),
+            ("public_ip", attrs::str_value("47.0.0.1")),
+        ])
+    }
+
+    /// Every "what changed since the plan" × power state × kind of plan: apply refuses
+    /// exactly when it would make a change the plan did not show, and names it. (A deleted
+    /// instance ends the update before this check: `Gone`, tested end to end.)
     #[test]
-    fn a_stop_the_plan_did_not_show_is_refused() {
+    fn apply_refuses_every_change_the_plan_did_not_show() {
+        use Since::*;
         let limits = Limits {
             cooldown: Duration::from_secs(300),
             allow_stopping: true,
             now: Duration::from_secs(1_700_000_000),
         };
-        let desired = planner::Desired {
-            instance_type: Some("ecs.g6.xlarge".into()),
-            ..planner::Desired::default()
-        };
-        let stopped_prior = attrs::object([
-            ("status", attrs::str_value("Stopped")),
-            ("instance_type", attrs::str_value("ecs.g6.large")),
-            ("internet_max_bandwidth_out", attrs::int_value(5)),
-            ("internet_max_bandwidth_in", attrs::int_value(100)),
-        ]);
-        // Planned on a Stopped instance (no stop); it runs now.
-        let live = running("ecs.g6.large");
-        let steps = planner::plan(&live, &desired, &limits).unwrap();
-        assert!(steps.contains(&Step::Stop));
-        let err = unplanned_stop(&stopped_prior, false, &desired, &limits, &live, &steps).unwrap();
-        assert!(matches!(err, ApplyError::Unplanned { .. }), "{err:?}");
-        let text = err.to_string();
-        assert!(text.contains("Run terraform plan again"), "{text}");
-        assert!(text.contains("Stopped ecs.g6.large"), "{text}");
-        // Planned on the running instance: the plan showed the stop.
-        let running_prior = {
-            let mut p = stopped_prior.clone();
-            attrs::set(&mut p, "status", attrs::str_value("Running"));
-            p
-        };
-        assert!(unplanned_stop(&running_prior, false, &desired, &limits, &live, &steps).is_none());
+        // (plan, prior power, what changed, refused: the change named)
+        let bandwidth_plan = ("ecs.g6.large", 40);
+        let type_plan = ("ecs.g6.xlarge", 30);
+        type Row = ((&'static str, u32), PowerState, Since, Option<&'static str>);
+        let rows: [Row; 16] = [
+            (bandwidth_plan, PowerState::Running, Nothing, None),
+            (
+                bandwidth_plan,
+                PowerState::Running,
+                Type,
+                Some("stop it, change instance_type to ecs.g6.large, start it"),
+            ),
+            (bandwidth_plan, PowerState::Running, Bandwidth, None),
+            (bandwidth_plan, PowerState::Running, Power, Some("start it")),
+            (bandwidth_plan, PowerState::Stopped, Nothing, None),
+            (
+                bandwidth_plan,
+                PowerState::Stopped,
+                Type,
+                Some("change instance_type to ecs.g6.large"),
+            ),
+            (bandwidth_plan, PowerState::Stopped, Bandwidth, None),
+            (bandwidth_plan, PowerState::Stopped, Power, Some("stop it")),
+            (type_plan, PowerState::Running, Nothing, None),
+            (type_plan, PowerState::Running, Type, None),
+            (
+                type_plan,
+                PowerState::Running,
+                Bandwidth,
+                Some("change internet_max_bandwidth_out to 30"),
+            ),
+            (type_plan, PowerState::Running, Power, None),
+            (type_plan, PowerState::Stopped, Nothing, None),
+            (type_plan, PowerState::Stopped, Type, None),
+            (
+                type_plan,
+                PowerState::Stopped,
+                Bandwidth,
+                Some("change internet_max_bandwidth_out to 30"),
+            ),
+            (type_plan, PowerState::Stopped, Power, Some("stop it")),
+        ];
+        for ((to_type, to_out), power, since, refused) in rows {
+            let mut prior = running("ecs.g6.large");
+            prior.status = power;
+            prior.bandwidth.out = 30;
+            let desired = planner::Desired {
+                status: Some(power),
+                instance_type: Some(to_type.into()),
+                bandwidth_out: Some(to_out),
+                ..planner::Desired::default()
+            };
+            let live = live_after(&prior, since);
+            let steps = planner::plan(&live, &desired, &limits).unwrap();
+            let row = format!("plan {to_type}/{to_out} on {power:?}, {since:?} changed: {steps:?}");
+            match (
+                unplanned_changes(&as_state(&prior), false, &desired, &limits, &live, &steps),
+                refused,
+            ) {
+                (None, None) => {}
+                (Some(err), Some(named)) => {
+                    let text = err.to_string();
+                    assert_eq!(err.summary(), "Instance Changed Since The Plan", "{row}");
+                    assert!(
+                        text.contains(&format!("would also {named}, which")),
+                        "{row}: {text}"
+                    );
+                    assert!(text.contains("Run terraform plan again"), "{row}: {text}");
+                }
+                (got, want) => panic!("{row}: got {got:?}, expected refusal {want:?}"),
+            }
+        }
     }
 
     #[test]

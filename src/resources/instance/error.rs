@@ -42,9 +42,14 @@ pub enum ApplyError {
     /// The live instance cannot reach the planned state (it changed since
     /// the plan).
     Plan(PlanError),
-    /// Reaching the planned state would need a stop the plan did not show:
-    /// the instance changed since the plan was made.
-    Unplanned { planned_on: String, live: String },
+    /// Reaching the planned state would need changes the plan did not show
+    /// (`extra`: "stop it", "change instance_type to …"): the instance
+    /// changed since the plan was made.
+    Unplanned {
+        planned_on: String,
+        live: String,
+        extra: Vec<String>,
+    },
 }
 
 impl ApplyError {
@@ -139,12 +144,17 @@ impl fmt::Display for ApplyError {
                 f,
                 "The instance is no longer as the plan saw it: {e}. Run terraform plan again."
             ),
-            ApplyError::Unplanned { planned_on, live } => write!(
+            ApplyError::Unplanned {
+                planned_on,
+                live,
+                extra,
+            } => write!(
                 f,
                 "The plan was made on the instance as {planned_on}, but it is now {live}: \
-                 applying the change would stop it, which the approved plan did not show. \
-                 Nothing was changed. Run terraform plan again (with refresh) and review \
-                 the stop it announces."
+                 applying it would also {}, which the approved plan did not show. Nothing \
+                 was changed. Run terraform plan again (with refresh) and review what it \
+                 announces.",
+                extra.join(", ")
             ),
         }
     }
