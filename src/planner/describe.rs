@@ -9,6 +9,8 @@
 //! (from `now`, which the caller passes: the planner reads no clock), and a
 //! plan that waits without stopping gets a note of its own ([`wait_note`]).
 use super::model::*;
+use super::sequence::classify;
+use super::table::{Attr, Call, StopClass, Val};
 use std::time::Duration;
 
 /// The steps as a comma-separated sentence fragment, e.g.
@@ -35,12 +37,20 @@ pub fn stop_warning(
     steps: &[Step],
     now: Duration,
 ) -> Option<String> {
-    let stop_at = steps.iter().position(|s| *s == Step::Stop)?;
+    let restart_attrs: Vec<&str> = classify(observed, desired)
+        .into_iter()
+        .filter(|(_, class)| *class == StopClass::Restart)
+        .map(|(attr, _)| attr.name())
+        .collect();
+    let Some(stop_at) = steps.iter().position(|s| *s == Step::Stop) else {
+        return reboot_warning(instance_id, observed, steps, &restart_attrs, now);
+    };
     let phrases = phrases(observed, steps, Some(now));
     let before_stop = &steps[..stop_at];
     let mut text = String::from("Applying this plan will ");
     let all_changes = modifications(steps, &phrases).count();
-    let mut named;
+    let named;
+    let mut waits_while_down = false;
     if desired.end_status(observed) == PowerState::Stopped {
         text += &format!("stop {instance_id} because status = \"Stopped\"");
         let changes: Vec<&str> = modifications(steps, &phrases).collect();
@@ -56,27 +66,20 @@ pub fn stop_warning(
         } else {
             text += &format!("stop {instance_id}");
         }
-        // The reason is what happens while it is down: each stop up to its
-        // start (a second window comes a cooldown later).
-        let mut reasons = Vec::new();
-        named = 0;
-        for (at, _) in steps.iter().enumerate().filter(|(_, s)| **s == Step::Stop) {
-            let down_until = steps[at..]
-                .iter()
-                .position(|s| *s == Step::Start)
-                .map_or(steps.len(), |i| at + i);
-            let window = at..down_until;
-            let reason: Vec<&str> =
-                modifications(&steps[window.clone()], &phrases[window]).collect();
-            named += reason.len();
-            if !reason.is_empty() {
-                reasons.push(reason.join(" and "));
-            }
-        }
-        let mut reasons = reasons.into_iter();
-        match reasons.next() {
-            None => text += " to apply the changes",
-            Some(first) => text += &format!(" to {first}"),
+        // The reason is what happens while it is down: from the stop to
+        // its start (one window per plan).
+        let down_until = steps[stop_at..]
+            .iter()
+            .position(|s| *s == Step::Start)
+            .map_or(steps.len(), |i| stop_at + i);
+        let window = stop_at..down_until;
+        let reason: Vec<&str> =
+            modifications(&steps[window.clone()], &phrases[window.clone()]).collect();
+        named = reason.len();
+        if reason.is_empty() {
+            text += " to apply the changes";
+        } else {
+            text += &format!(" to {}", reason.join(" and "));
         }
         if before_stop
             .iter()
@@ -85,16 +88,26 @@ pub fn stop_warning(
             text += " once the cooldown since its last modification has passed \
                      (it keeps running meanwhile)";
         }
-        for r in reasons {
+        if let Some(Step::WaitUntil { until }) = steps[window]
+            .iter()
+            .find(|s| matches!(s, Step::WaitUntil { .. }))
+        {
             text += &format!(
-                ", start it, wait for the cooldown while it runs, and stop it again to {r}"
+                ", staying stopped up to {} for the modification cooldown between them \
+                 (one stop per apply)",
+                how_long(until.saturating_sub(now))
             );
+            waits_while_down = true;
         }
         text += if started_first {
             ", then start it again"
         } else {
             ", then start it"
         };
+        if !restart_attrs.is_empty() {
+            let (list, verb) = listed(&restart_attrs);
+            text += &format!(" ({list} {verb} effect at that start)");
+        }
     }
     let waits = steps.iter().any(|s| matches!(s, Step::WaitUntil { .. }));
     // Terraform shows this warning at plan and again at apply (it plans
@@ -106,10 +119,80 @@ pub fn stop_warning(
     } else {
         text += ".";
     }
-    if waits && desired.end_status(observed) == PowerState::Running {
+    let waits_up = steps
+        .iter()
+        .filter(|s| matches!(s, Step::WaitUntil { .. }))
+        .count()
+        > usize::from(waits_while_down);
+    if waits_up && desired.end_status(observed) == PowerState::Running {
         text += " Cooldown waits happen while the instance runs.";
     }
     Some(text)
+}
+
+/// The warning of a plan that restarts a running instance without a stop
+/// window: one RebootInstance for the changes that need a restart.
+fn reboot_warning(
+    instance_id: &str,
+    observed: &Observed,
+    steps: &[Step],
+    restart_attrs: &[&str],
+    now: Duration,
+) -> Option<String> {
+    if !steps.contains(&Step::Reboot) {
+        return None;
+    }
+    let phrases = phrases(observed, steps, Some(now));
+    let why = if restart_attrs.is_empty() {
+        "so that the changes an interrupted apply made take effect".to_owned()
+    } else {
+        let (list, verb) = listed(restart_attrs);
+        format!("once (RebootInstance) so that {list} {verb} effect")
+    };
+    Some(format!(
+        "Applying this plan will restart {instance_id} {why}. Sequence: {}.",
+        phrases.join(", ")
+    ))
+}
+
+/// "a", "a and b", "a, b and c", with the verb's number ("takes"/"take").
+fn listed(names: &[&str]) -> (String, &'static str) {
+    let verb = if names.len() == 1 { "takes" } else { "take" };
+    let list = match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    };
+    (list, verb)
+}
+
+/// What a plan does that the user must know beyond the stop: the system
+/// disk wiped by an image change, and a new `user_data` that ECS does not
+/// run again. `(attribute, text)` for each such step.
+pub fn change_notes(instance_id: &str, steps: &[Step]) -> Vec<(Attr, String)> {
+    let mut notes = Vec::new();
+    for step in steps {
+        let Step::Call { call, set } = step else {
+            continue;
+        };
+        if *call == Call::ReplaceSystemDisk {
+            notes.push((
+                Attr::Image,
+                format!(
+                    "Changing image_id replaces the system disk of {instance_id} (ReplaceSystemDisk): everything on it is erased. The instance keeps its ID, IP addresses and data disks; its password and key pair are set again from the configuration."
+                ),
+            ));
+        }
+        if set.contains_key(&Attr::UserData) {
+            notes.push((
+                Attr::UserData,
+                format!(
+                    "The new user_data of {instance_id} is stored, but ECS does not run it again: it runs only at an instance's first start. To run it, set user_data_replace_on_change = true (the instance is then replaced) or run it yourself."
+                ),
+            ));
+        }
+    }
+    notes
 }
 
 /// A note for plans that wait for the cooldown without stopping the
@@ -122,19 +205,14 @@ pub fn wait_note(
     steps: &[Step],
     now: Duration,
 ) -> Option<String> {
-    if steps.contains(&Step::Stop) {
+    if steps.contains(&Step::Stop) || steps.contains(&Step::Reboot) {
         return None;
     }
     let first = steps
         .iter()
         .position(|s| matches!(s, Step::WaitUntil { .. }))?;
     let phrases = phrases(observed, steps, Some(now));
-    let why = if steps[..first].iter().any(|s| {
-        matches!(
-            s,
-            Step::ModifyType { .. } | Step::ModifyBandwidth { .. } | Step::AllocatePublicIp { .. }
-        )
-    }) {
+    let why = if steps[..first].iter().any(Step::is_modification) {
         "between its modifications"
     } else {
         "since its last modification"
@@ -156,14 +234,7 @@ fn modifications<'a>(steps: &'a [Step], phrases: &'a [String]) -> impl Iterator<
     steps
         .iter()
         .zip(phrases)
-        .filter(|(s, _)| {
-            matches!(
-                s,
-                Step::ModifyType { .. }
-                    | Step::ModifyBandwidth { .. }
-                    | Step::AllocatePublicIp { .. }
-            )
-        })
+        .filter(|(s, _)| s.is_change())
         .map(|(_, p)| p.as_str())
 }
 
@@ -178,6 +249,8 @@ fn phrases(observed: &Observed, steps: &[Step], now: Option<Duration>) -> Vec<St
         .map(|step| match step {
             Step::Stop => "stop".to_owned(),
             Step::Start => "start".to_owned(),
+            Step::Reboot => "restart (RebootInstance)".to_owned(),
+            Step::Call { call, set } => call_phrase(observed, *call, set),
             Step::WaitUntil { until } => match now {
                 Some(now) => format!(
                     "wait up to {} for the modification cooldown",
@@ -204,4 +277,45 @@ fn phrases(observed: &Observed, steps: &[Step], now: Option<Duration>) -> Vec<St
             }
         })
         .collect()
+}
+
+/// The phrase of one call of the other attributes.
+fn call_phrase(observed: &Observed, call: Call, set: &super::table::Settings) -> String {
+    let change = |attr: Attr, to: &Val| match observed.get(attr) {
+        _ if attr.is_sensitive() => attr.name().to_owned(),
+        Some(Val::Map(_)) | Some(Val::Set(_)) | None => format!("{} → {}", attr.name(), to.shown()),
+        Some(from) => format!("{} {} → {}", attr.name(), from.shown(), to.shown()),
+    };
+    let all = |attrs: Vec<String>| match attrs.as_slice() {
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        [] => String::new(),
+    };
+    match call {
+        Call::ReplaceSystemDisk => {
+            let image = set.get(&Attr::Image).map_or("?".into(), Val::shown);
+            format!("replace the system disk with image_id {image} (the disk is wiped)")
+        }
+        Call::KeyPair => match set.get(&Attr::KeyPair) {
+            Some(Val::None) | None => "detach the key pair (key_name)".to_owned(),
+            Some(v) => format!("attach key pair key_name {}", v.shown()),
+        },
+        Call::ResizeDisk => {
+            let to = set
+                .get(&Attr::SystemDiskSize)
+                .map_or("?".into(), Val::shown);
+            let from = observed
+                .get(Attr::SystemDiskSize)
+                .map_or("?".into(), Val::shown);
+            format!("grow system_disk_size {from} → {to}")
+        }
+        Call::Tags => {
+            let to = set.get(&Attr::Tags).map_or("?".into(), Val::shown);
+            format!("set tags ({to})")
+        }
+        Call::Attribute | Call::Vpc | Call::InstanceSpec | Call::Bandwidth => format!(
+            "change {}",
+            all(set.iter().map(|(a, v)| change(*a, v)).collect())
+        ),
+    }
 }

@@ -4,6 +4,8 @@
 //! Pure functions: no async, no I/O, no clock (the caller passes `now`).
 //!
 //! - [`model`]: the plain values going in and out.
+//! - [`mod@table`]: every attribute's call and stop class (no stop, a
+//!   restart to take effect, Stopped): the classification the others read.
 //! - [`sequence`]: [`plan`] and [`validate`]; its docs explain the order.
 //! - [`describe`]: the plan as text, and the warning for plans that stop.
 //! - [`mod@simulate`]: an independent judge that replays steps against the
@@ -12,6 +14,7 @@ pub mod describe;
 pub mod model;
 pub mod sequence;
 pub mod simulate;
+pub mod table;
 #[cfg(test)]
 mod tests;
 
@@ -19,3 +22,4 @@ pub use describe::{stop_warning, summary, wait_note};
 pub use model::*;
 pub use sequence::{plan, validate};
 pub use simulate::{simulate, Rule, RuleViolation};
+pub use table::{stop_class, Attr, Call, Row, Sensitive, Settings, StopClass, Val, TABLE};

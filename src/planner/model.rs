@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::table::{Attr, Call, Settings};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PowerState {
     Running,
@@ -47,6 +49,17 @@ pub struct Observed {
     /// an epoch shared with `Limits::now` (e.g. UNIX time). `None`: unknown or
     /// long ago.
     pub last_modified: Option<Duration>,
+    /// The other attributes ([`Attr`]) as known: from the API, or for what
+    /// the API cannot tell (a password) the value we last set. Absent:
+    /// unknown (an imported instance's password).
+    pub attrs: Settings,
+    /// A change that takes effect only after a restart was made, and no
+    /// restart followed yet (an interrupted apply): the next plan that ends
+    /// Running restarts the instance.
+    pub restart_owed: bool,
+    /// Whether the system disk grows online (ultra, SSD and ESSD disks; a
+    /// basic `cloud` disk grows offline, in effect at the next start).
+    pub online_resize: bool,
 }
 
 /// What the configuration wants. `None` means "leave as it is" (for status:
@@ -62,6 +75,9 @@ pub struct Desired {
     /// ([`Step::AllocatePublicIp`]). Raising the bandwidth from 0 does not
     /// give it one by itself.
     pub public_ip: bool,
+    /// The other attributes the configuration sets; absent: leave as is.
+    /// [`crate::planner::Val::Unknown`] counts as a change.
+    pub attrs: Settings,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +89,13 @@ pub struct Limits {
     pub allow_stopping: bool,
     /// The current time, on the same epoch as `Observed::last_modified`.
     pub now: Duration,
+}
+
+impl Observed {
+    /// The value of `attr` as observed, if known.
+    pub fn get(&self, attr: Attr) -> Option<&super::table::Val> {
+        self.attrs.get(&attr)
+    }
 }
 
 /// Which API call changes bandwidth.
@@ -125,6 +148,16 @@ pub enum Step {
     /// outbound bandwidth). With [`PublicIpApi::NetworkSpec`] this is a
     /// modification like the two above.
     AllocatePublicIp { api: PublicIpApi },
+    /// Restart the instance through the API (RebootInstance): the one
+    /// restart of a plan whose changes only need a restart to take effect.
+    Reboot,
+    /// One call of the other attributes ([`Call`]): `set` holds every value
+    /// it sets. `Call::Tags` sets the whole user tag set (tags absent from
+    /// it are removed); `Call::KeyPair` attaches `Val::Text` or detaches on
+    /// `Val::None`; `Call::ReplaceSystemDisk` sets the image and, since the
+    /// new disk keeps none of the old one's, the disk size, password and
+    /// key pair the instance must end with.
+    Call { call: Call, set: Settings },
     /// Wait until `until` (same epoch as `Limits::now`): the cooldown after
     /// the previous modification. Never scheduled while the instance is down
     /// if it is to end Running (one documented exception: see
@@ -150,7 +183,18 @@ impl Step {
                 }
         )
     }
+
+    /// Whether the step changes the instance (not a power step or a wait).
+    pub fn is_change(&self) -> bool {
+        !matches!(
+            self,
+            Step::Stop | Step::Start | Step::Reboot | Step::WaitUntil { .. }
+        )
+    }
 }
+
+/// The most tags ECS keeps on one instance (user tags and our marker).
+pub const MAX_TAGS: usize = 20;
 
 /// Why no sequence exists. Each names the attribute at fault
 /// ([`PlanError::attribute`]) and its message says what to do.
@@ -186,6 +230,53 @@ pub enum PlanError {
          yourself (it then stays stopped)"
     )]
     BandwidthStopNotAllowed { to: u32 },
+    /// A change that needs the instance Stopped (`restart` false) or
+    /// restarted (`restart` true), on a Running instance that must end
+    /// Running, and stopping is not allowed.
+    #[error(
+        "{}, and allow_stopping_for_update is false; set \
+         allow_stopping_for_update = true to allow {}, or set status = \"Stopped\" \
+         to stop it yourself (it then stays stopped)",
+        why_stop(attribute, *restart), if *restart { "the restart" } else { "a stop and start" }
+    )]
+    ChangeStopNotAllowed {
+        attribute: &'static str,
+        restart: bool,
+    },
+    /// An earlier apply made a change that needs a restart and was cut
+    /// short before it; stopping is not allowed now.
+    #[error(
+        "an earlier apply changed settings that take effect only after a restart \
+         and was interrupted before restarting the instance, and \
+         allow_stopping_for_update is false; set allow_stopping_for_update = true \
+         to let this apply restart it, or restart it yourself (the console's or \
+         the API's restart, not one inside the OS)"
+    )]
+    RestartOwed,
+    /// The plan stops the instance and starts it again: our marker tag
+    /// must go on first, and the instance would have no room for it.
+    #[error(
+        "this update stops the instance and starts it again, and while it is \
+         stopped it carries a marker tag (terraform-provider-ecs:stopped-for-update) \
+         so that an interrupted apply starts it again; with {tags} tags it would \
+         exceed ECS's limit of {max} tags per instance. Remove at least one tag \
+         from tags (in this apply: tags change before the stop), or set status = \
+         \"Stopped\" (a stop that stays needs no marker)"
+    )]
+    NoRoomForMarker { tags: usize, max: usize },
+    /// ECS accepts this change on pay-as-you-go instances only.
+    #[error(
+        "{what} can be changed only on a pay-as-you-go (PostPaid) instance; this \
+         one is a subscription (PrePaid): remove {what} from the configuration"
+    )]
+    PostPaidOnly { what: &'static str },
+    /// The system disk only grows.
+    #[error(
+        "system_disk_size cannot shrink from {from} to {to} GiB: ECS only grows \
+         disks; keep {from} or more, or replace the instance (taint it) to get a \
+         smaller disk"
+    )]
+    DiskShrink { from: u32, to: u32 },
     /// A bandwidth value outside the API's range.
     #[error("{attribute} = {value} is out of range: use a value from {min} to {max} (Mbit/s)")]
     BandwidthOutOfRange {
@@ -204,7 +295,25 @@ impl PlanError {
             PlanError::BandwidthStopNotAllowed { .. } => "internet_max_bandwidth_out",
             PlanError::PrePaid { what } => what,
             PlanError::BandwidthOutOfRange { attribute, .. } => attribute,
+            PlanError::ChangeStopNotAllowed { attribute, .. } => attribute,
+            PlanError::RestartOwed => "allow_stopping_for_update",
+            PlanError::NoRoomForMarker { .. } => "tags",
+            PlanError::PostPaidOnly { what } => what,
+            PlanError::DiskShrink { .. } => "system_disk_size",
         }
+    }
+}
+
+/// Why a change of `attribute` stops or restarts the instance, for the
+/// refusal's first clause.
+fn why_stop(attribute: &str, restart: bool) -> String {
+    if restart {
+        format!(
+            "{attribute} takes effect only after the instance restarts (a restart \
+             through the API: RebootInstance)"
+        )
+    } else {
+        format!("changing {attribute} requires stopping the instance (ECS makes that change only while it is Stopped)")
     }
 }
 

@@ -50,93 +50,112 @@
 //!   instance is down would delay its start, so we start it now, wait while
 //!   it runs, and then stop → type → start. Exception: with
 //!   `allow_stopping = false` we may not stop it once it runs, so we wait
-//!   while it is still down; this is the only wait while down that ever
-//!   appears in a plan ending Running.
+//!   while it is still down; with a classic rise from 0 (below), these are
+//!   the only waits while down that appear in a plan ending Running.
 //! - *Bandwidth only*: start first if Stopped (the instance is up sooner),
 //!   then, after any cooldown, the bandwidth.
 //!
 //! - *Classic bandwidth from 0*: it needs a stop as a type change does, in
-//!   its own stop → bandwidth → address → start window. With a type change
-//!   too, that is two windows: the two modifications are a cooldown apart,
-//!   and the wait between them happens while the instance runs.
+//!   a stop → bandwidth → address → start window. With a type change too,
+//!   both go in the one window, a cooldown apart: the only wait while down
+//!   in a plan ending Running that the instance did not start in (one stop
+//!   per apply outranks a short window; the warning says how long).
 //! - *Address*: right after the bandwidth change that makes it possible
 //!   (VPC: a cooldown later, while running), or alone when an earlier apply
 //!   raised the bandwidth but did not get to the address.
+//!
+//! # Every other attribute: at most one stop per apply
+//! Each change has a class ([`super::table`]): **no stop**, **restart** (in
+//! effect after a restart through the API) or **Stopped**. If anything needs
+//! Stopped there is one stop window, and everything that needs Stopped is
+//! made in it: the type first (the call refused most often), then the
+//! ModifyInstanceAttribute call if it carries `user_data`, the one
+//! ModifyInstanceVpcAttribute (vSwitch and private IP together: ECS takes
+//! one per window), ReplaceSystemDisk (which carries the disk size,
+//! password and key pair the new disk must have). Restart-only changes ride
+//! in that window: they are made before it and take effect at its start.
+//! With no window, restart-only changes on an instance that runs get one
+//! RebootInstance (a Stopped instance that is to run takes them at its
+//! start; one that stays Stopped takes them at its next start).
+//!
+//! No-stop calls (tags, the ModifyInstanceAttribute call, a key pair,
+//! online disk growth) come **before** the window: if one fails, the
+//! instance has not been stopped, and they never lengthen the window.
+//! Bandwidth stays after it (the order above, for the cooldown).
 //!
 //! Status-only changes are a lone Start or Stop; no change is no step.
 //!
 //! # Refusals
 //! [`validate`] lists every reason no sequence exists; [`plan`] returns the
 //! first. Bandwidth values are checked only when they would be sent: a value
-//! equal to the observed one is not a change.
+//! equal to the observed one is not a change. Besides the ranges and the
+//! charge type: a change that stops or restarts an instance that runs and
+//! must keep running while `allow_stopping` is false; a shrinking system
+//! disk; and a plan that stops and starts an instance with no room left
+//! for the marker tag ([`MAX_TAGS`]).
 use std::time::Duration;
 
 use super::model::*;
+use super::table::{stop_class, Attr, Call, Settings, StopClass, Val};
 
 /// The ordered steps from `observed` to `desired` under `limits`.
 ///
 /// # Errors
-/// The first of [`validate`]'s problems: an out-of-range bandwidth, a
-/// change on a PrePaid instance, or a type change that needs a stop that is
-/// not allowed.
+/// The first of [`validate`]'s problems.
 pub fn plan(
     observed: &Observed,
     desired: &Desired,
     limits: &Limits,
 ) -> Result<Vec<Step>, PlanError> {
-    if let Some(problem) = validate(observed, desired, limits).into_iter().next() {
+    if let Some(problem) = static_problems(observed, desired, limits)
+        .into_iter()
+        .next()
+    {
         return Err(problem);
     }
-    let changes = Changes::between(observed, desired);
-    let mut seq = Sequence::new(observed, limits);
-    match desired.end_status(observed) {
-        PowerState::Stopped => {
-            if seq.status == PowerState::Running {
-                seq.stop();
-            }
-            changes.all().into_iter().for_each(|s| seq.change(s));
-        }
-        PowerState::Running => {
-            let mut windows = changes.while_stopped();
-            if !limits.allow_stopping && windows.len() > 1 {
-                // Already down and not to be bounced (validate refuses the
-                // other cases): everything in the one window we have.
-                windows = vec![windows.concat()];
-            }
-            for window in windows {
-                // Already down with nothing to wait for: modify before the
-                // start. Otherwise the stop comes after any wait, while up.
-                let stay_down = seq.status == PowerState::Stopped
-                    && !(seq.cooling_down() && limits.allow_stopping);
-                if !stay_down {
-                    if seq.status == PowerState::Stopped {
-                        seq.start();
-                    }
-                    seq.wait_for_cooldown();
-                    seq.stop();
-                }
-                window.into_iter().for_each(|s| seq.change(s));
-                seq.start();
-            }
-            let mut anytime = changes.anytime();
-            if seq.status == PowerState::Stopped {
-                // A classic address works from the next start: take it first.
-                if let Some(i) = anytime.iter().position(|s| !s.is_modification()) {
-                    seq.change(anytime.remove(i));
-                }
-                seq.start();
-            }
-            anytime.into_iter().for_each(|s| seq.change(s));
-        }
+    let steps = sequence(observed, desired, limits);
+    match marker_problem(observed, desired, &steps) {
+        Some(problem) => Err(problem),
+        None => Ok(steps),
     }
-    Ok(seq.steps)
 }
 
 /// Every reason `desired` cannot be reached from `observed`, in the order
-/// [`plan`] reports them: out-of-range bandwidth, PrePaid, stop not allowed.
-/// Empty when a plan exists. Lets the caller show one diagnostic per
-/// attribute at plan time.
+/// [`plan`] reports them: out-of-range bandwidth, charge type, a shrinking
+/// disk, a stop or restart not allowed, no room for the marker. Empty when
+/// a plan exists. Lets the caller show one diagnostic per attribute at plan
+/// time.
 pub fn validate(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<PlanError> {
+    let mut problems = static_problems(observed, desired, limits);
+    if problems.is_empty() {
+        let steps = sequence(observed, desired, limits);
+        problems.extend(marker_problem(observed, desired, &steps));
+    }
+    problems
+}
+
+/// The changes `plan` would make, each with its class on this instance:
+/// what the plan's texts and checks name as the cause of a stop.
+pub fn classify(observed: &Observed, desired: &Desired) -> Vec<(Attr, StopClass)> {
+    let changes = Changes::between(observed, desired);
+    let mut out = Vec::new();
+    if changes.instance_type.is_some() {
+        out.push((Attr::InstanceType, StopClass::Stopped));
+    }
+    if changes.out.is_some() {
+        let class = stop_class(Attr::BandwidthOut, observed, changes.out);
+        out.push((Attr::BandwidthOut, class));
+    }
+    if changes.inbound.is_some() {
+        out.push((Attr::BandwidthIn, StopClass::NoStop));
+    }
+    for attr in changes.attrs.keys() {
+        out.push((*attr, stop_class(*attr, observed, None)));
+    }
+    out
+}
+
+fn static_problems(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<PlanError> {
     let changes = Changes::between(observed, desired);
     let mut problems = Vec::new();
     let out = changes
@@ -168,26 +187,122 @@ pub fn validate(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<
                 .filter(|(_, c)| *c)
                 .map(|(what, _)| PlanError::PrePaid { what }),
         );
+        if changes.attrs.contains_key(&Attr::DeletionProtection) {
+            problems.push(PlanError::PostPaidOnly {
+                what: Attr::DeletionProtection.name(),
+            });
+        }
     }
-    if let Some(to) = &changes.instance_type {
-        // A stop the user asked for (status = "Stopped") is not ours to refuse.
-        let must_stop = observed.status == PowerState::Running
-            && desired.end_status(observed) == PowerState::Running;
-        if must_stop && !limits.allow_stopping {
+    let size = |v: Option<&Val>| v.and_then(Val::as_size);
+    if let (Some(from), Some(to)) = (
+        size(observed.get(Attr::SystemDiskSize)),
+        size(changes.attrs.get(&Attr::SystemDiskSize)),
+    ) {
+        if to < from {
+            problems.push(PlanError::DiskShrink { from, to });
+        }
+    }
+    // A stop or restart the user asked for (status = "Stopped") is not ours
+    // to refuse, nor a start of a Stopped instance.
+    let must_stay_up = observed.status == PowerState::Running
+        && desired.end_status(observed) == PowerState::Running
+        && !limits.allow_stopping;
+    if must_stay_up {
+        if let Some(to) = &changes.instance_type {
             problems.push(PlanError::StopNotAllowed {
                 from: observed.instance_type.clone(),
                 to: to.clone(),
             });
         }
-    }
-    if let (true, Some(to)) = (changes.bandwidth_needs_stop, changes.out) {
-        let must_stop = observed.status == PowerState::Running
-            && desired.end_status(observed) == PowerState::Running;
-        if must_stop && !limits.allow_stopping {
+        if let (true, Some(to)) = (changes.bandwidth_needs_stop, changes.out) {
             problems.push(PlanError::BandwidthStopNotAllowed { to });
+        }
+        for attr in changes.attrs.keys() {
+            let restart = match stop_class(*attr, observed, None) {
+                StopClass::NoStop => continue,
+                StopClass::Restart => true,
+                StopClass::Stopped => false,
+            };
+            problems.push(PlanError::ChangeStopNotAllowed {
+                attribute: attr.name(),
+                restart,
+            });
+        }
+        if observed.restart_owed && problems.is_empty() {
+            problems.push(PlanError::RestartOwed);
         }
     }
     problems
+}
+
+/// A stop followed by a start needs room for the marker tag, counted with
+/// the tags the instance will have then (tags change before the stop).
+fn marker_problem(observed: &Observed, desired: &Desired, steps: &[Step]) -> Option<PlanError> {
+    let stop = steps.iter().position(|s| *s == Step::Stop)?;
+    if !steps[stop..].contains(&Step::Start) {
+        return None;
+    }
+    let tags = match desired.attrs.get(&Attr::Tags).or(observed.get(Attr::Tags)) {
+        Some(Val::Map(m)) => m.len(),
+        _ => 0,
+    };
+    (tags >= MAX_TAGS).then_some(PlanError::NoRoomForMarker {
+        tags,
+        max: MAX_TAGS,
+    })
+}
+
+/// The steps, once every problem has been ruled out.
+fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step> {
+    let changes = Changes::between(observed, desired);
+    let calls = changes.calls(observed, desired);
+    let mut seq = Sequence::new(observed, limits);
+    // No-stop calls first, in the state the instance is in: a failure
+    // leaves it up, and they never lengthen a window.
+    calls.before.into_iter().for_each(|s| seq.change(s));
+    match desired.end_status(observed) {
+        PowerState::Stopped => {
+            if seq.status == PowerState::Running {
+                seq.stop();
+            }
+            changes
+                .all(calls.window)
+                .into_iter()
+                .for_each(|s| seq.change(s));
+        }
+        PowerState::Running => {
+            let window = changes.while_stopped(calls.window);
+            if !window.is_empty() {
+                // Already down with nothing to wait for (or not to be
+                // bounced): modify before the start. Otherwise the stop
+                // comes after any wait, while up.
+                let stay_down = seq.status == PowerState::Stopped
+                    && !(seq.cooling_down(&window) && limits.allow_stopping);
+                if !stay_down {
+                    if seq.status == PowerState::Stopped {
+                        seq.start();
+                    }
+                    seq.wait_for_cooldown_of(&window);
+                    seq.stop();
+                }
+                window.into_iter().for_each(|s| seq.change(s));
+                seq.start();
+            } else if seq.status == PowerState::Running && (calls.restart || observed.restart_owed)
+            {
+                seq.steps.push(Step::Reboot);
+            }
+            let mut anytime = changes.anytime();
+            if seq.status == PowerState::Stopped {
+                // A classic address works from the next start: take it first.
+                if let Some(i) = anytime.iter().position(|s| !s.is_modification()) {
+                    seq.change(anytime.remove(i));
+                }
+                seq.start();
+            }
+            anytime.into_iter().for_each(|s| seq.change(s));
+        }
+    }
+    seq.steps
 }
 
 /// What differs between observed and desired, as the modifications to send.
@@ -203,6 +318,18 @@ struct Changes {
     /// The `AllocatePublicIp` step, if the instance ends with outbound
     /// bandwidth, the configuration asks for it, and it has no address.
     allocate: Option<Step>,
+    /// The other attributes that change, with their new values.
+    attrs: Settings,
+}
+
+/// The call steps of the other attributes, by where they go.
+struct Calls {
+    /// Made before any stop window (or stop), in the instance's state.
+    before: Vec<Step>,
+    /// Made only while Stopped, after the type change.
+    window: Vec<Step>,
+    /// A change that takes effect only after a restart is among them.
+    restart: bool,
 }
 
 impl Changes {
@@ -226,9 +353,8 @@ impl Changes {
             inbound,
             api,
         });
-        let bandwidth_needs_stop = observed.network == NetworkType::Classic
-            && observed.bandwidth.out == 0
-            && out.is_some_and(|v| v > 0);
+        let bandwidth_needs_stop =
+            stop_class(Attr::BandwidthOut, observed, out) == StopClass::Stopped;
         let end_out = out.unwrap_or(observed.bandwidth.out);
         let allocate = (desired.public_ip
             && end_out > 0
@@ -237,6 +363,12 @@ impl Changes {
             .then(|| Step::AllocatePublicIp {
                 api: PublicIpApi::for_network(observed.network),
             });
+        let attrs = desired
+            .attrs
+            .iter()
+            .filter(|(attr, v)| **v == Val::Unknown || observed.get(**attr) != Some(*v))
+            .map(|(a, v)| (*a, v.clone()))
+            .collect();
         Changes {
             instance_type,
             out,
@@ -244,38 +376,97 @@ impl Changes {
             bandwidth,
             bandwidth_needs_stop,
             allocate,
+            attrs,
         }
     }
 
-    /// Every change, in the order made when the instance ends Stopped: the
-    /// type, the bandwidth, then the address (which needs the bandwidth).
-    fn all(&self) -> Vec<Step> {
+    /// The other attributes' calls: one step per call, each carrying every
+    /// value it sets.
+    fn calls(&self, observed: &Observed, desired: &Desired) -> Calls {
+        let image = self.attrs.contains_key(&Attr::Image);
+        let of = |call: Call| -> Settings {
+            self.attrs
+                .iter()
+                .filter(|(a, _)| a.call() == call)
+                .map(|(a, v)| (*a, v.clone()))
+                .collect()
+        };
+        let step =
+            |call: Call, set: Settings| (!set.is_empty()).then_some(Step::Call { call, set });
+        let mut attribute = of(Call::Attribute);
+        let mut replace = of(Call::ReplaceSystemDisk);
+        if image {
+            // The new system disk keeps nothing of the old one: it gets the
+            // size, password and key pair the instance must end with, and
+            // those need no call of their own.
+            attribute.remove(&Attr::Password);
+            for attr in [Attr::SystemDiskSize, Attr::Password, Attr::KeyPair] {
+                let end = desired.attrs.get(&attr).or(observed.get(attr));
+                if let Some(v) = end.filter(|v| **v != Val::None) {
+                    replace.insert(attr, v.clone());
+                }
+            }
+        }
+        let attribute_needs_stop = attribute
+            .keys()
+            .any(|a| stop_class(*a, observed, None) == StopClass::Stopped);
+        let key_pair = if image {
+            Settings::new()
+        } else {
+            of(Call::KeyPair)
+        };
+        let resize = if image {
+            Settings::new()
+        } else {
+            of(Call::ResizeDisk)
+        };
+        let restart = self.attrs.keys().any(|a| {
+            stop_class(*a, observed, None) == StopClass::Restart
+                && !(image && matches!(a, Attr::Password | Attr::KeyPair | Attr::SystemDiskSize))
+        });
+        let mut before = Vec::new();
+        let mut window = Vec::new();
+        before.extend(step(Call::Tags, of(Call::Tags)));
+        if attribute_needs_stop {
+            window.extend(step(Call::Attribute, attribute));
+        } else {
+            before.extend(step(Call::Attribute, attribute));
+        }
+        before.extend(step(Call::KeyPair, key_pair));
+        before.extend(step(Call::ResizeDisk, resize));
+        window.extend(step(Call::Vpc, of(Call::Vpc)));
+        window.extend(step(Call::ReplaceSystemDisk, replace));
+        Calls {
+            before,
+            window,
+            restart,
+        }
+    }
+
+    /// Every change after the no-stop calls, in the order made when the
+    /// instance ends Stopped: the type, the other calls that need it
+    /// Stopped, the bandwidth, then the address (which needs the bandwidth).
+    fn all(&self, window: Vec<Step>) -> Vec<Step> {
         let ty = self.instance_type.clone().map(|to| Step::ModifyType { to });
         ty.into_iter()
+            .chain(window)
             .chain(self.bandwidth.clone())
             .chain(self.allocate.clone())
             .collect()
     }
 
-    /// The changes that need the instance Stopped, one group per stop:
-    /// the type; a classic bandwidth rise from 0 with its address. Two
-    /// groups are two modifications, a cooldown apart, so each gets its own
-    /// stop and start rather than a wait while the instance is down.
-    fn while_stopped(&self) -> Vec<Vec<Step>> {
-        let mut windows = Vec::new();
-        if let Some(to) = self.instance_type.clone() {
-            windows.push(vec![Step::ModifyType { to }]);
-        }
+    /// The one stop window's changes: the modifications first (the type,
+    /// then a classic bandwidth rise from 0 with its address), so that any
+    /// cooldown wait before them happens before the stop; then the other
+    /// calls that need the instance Stopped. Empty: no window.
+    fn while_stopped(&self, window: Vec<Step>) -> Vec<Step> {
+        let ty = self.instance_type.clone().map(|to| Step::ModifyType { to });
+        let mut steps: Vec<Step> = ty.into_iter().collect();
         if self.bandwidth_needs_stop {
-            windows.push(
-                self.bandwidth
-                    .iter()
-                    .chain(&self.allocate)
-                    .cloned()
-                    .collect(),
-            );
+            steps.extend(self.bandwidth.iter().chain(&self.allocate).cloned());
         }
-        windows
+        steps.extend(window);
+        steps
     }
 
     /// The changes made while the instance runs, after any window.
@@ -318,12 +509,26 @@ impl Sequence {
         }
     }
 
-    fn cooling_down(&self) -> bool {
+    /// Whether a window would have to wait for the cooldown before its
+    /// first modification (windows open with their modifications).
+    fn cooling_down(&self, window: &[Step]) -> bool {
+        self.ready > self.clock && window.first().is_some_and(Step::is_modification)
+    }
+
+    fn must_wait(&self) -> bool {
         self.ready > self.clock
     }
 
+    /// Waits before a window that opens with a modification, so that the
+    /// wait happens while the instance runs.
+    fn wait_for_cooldown_of(&mut self, window: &[Step]) {
+        if window.first().is_some_and(Step::is_modification) {
+            self.wait_for_cooldown();
+        }
+    }
+
     fn wait_for_cooldown(&mut self) {
-        if self.cooling_down() {
+        if self.must_wait() {
             self.steps.push(Step::WaitUntil { until: self.ready });
             self.clock = self.ready;
         }

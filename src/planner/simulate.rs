@@ -11,6 +11,15 @@
 //! network it is not. A classic instance's outbound bandwidth rises from 0
 //! only while it is Stopped.
 //!
+//! The other calls ([`Step::Call`]): each carries only attributes its call
+//! sets; ModifyInstanceVpcAttribute and ReplaceSystemDisk (and a
+//! ModifyInstanceAttribute carrying `user_data`) need the instance Stopped,
+//! and ModifyInstanceVpcAttribute once per stop (a start must come between
+//! two); ReplaceSystemDisk gives the instance a new disk, so the password
+//! and key pair it does not carry are gone. A change that takes effect after
+//! a restart leaves `restart_owed` set until a Start or Reboot; a stop that
+//! a start follows needs room for the marker tag ([`MAX_TAGS`]).
+//!
 //! Time: the clock starts at `limits.now`; `WaitUntil` moves it forward; API
 //! steps take no time. Two rules cannot be broken with these types and are
 //! therefore not checked: a step with two modifications (a [`Step`] carries
@@ -19,6 +28,7 @@
 use std::time::Duration;
 
 use super::model::*;
+use super::table::{Attr, Call, Settings, StopClass, Val};
 
 /// The first step the API (or our downtime goal) would refuse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +77,20 @@ pub enum Rule {
     AllocatedAlready,
     #[error("a public IP needs outbound bandwidth first (internet_max_bandwidth_out is 0)")]
     NoBandwidthForPublicIp,
+    #[error("{call:?} cannot set {attr:?}")]
+    WrongCall { call: Call, attr: Attr },
+    #[error("{call:?} needs the instance Stopped (it is {status:?})")]
+    CallWhileNotStopped { call: Call, status: PowerState },
+    #[error("a second ModifyInstanceVpcAttribute before the instance started again")]
+    VpcTwiceInOneWindow,
+    #[error("the system disk shrinks or stays the same ({from} → {to} GiB)")]
+    DiskNotGrowing { from: u32, to: u32 },
+    #[error("deletion protection is for pay-as-you-go instances only")]
+    PostPaidOnly,
+    #[error("a reboot while the instance is {0:?}")]
+    RebootWhileNotRunning(PowerState),
+    #[error("a stop followed by a start with {tags} tags: no room for the marker tag")]
+    NoRoomForMarker { tags: usize },
 }
 
 /// Walk `steps` from `observed` and return the instance they leave behind
@@ -94,9 +118,24 @@ pub fn simulate(
     let mut now = limits.now;
     let mut started = false;
     let mut state = observed.clone();
+    // A ModifyInstanceVpcAttribute since the last start.
+    let mut vpc_since_start = false;
+    // A modification made since the last stop.
+    let mut modified_while_down = false;
     for (index, step) in steps.iter().enumerate() {
         let fail = |rule| Err(RuleViolation { index, rule });
         match step {
+            Step::Reboot => {
+                if state.status != PowerState::Running {
+                    return fail(Rule::RebootWhileNotRunning(state.status));
+                }
+                state.restart_owed = false;
+            }
+            Step::Call { call, set } => {
+                if let Err(rule) = make_call(&mut state, *call, set, &mut vpc_since_start) {
+                    return fail(rule);
+                }
+            }
             Step::Stop | Step::Start => {
                 let (name, to) = match step {
                     Step::Stop => ("Stop", PowerState::Stopped),
@@ -108,11 +147,33 @@ pub fn simulate(
                         status: to,
                     });
                 }
+                if to == PowerState::Stopped && steps[index..].contains(&Step::Start) {
+                    let tags = match state.get(Attr::Tags) {
+                        Some(Val::Map(m)) => m.len(),
+                        _ => 0,
+                    };
+                    if tags + 1 > MAX_TAGS {
+                        return fail(Rule::NoRoomForMarker { tags });
+                    }
+                }
+                if to == PowerState::Running {
+                    state.restart_owed = false;
+                    vpc_since_start = false;
+                }
+                modified_while_down = false;
                 started |= to == PowerState::Running;
                 state.status = to;
             }
             Step::WaitUntil { until } => {
-                let exempt = !started && !limits.allow_stopping;
+                // Unavoidable waits while down: the instance was down from
+                // the outset and may not be bounced; or a window holds two
+                // modifications that both need it Stopped.
+                let next_needs_stop = steps[index..]
+                    .iter()
+                    .find(|s| s.is_modification())
+                    .is_some_and(|s| needs_stopped(&state, s));
+                let exempt = (!started && !limits.allow_stopping)
+                    || (modified_while_down && next_needs_stop);
                 if state.status == PowerState::Stopped && ends_running && !exempt {
                     return fail(Rule::WaitWhileDown);
                 }
@@ -125,6 +186,7 @@ pub fn simulate(
                     return fail(rule);
                 }
                 state.last_modified = Some(now);
+                modified_while_down |= state.status == PowerState::Stopped;
             }
             Step::ModifyBandwidth { out, inbound, api } => {
                 let done = may_modify(&state, now, limits.cooldown)
@@ -133,6 +195,7 @@ pub fn simulate(
                     return fail(rule);
                 }
                 state.last_modified = Some(now);
+                modified_while_down |= state.status == PowerState::Stopped;
             }
             Step::AllocatePublicIp { api } => {
                 let modification = step.is_modification();
@@ -152,6 +215,103 @@ pub fn simulate(
         }
     }
     Ok(state)
+}
+
+/// Whether a modification step needs the instance Stopped: a type change,
+/// or a classic-network outbound bandwidth rise from 0.
+fn needs_stopped(state: &Observed, step: &Step) -> bool {
+    match step {
+        Step::ModifyType { .. } => true,
+        Step::ModifyBandwidth { out, .. } => {
+            state.network == NetworkType::Classic
+                && state.bandwidth.out == 0
+                && out.is_some_and(|v| v > 0)
+        }
+        _ => false,
+    }
+}
+
+/// One call of the other attributes: its state rules, then its effect.
+fn make_call(
+    state: &mut Observed,
+    call: Call,
+    set: &Settings,
+    vpc_since_start: &mut bool,
+) -> Result<(), Rule> {
+    if set.is_empty() {
+        return Err(Rule::NoModification);
+    }
+    let carried = [Attr::SystemDiskSize, Attr::Password, Attr::KeyPair];
+    for attr in set.keys() {
+        let fits =
+            attr.call() == call || (call == Call::ReplaceSystemDisk && carried.contains(attr));
+        if !fits {
+            return Err(Rule::WrongCall { call, attr: *attr });
+        }
+    }
+    let needs_stop = match call {
+        Call::Vpc | Call::ReplaceSystemDisk => true,
+        Call::Attribute => set.keys().any(|a| a.row().stop == StopClass::Stopped),
+        _ => false,
+    };
+    if needs_stop && state.status != PowerState::Stopped {
+        return Err(Rule::CallWhileNotStopped {
+            call,
+            status: state.status,
+        });
+    }
+    let size = |v: Option<&Val>| v.and_then(Val::as_size);
+    match call {
+        Call::Vpc => {
+            if *vpc_since_start {
+                return Err(Rule::VpcTwiceInOneWindow);
+            }
+            *vpc_since_start = true;
+        }
+        Call::Attribute => {
+            if set.contains_key(&Attr::DeletionProtection) && state.charge == ChargeType::PrePaid {
+                return Err(Rule::PostPaidOnly);
+            }
+        }
+        Call::ResizeDisk => {
+            let (from, to) = (
+                size(state.get(Attr::SystemDiskSize)),
+                size(set.get(&Attr::SystemDiskSize)),
+            );
+            if let (Some(from), Some(to)) = (from, to) {
+                if to <= from {
+                    return Err(Rule::DiskNotGrowing { from, to });
+                }
+            }
+            // Offline growth of a running instance's disk: in effect after
+            // a restart.
+            if state.status == PowerState::Running && !state.online_resize {
+                state.restart_owed = true;
+            }
+        }
+        Call::ReplaceSystemDisk => {
+            let (from, to) = (
+                size(state.get(Attr::SystemDiskSize)),
+                size(set.get(&Attr::SystemDiskSize)),
+            );
+            if let (Some(from), Some(to)) = (from, to) {
+                if to < from {
+                    return Err(Rule::DiskNotGrowing { from, to });
+                }
+            }
+            // A new disk: no password or key pair but those given.
+            state.attrs.remove(&Attr::Password);
+            state.attrs.insert(Attr::KeyPair, Val::None);
+        }
+        Call::KeyPair | Call::Tags | Call::InstanceSpec | Call::Bandwidth => {}
+    }
+    if set.keys().any(|a| a.row().stop == StopClass::Restart) && call != Call::ReplaceSystemDisk {
+        state.restart_owed = true;
+    }
+    for (attr, v) in set {
+        state.attrs.insert(*attr, v.clone());
+    }
+    Ok(())
 }
 
 /// The rules every modification shares: pay-as-you-go, outside the cooldown.

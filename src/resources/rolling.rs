@@ -68,7 +68,9 @@ impl Slots {
     /// such a stop.
     pub fn plan_warning(&self, id: &str, steps: &[Step]) -> Option<Diagnostic> {
         let cap = self.cap?;
-        let stop = steps.iter().position(|s| *s == Step::Stop)?;
+        let stop = steps
+            .iter()
+            .position(|s| matches!(s, Step::Stop | Step::Reboot))?;
         if !stops_for_update(&steps[stop..]) {
             return None;
         }
@@ -81,7 +83,7 @@ impl Slots {
             Diagnostic::warning(
                 "Rolling Update",
                 format!(
-                    "This plan stops {id} for an update as part of a rolling update: max_unavailable = {cap}, so at most {cap} instance(s) of this provider configuration are down for updates at once; the others keep running until a slot is free (that wait counts against timeouts.update). {id} is instance {n} that this plan stops so far (Terraform plans instances in parallel: the last of these warnings gives the total)."
+                    "This plan stops (or restarts) {id} for an update as part of a rolling update: max_unavailable = {cap}, so at most {cap} instance(s) of this provider configuration are down for updates at once; the others keep running until a slot is free (that wait counts against timeouts.update). {id} is instance {n} that this plan stops so far (Terraform plans instances in parallel: the last of these warnings gives the total)."
                 ),
             )
             .at(AttributePath::attr("instance_type")),
@@ -172,9 +174,14 @@ impl Slot {
 }
 
 /// True when `steps`, from a Stop on, start the instance again: the stop is
-/// one we make for an update (rolling), not a stop the user asked for.
+/// one we make for an update (rolling), not a stop the user asked for. A
+/// restart (RebootInstance) is one too.
 pub fn stops_for_update(steps: &[Step]) -> bool {
-    steps.first() == Some(&Step::Stop) && steps.contains(&Step::Start)
+    match steps.first() {
+        Some(Step::Stop) => steps.contains(&Step::Start),
+        Some(Step::Reboot) => true,
+        _ => false,
+    }
 }
 
 /// What one update's executor holds: the configuration's slots and, between

@@ -8,9 +8,11 @@ mod judge;
 mod props;
 mod table;
 mod texts;
+mod whole;
 
 use std::time::Duration;
 
+use super::sequence::classify;
 use super::*;
 
 pub const COOLDOWN: Duration = Duration::from_secs(300);
@@ -40,6 +42,9 @@ impl Case {
                 charge: ChargeType::PostPaid,
                 public_ip: true,
                 last_modified: None,
+                attrs: Default::default(),
+                restart_owed: false,
+                online_resize: true,
             },
             desired: Desired::default(),
             limits: Limits {
@@ -154,6 +159,13 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
             max: 200,
         });
     }
+    // The other attributes that change.
+    let changed: Vec<(Attr, &Val)> = d
+        .attrs
+        .iter()
+        .filter(|(a, v)| **v == Val::Unknown || o.get(**a) != Some(*v))
+        .map(|(a, v)| (*a, v))
+        .collect();
     if o.charge == ChargeType::PrePaid {
         let what = match (&type_to, out, inbound) {
             (Some(_), _, _) => Some("instance_type"),
@@ -164,10 +176,27 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
         if let Some(what) = what {
             return Some(PlanError::PrePaid { what });
         }
+        if changed.iter().any(|(a, _)| *a == Attr::DeletionProtection) {
+            return Some(PlanError::PostPaidOnly {
+                what: "deletion_protection",
+            });
+        }
+    }
+    for (attr, v) in &changed {
+        if let (Attr::SystemDiskSize, Val::Size(to), Some(Val::Size(from))) =
+            (attr, v, o.get(*attr))
+        {
+            if to < from {
+                return Some(PlanError::DiskShrink {
+                    from: *from,
+                    to: *to,
+                });
+            }
+        }
     }
     let ends_running = d.status.unwrap_or(o.status) == PowerState::Running;
     let must_stop = o.status == PowerState::Running && ends_running && !l.allow_stopping;
-    if let (true, Some(to)) = (must_stop, type_to) {
+    if let (true, Some(to)) = (must_stop, type_to.clone()) {
         return Some(PlanError::StopNotAllowed {
             from: o.instance_type.clone(),
             to,
@@ -176,17 +205,52 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
     let classic_from_zero = o.network == NetworkType::Classic && o.bandwidth.out == 0;
     match out {
         Some(to) if must_stop && classic_from_zero && to > 0 => {
-            Some(PlanError::BandwidthStopNotAllowed { to })
+            return Some(PlanError::BandwidthStopNotAllowed { to })
         }
-        _ => None,
+        _ => {}
     }
+    if must_stop {
+        for (attr, _) in &changed {
+            let restart = match (attr, attr.row().stop) {
+                (Attr::SystemDiskSize, _) if !o.online_resize => true,
+                (_, StopClass::Restart) => true,
+                (_, StopClass::Stopped) => false,
+                (_, StopClass::NoStop) => continue,
+            };
+            return Some(PlanError::ChangeStopNotAllowed {
+                attribute: attr.name(),
+                restart,
+            });
+        }
+        if o.restart_owed {
+            return Some(PlanError::RestartOwed);
+        }
+    }
+    // A stop that a start follows needs room for the marker.
+    let tags = match d.attrs.get(&Attr::Tags).or(o.get(Attr::Tags)) {
+        Some(Val::Map(m)) => m.len(),
+        _ => 0,
+    };
+    let window = type_to.is_some()
+        || (classic_from_zero && out.is_some_and(|v| v > 0))
+        || changed
+            .iter()
+            .any(|(a, _)| a.row().stop == StopClass::Stopped);
+    let bounced =
+        ends_running && window && (o.status == PowerState::Running || o.last_modified.is_some());
+    if tags >= MAX_TAGS && bounced {
+        // Whether the plan really bounces depends on the cooldown; the
+        // judge checks the rest (NoRoomForMarker).
+        return plan(o, d, l).err();
+    }
+    None
 }
 
 /// Plan, then check every invariant; panics with the inputs on failure.
 /// Returns the steps (or the error) for further checks.
 pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Step>, PlanError> {
     let got = plan(o, d, l);
-    let ctx = format!("\nobserved {o:?}\ndesired {d:?}\nlimits {l:?}\nplan {got:?}");
+    let ctx = Ctx(o, d, l, &got);
     assert_eq!(
         got.as_ref().err(),
         expected_error(o, d, l).as_ref(),
@@ -232,6 +296,17 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
         "allocations{ctx}"
     );
 
+    // The other attributes end as desired (or as they were), and every
+    // change that needs a restart had one when the instance ends Running.
+    let norm = |v: Option<&Val>| v.filter(|v| **v != Val::None).cloned();
+    for attr in Attr::all() {
+        let want = norm(d.attrs.get(&attr).or(o.get(attr)));
+        assert_eq!(norm(end.get(attr)), want, "{attr:?}{ctx}");
+    }
+    if end_status == PowerState::Running {
+        assert!(!end.restart_owed, "a restart is still owed{ctx}");
+    }
+
     // Minimal: at most one type call and one bandwidth call, carrying only
     // what changes.
     let type_changes = d
@@ -264,12 +339,20 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
         assert!(bandwidth_calls.is_empty(), "needless bandwidth call{ctx}");
     }
 
-    // Power steps: none beyond what the changes need; each change that
-    // needs a stop (the type, a classic bandwidth rise from 0) at most one.
+    // Power steps: none beyond what the changes need; one stop window at
+    // most, whatever needs it (the type, a classic bandwidth rise from 0,
+    // the other attributes that need the instance Stopped).
     let (stops, starts) = (count(|s| *s == Step::Stop), count(|s| *s == Step::Start));
+    let reboots = count(|s| *s == Step::Reboot);
+    assert!(stops + reboots <= 1, "more than one stop or restart{ctx}");
     let classic_from_zero =
         o.network == NetworkType::Classic && o.bandwidth.out == 0 && out.is_some_and(|v| v > 0);
-    let windows = usize::from(type_changes) + usize::from(classic_from_zero);
+    let needs_window = type_changes
+        || classic_from_zero
+        || classify(o, d)
+            .iter()
+            .any(|(_, class)| *class == StopClass::Stopped);
+    let windows = usize::from(needs_window);
     if windows == 0 || end_status == PowerState::Stopped {
         let stop_needed = o.status == PowerState::Running && end_status == PowerState::Stopped;
         let start_needed = o.status == PowerState::Stopped && end_status == PowerState::Running;
@@ -299,9 +382,27 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
     got
 }
 
+/// The inputs and plan of a failed check, formatted only when one fails.
+struct Ctx<'a>(
+    &'a Observed,
+    &'a Desired,
+    &'a Limits,
+    &'a Result<Vec<Step>, PlanError>,
+);
+
+impl std::fmt::Display for Ctx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Ctx(o, d, l, got) = self;
+        write!(
+            f,
+            "\nobserved {o:?}\ndesired {d:?}\nlimits {l:?}\nplan {got:?}"
+        )
+    }
+}
+
 /// Waits are exactly the ones needed, and none happens during downtime we
-/// cause; downtime holds only stop → type → start.
-fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState, ctx: &str) {
+/// cause; downtime holds only the changes that need it.
+fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState, ctx: &Ctx<'_>) {
     let mut status = o.status;
     let mut started = false;
     let mut clock = l.now;
@@ -322,38 +423,49 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
                     "wait {i} idle{ctx}"
                 );
                 if status == PowerState::Stopped && end_status == PowerState::Running {
-                    // The one allowed case: already down, may not be bounced.
+                    // The allowed cases: already down, may not be bounced;
+                    // or a window holding the type and a classic rise of
+                    // the bandwidth from 0, a cooldown apart.
                     let exempt = !started && !l.allow_stopping && o.status == PowerState::Stopped;
-                    assert!(exempt, "wait {i} while down{ctx}");
+                    let two_in_window = steps[..i]
+                        .iter()
+                        .rev()
+                        .take_while(|s| **s != Step::Stop)
+                        .any(|s| matches!(s, Step::ModifyType { .. }))
+                        && matches!(steps.get(i + 1), Some(Step::ModifyBandwidth { .. }));
+                    assert!(exempt || two_in_window, "wait {i} while down{ctx}");
                 }
                 clock = *until;
             }
             s if s.is_modification() => ready = Some(clock + l.cooldown),
             Step::ModifyType { .. }
             | Step::ModifyBandwidth { .. }
-            | Step::AllocatePublicIp { .. } => {}
+            | Step::AllocatePublicIp { .. }
+            | Step::Reboot
+            | Step::Call { .. } => {}
             Step::Stop => {
                 status = PowerState::Stopped;
                 if end_status == PowerState::Running {
-                    // Downtime holds one change that needs it, then the start.
+                    // Downtime holds only changes that need it, then the
+                    // start: never a no-stop call.
                     let rest = &steps[i + 1..];
-                    let shape = matches!(rest, [Step::ModifyType { .. }, Step::Start, ..])
-                        || matches!(rest, [Step::ModifyBandwidth { .. }, Step::Start, ..])
-                        || matches!(
-                            rest,
-                            [
-                                Step::ModifyBandwidth { .. },
-                                Step::AllocatePublicIp {
-                                    api: PublicIpApi::AllocateAddress
-                                },
-                                Step::Start,
-                                ..
-                            ]
-                        );
-                    assert!(
-                        shape,
-                        "downtime at {i} is more than stop → one change → start{ctx}"
-                    );
+                    let window: Vec<&Step> =
+                        rest.iter().take_while(|s| **s != Step::Start).collect();
+                    assert!(rest.contains(&Step::Start), "no start after {i}{ctx}");
+                    let classic_zero = o.network == NetworkType::Classic && o.bandwidth.out == 0;
+                    for s in window {
+                        let needs_it = match s {
+                            Step::ModifyType { .. } | Step::WaitUntil { .. } => true,
+                            Step::ModifyBandwidth { .. } => classic_zero,
+                            Step::AllocatePublicIp { api } => *api == PublicIpApi::AllocateAddress,
+                            Step::Call { call, set } => {
+                                matches!(call, Call::Vpc | Call::ReplaceSystemDisk)
+                                    || set.keys().any(|a| a.row().stop == StopClass::Stopped)
+                            }
+                            _ => false,
+                        };
+                        assert!(needs_it, "downtime at {i} holds {s:?}{ctx}");
+                    }
                 }
             }
             Step::Start => {

@@ -125,10 +125,10 @@ plan_cases! {
         => Ok(vec![Stop, classic_bw(10), alloc(NetworkType::Classic)]);
     classic_zero_to_n_on_a_stopped_instance: Case::stopped().classic().no_public().public_out(10).want(Running)
         => Ok(vec![classic_bw(10), alloc(NetworkType::Classic), Start]);
-    /// Type and classic 0 → N are two modifications needing a stop: two
-    /// short windows, the cooldown between them spent running.
-    classic_type_and_zero_to_n_two_windows: Case::running().classic().no_public().type_to(BIG).public_out(10)
-        => Ok(vec![Stop, ty(BIG), Start, wait(300), Stop, classic_bw(10), alloc(NetworkType::Classic), Start]);
+    /// Type and classic 0 → N are two modifications needing a stop: one
+    /// window (one stop per apply), the cooldown between them spent down.
+    classic_type_and_zero_to_n_one_window: Case::running().classic().no_public().type_to(BIG).public_out(10)
+        => Ok(vec![Stop, ty(BIG), wait(300), classic_bw(10), alloc(NetworkType::Classic), Start]);
     /// Already down and not to be bounced: both in the one window, waiting while down.
     classic_type_and_zero_to_n_stopped_no_stopping:
         Case::stopped().classic().no_public().type_to(BIG).public_out(10).want(Running).no_stopping()

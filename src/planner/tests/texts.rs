@@ -66,15 +66,15 @@ text_cases! {
         => "stop, change internet_max_bandwidth_out 0 → 10, allocate a public IP, start",
         Some("Applying this plan will stop i-1 to change internet_max_bandwidth_out 0 → 10 and \
               allocate a public IP, then start it.");
-    two_windows_say_both_stops: Case::running().classic().no_public().type_to(BIG).public_out(10)
-        => "stop, change instance_type ecs.g6.large → ecs.g6.xlarge, start, wait for the cooldown, \
-            stop, change internet_max_bandwidth_out 0 → 10, allocate a public IP, start",
-        Some("Applying this plan will stop i-1 to change instance_type ecs.g6.large → ecs.g6.xlarge, \
-              start it, wait for the cooldown while it runs, and stop it again to change \
-              internet_max_bandwidth_out 0 → 10 and allocate a public IP, then start it. Sequence: \
-              stop, change instance_type ecs.g6.large → ecs.g6.xlarge, start, wait up to 5m for the \
-              modification cooldown, stop, change internet_max_bandwidth_out 0 → 10, allocate a \
-              public IP, start. Cooldown waits happen while the instance runs.");
+    one_window_for_type_and_classic_bandwidth: Case::running().classic().no_public().type_to(BIG).public_out(10)
+        => "stop, change instance_type ecs.g6.large → ecs.g6.xlarge, wait for the cooldown, \
+            change internet_max_bandwidth_out 0 → 10, allocate a public IP, start",
+        Some("Applying this plan will stop i-1 to change instance_type ecs.g6.large → ecs.g6.xlarge \
+              and change internet_max_bandwidth_out 0 → 10 and allocate a public IP, staying stopped \
+              up to 5m for the modification cooldown between them (one stop per apply), then start \
+              it. Sequence: stop, change instance_type ecs.g6.large → ecs.g6.xlarge, wait up to 5m \
+              for the modification cooldown, change internet_max_bandwidth_out 0 → 10, allocate a \
+              public IP, start.");
 }
 
 /// Over every combination: a warning exactly when a step stops the

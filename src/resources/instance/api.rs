@@ -7,7 +7,7 @@
 //!   sleeping that Terraform's Stop cuts short.
 
 use crate::ecs::{self, Client, ModifySpec};
-use crate::planner::BandwidthApi;
+use crate::planner::{Attr, BandwidthApi, Call, Settings, Val};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 
@@ -58,6 +58,13 @@ pub trait InstanceApi: Send + Sync {
     async fn modify(&self, id: &str, change: &Modification, token: &str) -> ecs::Result<()>;
     /// AllocatePublicIpAddress (classic network; not a modification).
     async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()>;
+    /// RebootInstance: the one restart of a plan without a stop window.
+    async fn reboot(&self, id: &str) -> ecs::Result<()>;
+    /// One call of the other attributes ([`Call`]), setting `set`. Tags
+    /// come as [`InstanceApi::tags`] instead.
+    async fn call(&self, id: &str, call: Call, set: &Settings) -> ecs::Result<()>;
+    /// TagResources of `add`, then UntagResources of `remove` (user tags).
+    async fn tags(&self, id: &str, add: &[(String, String)], remove: &[String]) -> ecs::Result<()>;
     /// A fresh idempotence token for one logical step.
     fn new_token(&self, action: &str) -> String;
     /// Writes our "stopped for an update" marker on the instance
@@ -130,6 +137,42 @@ impl InstanceApi for ClientApi {
         self.0.allocate_public_ip_address(id).await.map(|_| ())
     }
 
+    async fn reboot(&self, id: &str) -> ecs::Result<()> {
+        Err(unsupported("RebootInstance", id))
+    }
+
+    async fn call(&self, id: &str, call: Call, set: &Settings) -> ecs::Result<()> {
+        let text = |a: Attr| set.get(&a).and_then(Val::as_text);
+        match call {
+            Call::Attribute
+                if set
+                    .keys()
+                    .all(|a| matches!(a, Attr::InstanceName | Attr::Description)) =>
+            {
+                self.0
+                    .modify_instance_attribute(
+                        id,
+                        text(Attr::InstanceName),
+                        text(Attr::Description),
+                    )
+                    .await
+            }
+            other => Err(unsupported(other.actions(), id)),
+        }
+    }
+
+    async fn tags(&self, id: &str, add: &[(String, String)], remove: &[String]) -> ecs::Result<()> {
+        let ids = [id.to_string()];
+        // ECS takes at most 20 tags a call.
+        for chunk in add.chunks(20) {
+            self.0.tag_instances(&ids, chunk).await?;
+        }
+        for chunk in remove.chunks(20) {
+            self.0.untag_instances(&ids, chunk).await?;
+        }
+        Ok(())
+    }
+
     fn new_token(&self, action: &str) -> String {
         Client::new_client_token(action)
     }
@@ -141,6 +184,16 @@ impl InstanceApi for ClientApi {
     async fn unmark(&self, id: &str) -> ecs::Result<()> {
         self.0.untag_instance(id, super::marker::KEY).await
     }
+}
+
+/// A call this client cannot make yet.
+fn unsupported(action: &str, id: &str) -> ecs::Error {
+    ecs::Error::local(
+        ecs::ErrorKind::InvalidParameter,
+        action,
+        "Unsupported",
+        format!("{id}: this provider build cannot call {action}"),
+    )
 }
 
 /// Sleeping was cut short by Terraform's Stop.

@@ -457,6 +457,12 @@ fn changes_of(steps: &[Step]) -> Vec<String> {
                 }
             }
             Step::AllocatePublicIp { .. } => out.push("allocate a public IP address".to_string()),
+            Step::Reboot => out.push("restart it".to_string()),
+            Step::Call { set, .. } => {
+                for (attr, v) in set {
+                    out.push(format!("change {} to {}", attr.name(), v.shown()));
+                }
+            }
             Step::WaitUntil { .. } => {}
         }
     }
@@ -636,7 +642,10 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
                     );
                 }
             }
-            Step::AllocatePublicIp { .. } | Step::WaitUntil { .. } => {}
+            Step::AllocatePublicIp { .. }
+            | Step::WaitUntil { .. }
+            | Step::Reboot
+            | Step::Call { .. } => {}
         }
     }
     state::known_or_null(&s)
@@ -766,6 +775,9 @@ mod tests {
             charge: planner::ChargeType::PostPaid,
             public_ip: true,
             last_modified: None,
+            attrs: Default::default(),
+            restart_owed: false,
+            online_resize: true,
         }
     }
 

@@ -44,7 +44,7 @@ use super::api::{Clock, InstanceApi, Modification};
 use super::error::ApplyError;
 use super::wait::Waiter;
 use crate::ecs::{self, ErrorKind};
-use crate::planner::{BandwidthApi, PublicIpApi, Step};
+use crate::planner::{Attr, BandwidthApi, Call, PublicIpApi, Settings, Step, StopClass, Val};
 use crate::resources::rolling::{Hold, SlotError};
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ pub struct Progress {
     /// What the update waits for right now, if anything (for the message
     /// when it is interrupted): [`WAIT_SLOT`] or [`WAIT_COOLDOWN`].
     pub waiting: Option<&'static str>,
+    /// A change that takes effect after a restart was made, and no start
+    /// or reboot followed yet.
+    pub restart_owed: bool,
 }
 
 impl Progress {
@@ -205,8 +208,53 @@ impl Executor<'_> {
                 Step::AllocatePublicIp {
                     api: PublicIpApi::AllocateAddress,
                 } => self.allocate_address(progress).await?,
+                Step::Reboot => self.reboot(progress).await?,
+                Step::Call { call, set } => self.call(*call, set, progress).await?,
             }
         }
+        Ok(())
+    }
+
+    /// RebootInstance, then wait for Running. Takes a `max_unavailable`
+    /// slot like a stop: the instance is down for the update meanwhile.
+    pub async fn reboot(&self, progress: &mut Progress) -> Result<(), ApplyError> {
+        self.take_slot(progress).await?;
+        tracing::info!(id = self.id, "restarting instance (RebootInstance)");
+        self.api().reboot(self.id).await?;
+        progress.restart_owed = false;
+        progress.done.push(Step::Reboot);
+        self.waiter.status(self.id, "Running").await?;
+        self.rolling.release_after_grace();
+        Ok(())
+    }
+
+    /// One call of the other attributes. Tags: the user tags become exactly
+    /// `set`'s (the marker and ECS's own tags are never touched).
+    async fn call(
+        &self,
+        call: Call,
+        set: &Settings,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
+        tracing::info!(id = self.id, ?call, attributes = ?set.keys().collect::<Vec<_>>(), "changing instance");
+        if call == Call::Tags {
+            let live = self.describe_live().await?;
+            let want = match set.get(&Attr::Tags) {
+                Some(Val::Map(m)) => m.clone(),
+                _ => Default::default(),
+            };
+            let (add, remove) = super::marker::tag_changes(&live, &want);
+            self.api().tags(self.id, &add, &remove).await?;
+        } else {
+            self.api().call(self.id, call, set).await?;
+        }
+        let restart = set.keys().any(|a| a.row().stop == StopClass::Restart)
+            && call != Call::ReplaceSystemDisk;
+        progress.restart_owed |= restart;
+        progress.done.push(Step::Call {
+            call,
+            set: set.clone(),
+        });
         Ok(())
     }
 
@@ -299,6 +347,7 @@ impl Executor<'_> {
             }
         }
         progress.stopped_by_us = false;
+        progress.restart_owed = false;
         progress.done.push(Step::Start);
         let marked = progress.marked;
         // The untag (batched with other instances') overlaps the wait.

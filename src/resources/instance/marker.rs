@@ -60,3 +60,64 @@ pub fn stopped_by_us(inst: &ecs::Instance, stale: Option<&str>) -> bool {
     matches!(inst.status.as_str(), "Stopping" | "Stopped")
         && value(inst).is_some_and(|v| Some(v) != stale)
 }
+
+/// Whether a tag key is the user's: not our marker, and not one of ECS's
+/// own (`acs:` and `aliyun` prefixes, which users may not set). Only user
+/// tags show in `tags`, count as drift, or are removed by a tags change.
+pub fn is_user_tag(key: &str) -> bool {
+    key != KEY && !key.starts_with("acs:") && !key.starts_with("aliyun")
+}
+
+/// The user tags of `inst`.
+pub fn user_tags(inst: &ecs::Instance) -> std::collections::BTreeMap<String, String> {
+    inst.tags
+        .iter()
+        .filter(|(k, _)| is_user_tag(k))
+        .cloned()
+        .collect()
+}
+
+/// What makes `inst`'s user tags equal `want`: the tags to set (new keys
+/// and changed values), and the user tag keys to remove.
+pub fn tag_changes(
+    inst: &ecs::Instance,
+    want: &std::collections::BTreeMap<String, String>,
+) -> (Vec<(String, String)>, Vec<String>) {
+    let have = user_tags(inst);
+    let add = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = have
+        .keys()
+        .filter(|k| !want.contains_key(*k))
+        .cloned()
+        .collect();
+    (add, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::instance::state::tests::sample_instance;
+
+    #[test]
+    fn a_tags_change_never_touches_the_marker_or_ecs_tags() {
+        let mut inst = sample_instance();
+        inst.tags = vec![
+            (KEY.into(), "stopped-at-1".into()),
+            ("acs:autoscaling:group".into(), "asg-1".into()),
+            ("aliyun-owned".into(), "x".into()),
+            ("env".into(), "dev".into()),
+            ("team".into(), "a".into()),
+        ];
+        let want = [("env".to_string(), "prod".to_string())]
+            .into_iter()
+            .collect();
+        let (add, remove) = tag_changes(&inst, &want);
+        assert_eq!(add, [("env".to_string(), "prod".to_string())]);
+        assert_eq!(remove, ["team".to_string()]);
+        assert_eq!(user_tags(&inst).len(), 2);
+    }
+}

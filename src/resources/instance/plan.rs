@@ -316,6 +316,12 @@ fn problem_summary(p: &planner::PlanError) -> &'static str {
         | planner::PlanError::BandwidthStopNotAllowed { .. } => "Stopping Not Allowed",
         planner::PlanError::PrePaid { .. } => "Not Changeable On A Subscription Instance",
         planner::PlanError::BandwidthOutOfRange { .. } => "Bandwidth Out Of Range",
+        planner::PlanError::ChangeStopNotAllowed { .. } | planner::PlanError::RestartOwed => {
+            "Stopping Not Allowed"
+        }
+        planner::PlanError::NoRoomForMarker { .. } => "No Room For The Stop Marker Tag",
+        planner::PlanError::PostPaidOnly { .. } => "Not Changeable On A Subscription Instance",
+        planner::PlanError::DiskShrink { .. } => "System Disk Cannot Shrink",
     }
 }
 

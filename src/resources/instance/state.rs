@@ -216,6 +216,9 @@ pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option
         charge: charge(&inst.instance_charge_type),
         public_ip: has_public_ip(!inst.public_ips.is_empty(), stopped_charging(inst), out),
         last_modified,
+        attrs: Default::default(),
+        restart_owed: false,
+        online_resize: true,
     })
 }
 
@@ -239,6 +242,9 @@ pub fn observed_from_state(
         charge: charge(&attrs::string(state, "instance_charge_type").unwrap_or_default()),
         public_ip: has_public_ip(ips, stopped_charging, out),
         last_modified,
+        attrs: Default::default(),
+        restart_owed: false,
+        online_resize: true,
     })
 }
 
@@ -260,6 +266,7 @@ pub fn desired(planned: &Value) -> Desired {
         bandwidth_out: desired_mbit(planned, "internet_max_bandwidth_out"),
         bandwidth_in: desired_mbit(planned, "internet_max_bandwidth_in"),
         public_ip: false,
+        attrs: Default::default(),
     }
 }
 

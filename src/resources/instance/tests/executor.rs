@@ -88,6 +88,7 @@ fn resize_and_bandwidth() -> Desired {
         bandwidth_out: Some(20),
         bandwidth_in: None,
         public_ip: true,
+        attrs: Default::default(),
     }
 }
 

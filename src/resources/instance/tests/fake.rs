@@ -4,6 +4,7 @@
 //! assert on the journal the way the end-to-end tests do on the emulator's.
 
 use crate::ecs;
+use crate::planner;
 use crate::resources::instance::api::{Cancelled, Clock, InstanceApi, Modification};
 use crate::resources::instance::marker;
 use crate::resources::instance::state::tests::sample_instance;
@@ -274,6 +275,69 @@ impl InstanceApi for FakeApi {
         let mut s = self.state.lock().unwrap();
         s.inst.tags.retain(|(have, _)| have != marker::KEY);
         self.record(&mut s, "UntagResources".into(), None, true);
+        Ok(())
+    }
+
+    async fn reboot(&self, _id: &str) -> ecs::Result<()> {
+        self.power("RebootInstance", "Running", "Starting", "Running")
+    }
+
+    async fn call(
+        &self,
+        _id: &str,
+        call: planner::Call,
+        set: &planner::Settings,
+    ) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        self.settle(&mut s);
+        let action = call
+            .actions()
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let needs_stop = matches!(call, planner::Call::Vpc | planner::Call::ReplaceSystemDisk)
+            || set.contains_key(&planner::Attr::UserData);
+        if needs_stop && s.inst.status != "Stopped" {
+            self.record(&mut s, action.clone(), None, false);
+            return Err(refuse(&action, "IncorrectInstanceStatus"));
+        }
+        let text = |a| {
+            set.get(&a)
+                .and_then(planner::Val::as_text)
+                .map(String::from)
+        };
+        if let Some(v) = text(planner::Attr::InstanceName) {
+            s.inst.instance_name = v;
+        }
+        if let Some(v) = text(planner::Attr::Description) {
+            s.inst.description = v;
+        }
+        if let Some(v) = text(planner::Attr::Image) {
+            s.inst.image_id = v;
+        }
+        self.record(&mut s, action, None, true);
+        Ok(())
+    }
+
+    async fn tags(
+        &self,
+        _id: &str,
+        add: &[(String, String)],
+        remove: &[String],
+    ) -> ecs::Result<()> {
+        let mut s = self.state.lock().unwrap();
+        for (k, v) in add {
+            s.inst.tags.retain(|(have, _)| have != k);
+            s.inst.tags.push((k.clone(), v.clone()));
+        }
+        s.inst.tags.retain(|(have, _)| !remove.contains(have));
+        if !add.is_empty() {
+            self.record(&mut s, "TagResources".into(), None, true);
+        }
+        if !remove.is_empty() {
+            self.record(&mut s, "UntagResources".into(), None, true);
+        }
         Ok(())
     }
 }
