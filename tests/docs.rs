@@ -21,6 +21,10 @@ fn root() -> PathBuf {
 fn generated() -> BTreeMap<String, String> {
     let schema = resources::provider().schema();
     let read = |path: &str| -> Result<String, String> {
+        // Generated from the resource's attribute table, not a file.
+        if path == "generated/instance_changes.md" {
+            return Ok(resources::instance::attributes::changes_markdown());
+        }
         std::fs::read_to_string(root().join(path)).map_err(|e| format!("cannot read {path}: {e}"))
     };
     docs::pages(&schema, PROVIDER)

@@ -13,6 +13,7 @@
 //! - `{{ .SchemaMarkdown }}`: the generated argument and attribute reference
 //! - `{{ tffile "PATH" }}`: a file (an example) in a `terraform` code block
 //! - `{{ codefile "LANG" "PATH" }}`: a file in a code block of another language
+//! - `{{ include "PATH" }}`: a file's Markdown as it is (the caller may generate it)
 //!
 //! A page without a template gets a default one, so a new resource or data source is
 //! documented as soon as it exists. An unknown placeholder is an error, not silent text.
@@ -124,6 +125,7 @@ fn expand(
         [".SchemaMarkdown"] => Ok(schema_markdown(page).trim_end().to_string()),
         ["tffile", path] => Ok(fence("terraform", &read(path)?)),
         ["codefile", lang, path] => Ok(fence(lang, &read(path)?)),
+        ["include", path] => Ok(read(path)?.trim_end().to_string()),
         _ => Err(format!("unknown placeholder {{{{ {placeholder} }}}}")),
     }
 }

@@ -13,6 +13,7 @@
 
 use super::api::{ClientApi, Clock, SystemClock};
 use super::api_errors::{self, Sent};
+use super::attributes;
 use super::error::ApplyError;
 use super::execute::{Executor, Progress};
 use super::interrupted::{self, Restart};
@@ -22,7 +23,7 @@ use super::release::{self, ReleaseFacts, Removal};
 use super::state;
 use super::timeouts::Timeouts;
 use super::wait::Waiter;
-use crate::ecs::{Client, ErrorKind, RunInstancesRequest};
+use crate::ecs::{Client, ErrorKind};
 use crate::planner::{self, Limits, PowerState, Step};
 use crate::protocol::{
     ApplyResourceChangeRequest, ApplyResourceChangeResponse, AttributePath, Diagnostic, Value,
@@ -192,30 +193,6 @@ fn sent_on_update(prior: &Value, planned: &Value, done: &[Step]) -> Sent {
     }
 }
 
-fn run_request(planned: &Value) -> RunInstancesRequest {
-    let s = |n: &str| attrs::string(planned, n);
-    let groups = match attrs::get(planned, "security_group_ids") {
-        Value::Set(v) | Value::List(v) => v
-            .iter()
-            .filter_map(|x| str_of(x).map(String::from))
-            .collect(),
-        _ => Vec::new(),
-    };
-    RunInstancesRequest {
-        image_id: s("image_id").unwrap_or_default(),
-        instance_type: s("instance_type").unwrap_or_default(),
-        zone_id: state::given(planned, "zone_id"),
-        vswitch_id: state::given(planned, "vswitch_id"),
-        security_group_ids: groups,
-        instance_name: s("instance_name"),
-        description: s("description"),
-        internet_charge_type: s("internet_charge_type"),
-        internet_max_bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out"),
-        internet_max_bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in"),
-        instance_charge_type: s("instance_charge_type"),
-    }
-}
-
 async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
     let planned = &req.planned_state;
     let session = Session::new(ctx, "create", Timeouts::of(planned).create);
@@ -225,7 +202,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let id = match session
         .api
         .0
-        .run_instances(&run_request(planned), &token)
+        .run_instances(&attributes::run_request(planned), &token)
         .await
     {
         Ok(id) => id,
@@ -239,7 +216,27 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     tracing::info!(%id, "instance created; waiting for it to run");
     let mut progress = Progress::default();
     let result = async {
-        session.waiter().status(&id, "Running").await?;
+        let running = session.waiter().status(&id, "Running").await?;
+        // What RunInstances does not set (tags, …): the planner's calls.
+        if let Some(observed) = state::observed(&running, None) {
+            let limits = Limits {
+                cooldown: ctx.settings.modification_cooldown,
+                allow_stopping: true,
+                now: session.clock.now(),
+            };
+            // Unknown here: computed and left to ECS.
+            let mut desired = state::desired(planned);
+            desired.attrs.retain(|_, v| *v != planner::Val::Unknown);
+            let calls: Vec<Step> = planner::plan(&observed, &desired, &limits)
+                .map_err(ApplyError::Plan)?
+                .into_iter()
+                .filter(|s| matches!(s, Step::Call { .. }))
+                .collect();
+            session
+                .executor(ctx, &id, planned)
+                .run(&calls, &mut progress)
+                .await?;
+        }
         if attrs::string(planned, "status").as_deref() == Some("Stopped") {
             session
                 .executor(ctx, &id, planned)
@@ -305,25 +302,6 @@ async fn reread(ctx: &Context, id: &str, carried: &Value) -> Option<Value> {
     }
 }
 
-/// Name and description through ModifyInstanceAttribute, when they change.
-async fn update_attributes(
-    api: &ClientApi,
-    id: &str,
-    prior: &Value,
-    planned: &Value,
-) -> Result<(), ApplyError> {
-    let changed =
-        |n: &str| attrs::string(planned, n).filter(|v| attrs::string(prior, n).as_ref() != Some(v));
-    let name = changed("instance_name");
-    let description = changed("description");
-    if name.is_some() || description.is_some() {
-        api.0
-            .modify_instance_attribute(id, name.as_deref(), description.as_deref())
-            .await?;
-    }
-    Ok(())
-}
-
 async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourceChangeResponse {
     let (prior, planned) = (&req.prior_state, &req.planned_state);
     let id = attrs::string(prior, "id").unwrap_or_default();
@@ -335,8 +313,9 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let result = async {
         let inst = state::fill_unreported(&session.waiter().stable(&id).await?, prior);
         progress.marked = marker::carried_by(&inst);
-        let observed = state::observed(&inst, progress.last_modified)
+        let mut observed = state::observed(&inst, progress.last_modified)
             .expect("a stable instance has an observed state");
+        observed.attrs.extend(attributes::carried_attrs(prior));
         let limits = Limits {
             cooldown: ctx.settings.modification_cooldown,
             allow_stopping: attrs::boolean(planned, "allow_stopping_for_update").unwrap_or(true),
@@ -354,7 +333,6 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         ) {
             return Err(e);
         }
-        update_attributes(&session.api, &id, prior, planned).await?;
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
         executor.run(&steps, &mut progress).await?;
         if progress.marked {
@@ -613,7 +591,7 @@ fn uncertain(mut s: Value, prior: &Value, planned: &Value, progress: &Progress) 
 /// state when the instance cannot be read back.
 pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
     let mut s = prior.clone();
-    for name in super::schema::CONFIG_ONLY {
+    for name in super::schema::config_only() {
         attrs::set(&mut s, name, attrs::get(planned, name).clone());
     }
     for step in done {

@@ -3,7 +3,11 @@
 //! only for stop + type change + start.
 //!
 //! # Layout
-//! - [`schema`]: attributes, names and defaults; [`validate`]: static checks.
+//! - [`attributes`]: the one table of attributes (type, mode, how Read
+//!   gets it, what RunInstances sends, how a change is made), which the
+//!   schema, Read, plan, apply and the docs read.
+//! - [`schema`]: the schema built from it, names and defaults;
+//!   [`validate`]: static checks.
 //! - [`plan`]: PlanResourceChange (replace paths, unknowns, diagnostics,
 //!   the stop warning), with [`type_check`] for the one API question.
 //! - [`apply`]: create / update / delete; [`execute`] runs the planner's
@@ -21,6 +25,7 @@
 pub mod api;
 pub mod api_errors;
 pub mod apply;
+pub mod attributes;
 pub mod error;
 pub mod execute;
 pub mod interrupted;

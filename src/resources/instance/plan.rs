@@ -22,8 +22,8 @@
 use super::private::Private;
 use super::release::{self, ReleaseFacts, Removal};
 use super::schema::{
-    BLANK_IS_UNSET, COMPUTED_ONLY, DEFAULT_INSTANCE_CHARGE_TYPE, DEFAULT_INTERNET_CHARGE_TYPE,
-    DEFAULT_STATUS, REPLACE_ON_CHANGE,
+    computed_only, replace_on_change, BLANK_IS_UNSET, DEFAULT_INSTANCE_CHARGE_TYPE,
+    DEFAULT_INTERNET_CHARGE_TYPE, DEFAULT_STATUS,
 };
 use super::state;
 use super::timeouts::Timeouts;
@@ -133,7 +133,7 @@ pub fn plan_change(input: &PlanInput<'_>) -> Planned {
     if matches!(input.prior, Value::Null) {
         return plan_create(input);
     }
-    let replace: Vec<&str> = REPLACE_ON_CHANGE
+    let replace: Vec<&str> = replace_on_change()
         .into_iter()
         .filter(|a| replaces(a, attrs::get(input.prior, a), attrs::get(input.proposed, a)))
         .collect();
@@ -147,7 +147,7 @@ pub fn plan_change(input: &PlanInput<'_>) -> Planned {
 fn plan_create(input: &PlanInput<'_>) -> Planned {
     let config = input.config;
     let mut planned = input.proposed.clone();
-    for name in COMPUTED_ONLY {
+    for name in computed_only() {
         attrs::set(&mut planned, name, Value::Unknown);
     }
     // Known before creation: the network follows from vswitch_id.
@@ -191,7 +191,7 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
 /// and be valid.
 fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
     let mut planned = input.proposed.clone();
-    for name in COMPUTED_ONLY {
+    for name in computed_only() {
         attrs::set(&mut planned, name, Value::Unknown);
     }
     Planned {

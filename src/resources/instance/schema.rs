@@ -14,22 +14,18 @@
 //!   `computed`: null means the documented default, so removing the line
 //!   from the configuration really returns to the default.
 
+use super::attributes::{self, Mode, Update};
 use crate::protocol::{Block, NestedBlock, Nesting, Schema, Type};
-use crate::resources::schema_builder::{computed, optional, optional_computed, required};
+use crate::resources::schema_builder::optional;
 use std::time::Duration;
 
 pub const TYPE_NAME: &str = "ecs_instance";
 
 /// Attributes whose change replaces the instance: no API changes them in
-/// place (the client offers none for security groups or charge types).
-pub const REPLACE_ON_CHANGE: [&str; 6] = [
-    "image_id",
-    "zone_id",
-    "vswitch_id",
-    "instance_charge_type",
-    "internet_charge_type",
-    "security_group_ids",
-];
+/// place ([`attributes::Update::Replaces`]).
+pub fn replace_on_change() -> Vec<&'static str> {
+    attributes::names(|a| a.update == Update::Replaces)
+}
 
 /// Placement attributes where `""` means unset (module variables often
 /// default to `""`): nothing is sent to the API for them, a replace is
@@ -39,24 +35,17 @@ pub const REPLACE_ON_CHANGE: [&str; 6] = [
 pub const BLANK_IS_UNSET: [&str; 2] = ["zone_id", "vswitch_id"];
 
 /// Set only by the provider.
-pub const COMPUTED_ONLY: [&str; 8] = [
-    "id",
-    "network_type",
-    "public_ip",
-    "private_ip",
-    "cpu",
-    "memory",
-    "creation_time",
-    "deletion_protection",
-];
+pub fn computed_only() -> Vec<&'static str> {
+    attributes::names(|a| a.mode == Mode::Computed)
+}
 
-/// Carried from configuration to state; the API does not know them.
-pub const CONFIG_ONLY: [&str; 4] = [
-    "allow_stopping_for_update",
-    "stopped_mode",
-    "force_delete",
-    "timeouts",
-];
+/// Carried from configuration to state; the API does not know them
+/// (`timeouts` is a block).
+pub fn config_only() -> Vec<&'static str> {
+    let mut v = attributes::names(|a| a.mode == Mode::ConfigOnly);
+    v.push("timeouts");
+    v
+}
 
 pub const DEFAULT_INTERNET_CHARGE_TYPE: &str = "PayByTraffic";
 pub const DEFAULT_INSTANCE_CHARGE_TYPE: &str = "PostPaid";
@@ -76,36 +65,11 @@ pub const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 pub fn schema() -> Schema {
     let s = Type::String;
-    let n = Type::Number;
     Schema {
         version: 0,
         block: Block {
-            description: "An Alibaba Cloud ECS instance. instance_type and the bandwidth change in place, one API modification at a time, stopping the instance only for a type change (and saying so in the plan).".into(),
-            attributes: vec![
-                computed("id", s.clone(), "Instance ID, e.g. i-bp1…"),
-                required("instance_type", s.clone(), "Instance type, e.g. ecs.g6.large. Changes in place: the instance is stopped, changed and started again (see allow_stopping_for_update)."),
-                required("image_id", s.clone(), "Image the instance boots. Changing it replaces the instance."),
-                optional_computed("zone_id", s.clone(), "Zone, e.g. cn-hangzhou-h. Chosen by ECS when unset. Changing it replaces the instance."),
-                optional("vswitch_id", s.clone(), "VSwitch: set for a VPC instance, unset for the classic network. Changing it replaces the instance."),
-                optional_computed("security_group_ids", Type::Set(Box::new(s.clone())), "Security groups. Changing them replaces the instance."),
-                optional_computed("instance_name", s.clone(), "Name (2–128 characters). ECS names the instance after its ID when unset. Changes in place."),
-                optional_computed("description", s.clone(), "Description (2–256 characters). Changes in place."),
-                optional_computed("internet_charge_type", s.clone(), "PayByTraffic (default) or PayByBandwidth. Changing it replaces the instance."),
-                optional_computed("internet_max_bandwidth_out", n.clone(), "Outbound public bandwidth in Mbit/s, 0–100. Changes in place, without a stop, except a rise from 0 on the classic network (ECS needs the instance stopped). Set above 0, it also gives a pay-as-you-go instance without a public IP one, as a step of its own."),
-                optional_computed("internet_max_bandwidth_in", n.clone(), "Inbound public bandwidth in Mbit/s, 1–200. Changes in place, without a stop."),
-                optional_computed("instance_charge_type", s.clone(), "PostPaid (pay-as-you-go, default) or PrePaid (subscription; its type and bandwidth cannot change in place). Changing it replaces the instance."),
-                optional_computed("status", s.clone(), "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it)."),
-                optional("allow_stopping_for_update", Type::Bool, "Whether a Running instance may be stopped to change its type. Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
-                optional("stopped_mode", s.clone(), "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
-                optional("force_delete", Type::Bool, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),
-                computed("network_type", s.clone(), "classic or vpc."),
-                computed("public_ip", s.clone(), "Public IP address, if any. Changes after a stop in economical mode (StopCharging)."),
-                computed("private_ip", s.clone(), "Private IP address."),
-                computed("cpu", n.clone(), "vCPUs of the instance type."),
-                computed("memory", n, "Memory of the instance type, in MiB."),
-                computed("creation_time", s.clone(), "When the instance was created (UTC, minute precision)."),
-                computed("deletion_protection", Type::Bool, "Whether deletion protection is on (set in the console or with ModifyInstanceAttribute). While it is, ECS refuses to release the instance, so a destroy or replace is refused."),
-            ],
+            description: "An Alibaba Cloud ECS instance. Every change ECS can make in place is made in place, and one apply stops or restarts the instance at most once, saying so in the plan (see the table of in-place changes).".into(),
+            attributes: attributes::TABLE.iter().map(|a| a.schema()).collect(),
             block_types: vec![NestedBlock {
                 type_name: "timeouts".into(),
                 nesting: Nesting::Single,
@@ -145,10 +109,10 @@ mod tests {
                     .map(|b| b.type_name.as_str()),
             )
             .collect();
-        for name in REPLACE_ON_CHANGE
+        for name in replace_on_change()
             .iter()
-            .chain(&COMPUTED_ONLY)
-            .chain(&CONFIG_ONLY)
+            .chain(&computed_only())
+            .chain(&config_only())
         {
             assert!(names.contains(name), "{name} missing from the schema");
         }
@@ -160,7 +124,7 @@ mod tests {
             let configurable = a.required || a.optional;
             assert_eq!(
                 !configurable,
-                COMPUTED_ONLY.contains(&a.name.as_str()),
+                computed_only().contains(&a.name.as_str()),
                 "{}",
                 a.name
             );

@@ -8,7 +8,8 @@
 //! Stopped): `status` only ever holds Running or Stopped, so a plan never
 //! proposes a "change" from Starting to Running.
 
-use super::schema::{BLANK_IS_UNSET, CONFIG_ONLY};
+use super::attributes;
+use super::schema::BLANK_IS_UNSET;
 use crate::ecs;
 use crate::planner::{Bandwidth, ChargeType, Desired, NetworkType, Observed, PowerState};
 use crate::protocol::Value;
@@ -41,79 +42,35 @@ pub fn power_name(p: PowerState) -> &'static str {
     }
 }
 
-fn non_empty(s: &str) -> Value {
-    if s.is_empty() {
-        Value::Null
-    } else {
-        attrs::str_value(s)
-    }
-}
-
-fn first(v: &[String]) -> Value {
-    v.first().map_or(Value::Null, |s| non_empty(s))
-}
-
 /// A string set with its elements sorted, so two sets compare by content.
 pub fn string_set(items: &[String]) -> Value {
-    let mut items: Vec<String> = items.to_vec();
-    items.sort();
-    items.dedup();
-    Value::Set(items.into_iter().map(Value::String).collect())
+    attributes::set_value(items)
 }
 
-/// The state object for `inst`; config-only attributes come from `carried`
-/// (the prior state at Read, the planned state at apply).
+/// The state object for `inst`: every attribute the table reads from the
+/// API ([`attributes::read`]); the others (config only, and what the API
+/// cannot tell) come from `carried` (the prior state at Read, the planned
+/// state at apply).
 pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
-    let mut obj = attrs::object([
-        ("id", attrs::str_value(&inst.instance_id)),
-        ("instance_type", attrs::str_value(&inst.instance_type)),
-        ("image_id", attrs::str_value(&inst.image_id)),
-        ("zone_id", non_empty(&inst.zone_id)),
-        ("vswitch_id", non_empty(&inst.vswitch_id)),
-        ("security_group_ids", string_set(&inst.security_group_ids)),
-        ("instance_name", attrs::str_value(&inst.instance_name)),
-        ("description", attrs::str_value(&inst.description)),
-        (
-            "internet_charge_type",
-            non_empty(&inst.internet_charge_type),
-        ),
-        (
-            "internet_max_bandwidth_out",
-            reported(
-                inst.internet_max_bandwidth_out,
-                carried,
-                "internet_max_bandwidth_out",
-            ),
-        ),
-        (
-            "internet_max_bandwidth_in",
-            reported(
-                inst.internet_max_bandwidth_in,
-                carried,
-                "internet_max_bandwidth_in",
-            ),
-        ),
-        (
-            "instance_charge_type",
-            non_empty(&inst.instance_charge_type),
-        ),
-        ("status", attrs::str_value(settled_status(&inst.status))),
-        (
-            "network_type",
-            non_empty(&inst.instance_network_type.to_ascii_lowercase()),
-        ),
-        ("public_ip", first(&inst.public_ips)),
-        ("private_ip", first(&inst.private_ips)),
-        ("cpu", inst.cpu.map_or(Value::Null, attrs::int_value)),
-        (
-            "memory",
-            inst.memory_mib.map_or(Value::Null, attrs::int_value),
-        ),
-        ("creation_time", non_empty(&inst.creation_time)),
-        ("deletion_protection", Value::Bool(inst.deletion_protection)),
-    ]);
-    for name in CONFIG_ONLY {
-        attrs::set(&mut obj, name, attrs::get(carried, name).clone());
+    let mut obj = attrs::object(attributes::read(inst));
+    for name in ["internet_max_bandwidth_out", "internet_max_bandwidth_in"] {
+        let v = reported(attrs::int(&obj, name), carried, name);
+        attrs::set(&mut obj, name, v);
+    }
+    for a in attributes::TABLE.iter().filter(|a| a.read.is_none()) {
+        attrs::set(&mut obj, a.name, attrs::get(carried, a.name).clone());
+    }
+    attrs::set(
+        &mut obj,
+        "timeouts",
+        attrs::get(carried, "timeouts").clone(),
+    );
+    // No user tags: null, as an unset `tags` plans; `{}` when that is what
+    // the configuration (or state) holds.
+    if matches!(attrs::get(&obj, "tags"), Value::Map(m) if m.is_empty())
+        && !matches!(attrs::get(carried, "tags"), Value::Map(_))
+    {
+        attrs::set(&mut obj, "tags", Value::Null);
     }
     for name in BLANK_IS_UNSET {
         if attrs::string(carried, name).is_some_and(|v| v.is_empty()) {
@@ -216,7 +173,7 @@ pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option
         charge: charge(&inst.instance_charge_type),
         public_ip: has_public_ip(!inst.public_ips.is_empty(), stopped_charging(inst), out),
         last_modified,
-        attrs: Default::default(),
+        attrs: attributes::observed_attrs(&attrs::object(attributes::read(inst))),
         restart_owed: false,
         online_resize: true,
     })
@@ -242,7 +199,7 @@ pub fn observed_from_state(
         charge: charge(&attrs::string(state, "instance_charge_type").unwrap_or_default()),
         public_ip: has_public_ip(ips, stopped_charging, out),
         last_modified,
-        attrs: Default::default(),
+        attrs: attributes::observed_attrs(state),
         restart_owed: false,
         online_resize: true,
     })
@@ -266,7 +223,7 @@ pub fn desired(planned: &Value) -> Desired {
         bandwidth_out: desired_mbit(planned, "internet_max_bandwidth_out"),
         bandwidth_in: desired_mbit(planned, "internet_max_bandwidth_in"),
         public_ip: false,
-        attrs: Default::default(),
+        attrs: attributes::desired_attrs(planned),
     }
 }
 

@@ -3,10 +3,12 @@
 //! judged. Terraform runs this before every plan, so PlanResourceChange
 //! never sees a value refused here.
 
+use super::marker;
 use super::schema::{
-    COMPUTED_ONLY, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES,
+    computed_only, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES,
 };
 use super::timeouts;
+use crate::planner::MAX_TAGS;
 use crate::planner::{BANDWIDTH_IN_RANGE, BANDWIDTH_OUT_RANGE};
 use crate::protocol::{AttributePath, Diagnostic, Value};
 use crate::resources::attrs;
@@ -93,7 +95,7 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
         }
     }
     // Terraform leaves this check to providers (the SDKs make it too).
-    for name in COMPUTED_ONLY {
+    for name in computed_only() {
         if !matches!(attrs::get(config, name), Value::Null) {
             diags.push(
                 Diagnostic::error(
@@ -115,7 +117,64 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             );
         }
     }
+    diags.extend(tags(config));
     diags.extend(timeouts::validate(config));
+    diags
+}
+
+/// ECS's rules for user tags (TagResources / RunInstances Tag.N).
+fn tags(config: &Value) -> Vec<Diagnostic> {
+    let Value::Map(tags) = attrs::get(config, "tags") else {
+        return Vec::new();
+    };
+    let mut diags = Vec::new();
+    let mut bad = |detail: String| {
+        diags.push(Diagnostic::error("Invalid Tags", detail).at(AttributePath::attr("tags")));
+    };
+    if tags.len() > MAX_TAGS {
+        bad(format!(
+            "tags has {} entries; ECS keeps at most {MAX_TAGS} tags per instance. Remove {}.",
+            tags.len(),
+            tags.len() - MAX_TAGS
+        ));
+    }
+    for (key, value) in tags {
+        if key.is_empty() {
+            bad("tags has an empty key: ECS needs 1 to 128 characters.".into());
+        }
+        if key.chars().count() > 128 {
+            bad(format!(
+                "tags key \"{}…\" has {} characters; ECS accepts at most 128.",
+                key.chars().take(20).collect::<String>(),
+                key.chars().count()
+            ));
+        }
+        for reserved in ["aliyun", "acs:"] {
+            if key.starts_with(reserved) {
+                bad(format!(
+                    "tags key \"{key}\" starts with \"{reserved}\", which ECS reserves for its own tags; rename the key."
+                ));
+            }
+        }
+        if key == marker::KEY {
+            bad(format!(
+                "tags key \"{key}\" is the provider's stop marker; choose another key."
+            ));
+        }
+        if key.contains("http://") || key.contains("https://") {
+            bad(format!(
+                "tags key \"{key}\" contains \"http://\" or \"https://\", which ECS refuses in tag keys; rename the key."
+            ));
+        }
+        if let Value::String(v) = value {
+            if v.chars().count() > 128 {
+                bad(format!(
+                    "tags value of \"{key}\" has {} characters; ECS accepts at most 128.",
+                    v.chars().count()
+                ));
+            }
+        }
+    }
     diags
 }
 
@@ -248,6 +307,36 @@ mod tests {
             "{}",
             diags[1].detail
         );
+    }
+
+    #[test]
+    fn tags_follow_ecs_rules() {
+        let map = |pairs: Vec<(String, String)>| {
+            Value::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k, attrs::str_value(v)))
+                    .collect(),
+            )
+        };
+        let ok = map((0..20).map(|i| (format!("k{i}"), "v".into())).collect());
+        assert!(validate(&config(&[("tags", ok)])).is_empty());
+        let many = map((0..21).map(|i| (format!("k{i}"), "v".into())).collect());
+        let d = validate(&config(&[("tags", many)]));
+        assert_eq!(paths(&d), ["tags"]);
+        assert!(d[0].detail.contains("at most 20"), "{}", d[0].detail);
+        for (k, v, says) in [
+            ("acs:x", "v", "reserves"),
+            ("aliyun-x", "v", "reserves"),
+            (marker::KEY, "v", "stop marker"),
+            (&"k".repeat(129) as &str, "v", "at most 128"),
+            ("k", &"v".repeat(129) as &str, "at most 128"),
+            ("https://x", "v", "http"),
+        ] {
+            let d = validate(&config(&[("tags", map(vec![(k.into(), v.into())]))]));
+            assert_eq!(paths(&d), ["tags"], "{k}");
+            assert!(d[0].detail.contains(says), "{}", d[0].detail);
+        }
     }
 
     #[test]

@@ -1,0 +1,480 @@
+//! The one table of `ecs_instance`'s attributes: for each, its Terraform
+//! type and mode, its description, how Read gets it from the API
+//! ([`ecs::Instance`]), what RunInstances sends for it, and how a change is
+//! made: in place (a [`planner::Attr`]: the planner's table says which call
+//! and which stop class), by replacing the instance, or never (computed).
+//!
+//! Everything that used to name attributes one by one reads this table: the
+//! schema ([`super::schema`]), Read and import ([`super::state`]), the
+//! planner's inputs ([`observed_attrs`], [`desired_attrs`]), RunInstances
+//! ([`run_request`]), the replace decision at plan, and the docs' table of
+//! in-place changes ([`changes_markdown`]). A new attribute is a row here
+//! (plus, for an in-place one, a row in `planner::table`).
+
+use super::marker;
+use crate::ecs::{self, RunInstancesRequest};
+use crate::planner::{self, Attr, Settings, Val};
+use crate::protocol::{self as proto, Type, Value};
+use crate::resources::attrs;
+use std::collections::BTreeMap;
+
+/// How an attribute is set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Required,
+    Optional,
+    /// Optional; when unset, the provider fills it in and keeps it.
+    OptionalComputed,
+    /// Set by the provider only.
+    Computed,
+    /// Optional, and never sent to or read from the API: how to apply.
+    ConfigOnly,
+}
+
+/// How a change of the attribute is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Update {
+    /// In place, by the planner (its table gives the call and stop class).
+    InPlace(Attr),
+    /// By replacing the instance.
+    Replaces,
+    /// Reported by ECS (computed), or config only: nothing to change.
+    None,
+}
+
+/// How a value converts between Terraform and the planner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conv {
+    /// Typed fields of the planner model (type, bandwidth, status).
+    Typed,
+    Text,
+    Secret,
+    TextSet,
+    TextMap,
+    Flag,
+    Size,
+}
+
+/// One attribute.
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: fn() -> Type,
+    pub mode: Mode,
+    pub sensitive: bool,
+    pub update: Update,
+    pub conv: Conv,
+    /// What a null planned value asks of the planner: `None` leave as is,
+    /// `Some(v)` set `v` (an unset `tags` means no user tags).
+    pub null_means: Option<fn() -> Val>,
+    pub doc: &'static str,
+    /// The value from the API; `None`: carried (config only, and values
+    /// the API cannot tell, as a password).
+    pub read: Option<fn(&ecs::Instance) -> Value>,
+    /// What RunInstances sends for a planned value.
+    pub create: Option<fn(&mut RunInstancesRequest, &Value)>,
+}
+
+fn string() -> Type {
+    Type::String
+}
+fn number() -> Type {
+    Type::Number
+}
+fn boolean() -> Type {
+    Type::Bool
+}
+fn string_set() -> Type {
+    Type::Set(Box::new(Type::String))
+}
+fn string_map() -> Type {
+    Type::Map(Box::new(Type::String))
+}
+
+fn non_empty(s: &str) -> Value {
+    if s.is_empty() {
+        Value::Null
+    } else {
+        attrs::str_value(s)
+    }
+}
+
+fn first(v: &[String]) -> Value {
+    v.first().map_or(Value::Null, |s| non_empty(s))
+}
+
+fn int(v: Option<i64>) -> Value {
+    v.map_or(Value::Null, attrs::int_value)
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn texts(v: &Value) -> Vec<String> {
+    match v {
+        Value::Set(v) | Value::List(v) => v
+            .iter()
+            .filter_map(|x| match x {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A string set with its elements sorted, so two sets compare by content.
+pub fn set_value(items: &[String]) -> Value {
+    let mut items: Vec<String> = items.to_vec();
+    items.sort();
+    items.dedup();
+    Value::Set(items.into_iter().map(Value::String).collect())
+}
+
+fn map_value(m: &BTreeMap<String, String>) -> Value {
+    Value::Map(
+        m.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+const fn row(
+    name: &'static str,
+    ty: fn() -> Type,
+    mode: Mode,
+    update: Update,
+    doc: &'static str,
+) -> Attribute {
+    Attribute {
+        name,
+        ty,
+        mode,
+        sensitive: false,
+        update,
+        conv: Conv::Typed,
+        null_means: None,
+        doc,
+        read: None,
+        create: None,
+    }
+}
+
+impl Attribute {
+    const fn conv(mut self, conv: Conv) -> Attribute {
+        self.conv = conv;
+        self
+    }
+    const fn read(mut self, f: fn(&ecs::Instance) -> Value) -> Attribute {
+        self.read = Some(f);
+        self
+    }
+    const fn create(mut self, f: fn(&mut RunInstancesRequest, &Value)) -> Attribute {
+        self.create = Some(f);
+        self
+    }
+    const fn null_means(mut self, f: fn() -> Val) -> Attribute {
+        self.null_means = Some(f);
+        self
+    }
+
+    /// The row of the planner's table, for an in-place attribute.
+    pub fn planner_row(&self) -> Option<&'static planner::Row> {
+        match self.update {
+            Update::InPlace(a) => Some(a.row()),
+            _ => None,
+        }
+    }
+
+    /// The schema attribute: the description says how a change is made.
+    pub fn schema(&self) -> proto::Attribute {
+        let ty = (self.ty)();
+        let doc = match self.update {
+            Update::InPlace(a) => {
+                let row = a.row();
+                format!(
+                    "{} Changes in place: {}, {}.",
+                    self.doc,
+                    row.call.actions(),
+                    row.stop.describe()
+                )
+            }
+            Update::Replaces => format!("{} Changing it replaces the instance.", self.doc),
+            Update::None => self.doc.to_string(),
+        };
+        let a = match self.mode {
+            Mode::Required => proto::Attribute::required(self.name, ty),
+            Mode::Optional | Mode::ConfigOnly => proto::Attribute::optional(self.name, ty),
+            Mode::OptionalComputed => proto::Attribute::optional_computed(self.name, ty),
+            Mode::Computed => proto::Attribute::computed(self.name, ty),
+        }
+        .describe(&doc);
+        if self.sensitive {
+            a.sensitive()
+        } else {
+            a
+        }
+    }
+}
+
+fn no_tags() -> Val {
+    Val::Map(BTreeMap::new())
+}
+
+use Mode::*;
+use Update as U;
+
+/// Every attribute of `ecs_instance`, in schema order.
+pub static TABLE: [Attribute; 24] = [
+    row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
+        .read(|i| attrs::str_value(&i.instance_id)),
+    row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large. The instance is stopped, changed and started again (see allow_stopping_for_update).")
+        .read(|i| attrs::str_value(&i.instance_type))
+        .create(|r, v| r.instance_type = text(v).unwrap_or_default()),
+    row("image_id", string, Required, U::Replaces, "Image the instance boots.")
+        .read(|i| attrs::str_value(&i.image_id))
+        .create(|r, v| r.image_id = text(v).unwrap_or_default()),
+    row("zone_id", string, OptionalComputed, U::Replaces, "Zone, e.g. cn-hangzhou-h. Chosen by ECS when unset.")
+        .read(|i| non_empty(&i.zone_id))
+        .create(|r, v| r.zone_id = text(v)),
+    row("vswitch_id", string, Optional, U::Replaces, "VSwitch: set for a VPC instance, unset for the classic network.")
+        .read(|i| non_empty(&i.vswitch_id))
+        .create(|r, v| r.vswitch_id = text(v)),
+    row("security_group_ids", string_set, OptionalComputed, U::Replaces, "Security groups.")
+        .read(|i| set_value(&i.security_group_ids))
+        .create(|r, v| r.security_group_ids = texts(v)),
+    row("instance_name", string, OptionalComputed, U::InPlace(Attr::InstanceName), "Name (2–128 characters). ECS names the instance after its ID when unset.")
+        .conv(Conv::Text)
+        .read(|i| attrs::str_value(&i.instance_name))
+        .create(|r, v| r.instance_name = text(v)),
+    row("description", string, OptionalComputed, U::InPlace(Attr::Description), "Description (2–256 characters).")
+        .conv(Conv::Text)
+        .read(|i| attrs::str_value(&i.description))
+        .create(|r, v| r.description = text(v)),
+    row("tags", string_map, Optional, U::InPlace(Attr::Tags), "Tags (at most 20; keys up to 128 characters, not starting with \"aliyun\" or \"acs:\"; values up to 128). Only these are managed: tags ECS sets itself and the provider's stop marker (terraform-provider-ecs:stopped-for-update) never show here and are never removed. Unset: no tags of yours.")
+        .conv(Conv::TextMap)
+        .null_means(no_tags)
+        .read(|i| map_value(&marker::user_tags(i))),
+    row("internet_charge_type", string, OptionalComputed, U::Replaces, "PayByTraffic (default) or PayByBandwidth.")
+        .read(|i| non_empty(&i.internet_charge_type))
+        .create(|r, v| r.internet_charge_type = text(v)),
+    row("internet_max_bandwidth_out", number, OptionalComputed, U::InPlace(Attr::BandwidthOut), "Outbound public bandwidth in Mbit/s, 0–100. No stop, except a rise from 0 on the classic network (ECS needs the instance stopped). Set above 0, it also gives a pay-as-you-go instance without a public IP one, as a step of its own.")
+        .read(|i| int(i.internet_max_bandwidth_out))
+        .create(|r, v| r.internet_max_bandwidth_out = attrs_int(v)),
+    row("internet_max_bandwidth_in", number, OptionalComputed, U::InPlace(Attr::BandwidthIn), "Inbound public bandwidth in Mbit/s, 1–200.")
+        .read(|i| int(i.internet_max_bandwidth_in))
+        .create(|r, v| r.internet_max_bandwidth_in = attrs_int(v)),
+    row("instance_charge_type", string, OptionalComputed, U::Replaces, "PostPaid (pay-as-you-go, default) or PrePaid (subscription; its type and bandwidth cannot change in place).")
+        .read(|i| non_empty(&i.instance_charge_type))
+        .create(|r, v| r.instance_charge_type = text(v)),
+    row("status", string, OptionalComputed, U::None, "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it).")
+        .read(|i| attrs::str_value(super::state::settled_status(&i.status))),
+    row("allow_stopping_for_update", boolean, ConfigOnly, U::None, "Whether a Running instance may be stopped or restarted for a change that needs it (see the table of in-place changes). Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
+    row("stopped_mode", string, ConfigOnly, U::None, "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
+    row("force_delete", boolean, ConfigOnly, U::None, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),
+    row("network_type", string, Computed, U::None, "classic or vpc.")
+        .read(|i| non_empty(&i.instance_network_type.to_ascii_lowercase())),
+    row("public_ip", string, Computed, U::None, "Public IP address, if any. Changes after a stop in economical mode (StopCharging).")
+        .read(|i| first(&i.public_ips)),
+    row("private_ip", string, Computed, U::None, "Private IP address.")
+        .read(|i| first(&i.private_ips)),
+    row("cpu", number, Computed, U::None, "vCPUs of the instance type.")
+        .read(|i| int(i.cpu)),
+    row("memory", number, Computed, U::None, "Memory of the instance type, in MiB.")
+        .read(|i| int(i.memory_mib)),
+    row("creation_time", string, Computed, U::None, "When the instance was created (UTC, minute precision).")
+        .read(|i| non_empty(&i.creation_time)),
+    row("deletion_protection", boolean, Computed, U::None, "Whether deletion protection is on (set in the console or with ModifyInstanceAttribute). While it is, ECS refuses to release the instance, so a destroy or replace is refused.")
+        .read(|i| Value::Bool(i.deletion_protection)),
+];
+
+fn attrs_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    }
+}
+
+/// The row of `name`.
+pub fn get(name: &str) -> Option<&'static Attribute> {
+    TABLE.iter().find(|a| a.name == name)
+}
+
+/// The names of the rows whose `pred` holds.
+pub fn names(pred: impl Fn(&Attribute) -> bool) -> Vec<&'static str> {
+    TABLE.iter().filter(|a| pred(a)).map(|a| a.name).collect()
+}
+
+/// A Terraform value as the planner's; `None` for null (and for values of
+/// the wrong shape, which validation refuses).
+pub fn to_val(conv: Conv, v: &Value) -> Option<Val> {
+    match (conv, v) {
+        (_, Value::Unknown) => Some(Val::Unknown),
+        (_, Value::Null) | (Conv::Typed, _) => None,
+        (Conv::Text, Value::String(s)) => Some(Val::Text(s.clone())),
+        (Conv::Secret, Value::String(s)) => Some(Val::Secret(planner::Sensitive(s.clone()))),
+        (Conv::TextSet, _) => {
+            if texts_known(v) {
+                Some(Val::Set(texts(v).into_iter().collect()))
+            } else {
+                Some(Val::Unknown)
+            }
+        }
+        (Conv::TextMap, Value::Map(m)) => {
+            if m.values().any(|x| matches!(x, Value::Unknown)) {
+                return Some(Val::Unknown);
+            }
+            Some(Val::Map(
+                m.iter()
+                    .filter_map(|(k, x)| match x {
+                        Value::String(s) => Some((k.clone(), s.clone())),
+                        _ => None,
+                    })
+                    .collect(),
+            ))
+        }
+        (Conv::Flag, Value::Bool(b)) => Some(Val::Flag(*b)),
+        (Conv::Size, Value::Number(n)) => n
+            .as_i64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Val::Size),
+        _ => None,
+    }
+}
+
+fn texts_known(v: &Value) -> bool {
+    match v {
+        Value::Set(v) | Value::List(v) => !v.iter().any(|x| matches!(x, Value::Unknown)),
+        _ => true,
+    }
+}
+
+/// The planner's `Observed::attrs` from a state object (prior or read).
+pub fn observed_attrs(state: &Value) -> Settings {
+    TABLE
+        .iter()
+        .filter_map(|a| match a.update {
+            Update::InPlace(attr) if a.conv != Conv::Typed => {
+                let v = to_val(a.conv, attrs::get(state, a.name))
+                    .or_else(|| a.null_means.map(|f| f()))?;
+                Some((attr, v))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The in-place attributes the API cannot tell (no `read`: a password),
+/// as the state object `known` holds them: what a live instance's
+/// observed attributes are completed with.
+pub fn carried_attrs(known: &Value) -> Settings {
+    let carried: Vec<Attr> = TABLE
+        .iter()
+        .filter(|a| a.read.is_none())
+        .filter_map(|a| match a.update {
+            Update::InPlace(attr) => Some(attr),
+            _ => None,
+        })
+        .collect();
+    observed_attrs(known)
+        .into_iter()
+        .filter(|(a, _)| carried.contains(a))
+        .collect()
+}
+
+/// The planner's `Desired::attrs` from a planned state object: every
+/// in-place attribute with a value (or whose null means something).
+pub fn desired_attrs(planned: &Value) -> Settings {
+    observed_attrs(planned)
+}
+
+/// The RunInstances request for a planned state.
+pub fn run_request(planned: &Value) -> RunInstancesRequest {
+    let mut r = RunInstancesRequest::default();
+    for a in &TABLE {
+        if let Some(create) = a.create {
+            create(&mut r, attrs::get(planned, a.name));
+        }
+    }
+    r
+}
+
+/// The API-backed attributes of `inst` as state values (config-only and
+/// carried attributes are left to the caller).
+pub fn read(inst: &ecs::Instance) -> Vec<(&'static str, Value)> {
+    TABLE
+        .iter()
+        .filter_map(|a| a.read.map(|f| (a.name, f(inst))))
+        .collect()
+}
+
+/// The table of in-place changes as users need it, in Markdown: each
+/// attribute, the call that changes it, and what that costs the instance.
+/// `templates/resources/instance.md.tmpl` includes it.
+pub fn changes_markdown() -> String {
+    let mut out = String::from("| attribute | how it changes | instance |\n|---|---|---|\n");
+    for a in &TABLE {
+        match a.update {
+            Update::InPlace(attr) => {
+                let row = attr.row();
+                out += &format!(
+                    "| `{}` | {} | {} |\n",
+                    a.name,
+                    row.call.actions(),
+                    row.stop.describe()
+                );
+            }
+            Update::Replaces => {
+                out += &format!("| `{}` | replaces the instance | — |\n", a.name);
+            }
+            Update::None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_in_place_row_of_the_planner_is_an_attribute_here_by_its_name() {
+        for a in &TABLE {
+            if let Some(row) = a.planner_row() {
+                assert_eq!(row.name, a.name);
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<&str> = TABLE.iter().map(|a| a.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), TABLE.len());
+    }
+
+    #[test]
+    fn tags_read_only_the_users_and_null_means_none() {
+        let mut inst = super::super::state::tests::sample_instance();
+        inst.tags = vec![
+            (marker::KEY.into(), "stopped-at-1".into()),
+            ("acs:x".into(), "1".into()),
+            ("env".into(), "dev".into()),
+        ];
+        let read = read(&inst);
+        let tags = &read.iter().find(|(n, _)| *n == "tags").unwrap().1;
+        assert_eq!(
+            tags,
+            &Value::Map([("env".to_string(), attrs::str_value("dev"))].into())
+        );
+        let planned = attrs::object([("tags", Value::Null)]);
+        assert_eq!(
+            desired_attrs(&planned).get(&Attr::Tags),
+            Some(&Val::Map(BTreeMap::new()))
+        );
+    }
+}
