@@ -6,8 +6,10 @@ mod emulator_tests {
     mod admin;
     mod auth;
     mod catalog;
+    mod client;
     mod faults;
     mod idempotence;
+    mod in_place;
     mod lifecycle;
     mod modify;
     mod network;

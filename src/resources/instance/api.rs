@@ -59,10 +59,19 @@ pub trait InstanceApi: Send + Sync {
     /// AllocatePublicIpAddress (classic network; not a modification).
     async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()>;
     /// RebootInstance: the one restart of a plan without a stop window.
-    async fn reboot(&self, id: &str) -> ecs::Result<()>;
-    /// One call of the other attributes ([`Call`]), setting `set`. Tags
-    /// come as [`InstanceApi::tags`] instead.
-    async fn call(&self, id: &str, call: Call, set: &Settings) -> ecs::Result<()>;
+    /// `live`: the instance as just read (its start time tells a reboot
+    /// that happened despite a lost answer).
+    async fn reboot(&self, live: &ecs::Instance) -> ecs::Result<()>;
+    /// One call of the other attributes ([`Call`]), setting `set`, on the
+    /// instance as just read (`live`); `token` for the calls that take one.
+    /// Tags come as [`InstanceApi::tags`] instead.
+    async fn call(
+        &self,
+        live: &ecs::Instance,
+        call: Call,
+        set: &Settings,
+        token: &str,
+    ) -> ecs::Result<()>;
     /// TagResources of `add`, then UntagResources of `remove` (user tags).
     async fn tags(&self, id: &str, add: &[(String, String)], remove: &[String]) -> ecs::Result<()>;
     /// A fresh idempotence token for one logical step.
@@ -137,27 +146,94 @@ impl InstanceApi for ClientApi {
         self.0.allocate_public_ip_address(id).await.map(|_| ())
     }
 
-    async fn reboot(&self, id: &str) -> ecs::Result<()> {
-        Err(unsupported("RebootInstance", id))
+    async fn reboot(&self, live: &ecs::Instance) -> ecs::Result<()> {
+        self.0
+            .reboot_instance(&live.instance_id, false, &live.start_time)
+            .await
     }
 
-    async fn call(&self, id: &str, call: Call, set: &Settings) -> ecs::Result<()> {
-        let text = |a: Attr| set.get(&a).and_then(Val::as_text);
+    async fn call(
+        &self,
+        live: &ecs::Instance,
+        call: Call,
+        set: &Settings,
+        token: &str,
+    ) -> ecs::Result<()> {
+        let id = live.instance_id.as_str();
+        let text = |a: Attr| set.get(&a).and_then(Val::as_text).map(String::from);
+        let secret = |a: Attr| text(a).map(ecs::Secret::new);
+        let size = |a: Attr| set.get(&a).and_then(Val::as_size).map(i64::from);
         match call {
-            Call::Attribute
-                if set
-                    .keys()
-                    .all(|a| matches!(a, Attr::InstanceName | Attr::Description)) =>
-            {
-                self.0
-                    .modify_instance_attribute(
-                        id,
-                        text(Attr::InstanceName),
-                        text(Attr::Description),
-                    )
-                    .await
+            Call::Attribute => {
+                let req = ecs::ModifyAttributes {
+                    instance_name: text(Attr::InstanceName),
+                    description: text(Attr::Description),
+                    host_name: text(Attr::HostName),
+                    password: secret(Attr::Password),
+                    user_data: text(Attr::UserData).map(String::into_bytes),
+                    security_group_ids: match set.get(&Attr::SecurityGroups) {
+                        Some(Val::Set(s)) => Some(s.iter().cloned().collect()),
+                        _ => None,
+                    },
+                    deletion_protection: match set.get(&Attr::DeletionProtection) {
+                        Some(Val::Flag(b)) => Some(*b),
+                        _ => None,
+                    },
+                };
+                self.0.modify_instance_attribute(id, &req).await
             }
-            other => Err(unsupported(other.actions(), id)),
+            Call::KeyPair => match text(Attr::KeyPair) {
+                Some(name) => self.0.attach_key_pair(id, &name).await,
+                None if live.key_pair_name.is_empty() => Ok(()),
+                None => self.0.detach_key_pair(id, &live.key_pair_name).await,
+            },
+            Call::Vpc => {
+                let req = ecs::ModifyVpcAttributes {
+                    vswitch_id: text(Attr::VSwitch).unwrap_or_else(|| live.vswitch_id.clone()),
+                    private_ip_address: text(Attr::PrivateIp),
+                };
+                self.0.modify_instance_vpc_attribute(id, &req).await
+            }
+            Call::ReplaceSystemDisk => {
+                let req = ecs::ReplaceSystemDiskRequest {
+                    image_id: text(Attr::Image).unwrap_or_default(),
+                    system_disk_size: size(Attr::SystemDiskSize),
+                    password: secret(Attr::Password),
+                    password_inherit: false,
+                    key_pair_name: text(Attr::KeyPair),
+                };
+                self.0
+                    .replace_system_disk(id, &req, token)
+                    .await
+                    .map(|_| ())
+            }
+            Call::ResizeDisk => {
+                let Some(to) = size(Attr::SystemDiskSize) else {
+                    return Ok(());
+                };
+                let Some(disk) = self.0.system_disk(id).await? else {
+                    return Err(ecs::Error::local(
+                        ecs::ErrorKind::NotFound,
+                        "ResizeDisk",
+                        "InvalidDiskId.NotFound",
+                        format!("{id} has no system disk to grow"),
+                    ));
+                };
+                // Online while Running (no restart); offline otherwise, in
+                // effect at the next start.
+                let kind = if live.status == "Running" && disk.category != "cloud" {
+                    ecs::ResizeType::Online
+                } else {
+                    ecs::ResizeType::Offline
+                };
+                self.0.resize_disk(&disk.disk_id, to, kind, token).await
+            }
+            Call::Tags | Call::InstanceSpec | Call::Bandwidth => Err(ecs::Error::local(
+                ecs::ErrorKind::InvalidParameter,
+                call.actions(),
+                "InvalidParameter",
+                format!("{id}: {call:?} is not a call of the other attributes"),
+            )),
         }
     }
 
@@ -184,16 +260,6 @@ impl InstanceApi for ClientApi {
     async fn unmark(&self, id: &str) -> ecs::Result<()> {
         self.0.untag_instance(id, super::marker::KEY).await
     }
-}
-
-/// A call this client cannot make yet.
-fn unsupported(action: &str, id: &str) -> ecs::Error {
-    ecs::Error::local(
-        ecs::ErrorKind::InvalidParameter,
-        action,
-        "Unsupported",
-        format!("{id}: this provider build cannot call {action}"),
-    )
 }
 
 /// Sleeping was cut short by Terraform's Stop.

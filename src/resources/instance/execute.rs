@@ -220,7 +220,8 @@ impl Executor<'_> {
     pub async fn reboot(&self, progress: &mut Progress) -> Result<(), ApplyError> {
         self.take_slot(progress).await?;
         tracing::info!(id = self.id, "restarting instance (RebootInstance)");
-        self.api().reboot(self.id).await?;
+        let live = self.describe_live().await?;
+        self.api().reboot(&live).await?;
         progress.restart_owed = false;
         progress.done.push(Step::Reboot);
         self.waiter.status(self.id, "Running").await?;
@@ -237,8 +238,8 @@ impl Executor<'_> {
         progress: &mut Progress,
     ) -> Result<(), ApplyError> {
         tracing::info!(id = self.id, ?call, attributes = ?set.keys().collect::<Vec<_>>(), "changing instance");
+        let live = self.describe_live().await?;
         if call == Call::Tags {
-            let live = self.describe_live().await?;
             let want = match set.get(&Attr::Tags) {
                 Some(Val::Map(m)) => m.clone(),
                 _ => Default::default(),
@@ -246,7 +247,9 @@ impl Executor<'_> {
             let (add, remove) = super::marker::tag_changes(&live, &want);
             self.api().tags(self.id, &add, &remove).await?;
         } else {
-            self.api().call(self.id, call, set).await?;
+            let action = call.actions().split(' ').next().unwrap_or_default();
+            let token = self.api().new_token(action);
+            self.api().call(&live, call, set, &token).await?;
         }
         let restart = set.keys().any(|a| a.row().stop == StopClass::Restart)
             && call != Call::ReplaceSystemDisk;

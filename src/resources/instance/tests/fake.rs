@@ -278,15 +278,16 @@ impl InstanceApi for FakeApi {
         Ok(())
     }
 
-    async fn reboot(&self, _id: &str) -> ecs::Result<()> {
+    async fn reboot(&self, _live: &ecs::Instance) -> ecs::Result<()> {
         self.power("RebootInstance", "Running", "Starting", "Running")
     }
 
     async fn call(
         &self,
-        _id: &str,
+        _live: &ecs::Instance,
         call: planner::Call,
         set: &planner::Settings,
+        _token: &str,
     ) -> ecs::Result<()> {
         let mut s = self.state.lock().unwrap();
         self.settle(&mut s);
