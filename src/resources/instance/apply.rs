@@ -254,7 +254,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     .await;
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
-            new_state: state::from_instance(&inst, planned),
+            new_state: with_extras(ctx, &inst, planned).await,
             private: Private::with_stopped_charging(&[], state::stopped_charging(&inst)),
             diagnostics: Vec::new(),
         },
@@ -273,6 +273,25 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             }
         }
     }
+}
+
+/// The state of `inst` after a successful apply, with what ECS chose
+/// (planned unknown) among the attributes read by calls of their own; if
+/// those reads fail, null (a refresh reads them again).
+async fn with_extras(ctx: &Context, inst: &crate::ecs::Instance, planned: &Value) -> Value {
+    let mut s = state::from_instance(inst, planned);
+    let client = ctx.client.uncancellable();
+    if let Err(e) = super::read::fill_extras(
+        &client,
+        &inst.instance_id,
+        &mut s,
+        super::read::Extras::Unknown,
+    )
+    .await
+    {
+        tracing::warn!(id = %inst.instance_id, error = %e, "could not read user data or the system disk");
+    }
+    state::known_or_null(&s)
 }
 
 /// The instance as it is now, as state; `None` if it cannot be read. Uses
@@ -350,7 +369,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     .await;
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
-            new_state: state::from_instance(&inst, planned),
+            new_state: with_extras(ctx, &inst, planned).await,
             private: Private {
                 stopped_charging: state::stopped_charging(&inst),
                 ..Private::with_last_modified(progress.last_modified)

@@ -72,6 +72,22 @@ pub struct Attribute {
     pub read: Option<fn(&ecs::Instance) -> Value>,
     /// What RunInstances sends for a planned value.
     pub create: Option<fn(&mut RunInstancesRequest, &Value)>,
+    /// Read with a call of its own (not DescribeInstances).
+    pub extra: Option<Extra>,
+    /// For an in-place attribute: when a change replaces the instance
+    /// after all, given (prior, proposed) state objects.
+    pub replaces_if: Option<fn(&Value, &Value) -> bool>,
+}
+
+/// The reads besides DescribeInstances.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extra {
+    /// DescribeUserData.
+    UserData,
+    /// DescribeDisks of the system disk: its size.
+    SystemDiskSize,
+    /// DescribeDisks of the system disk: its category.
+    SystemDiskCategory,
 }
 
 fn string() -> Type {
@@ -160,6 +176,8 @@ const fn row(
         doc,
         read: None,
         create: None,
+        extra: None,
+        replaces_if: None,
     }
 }
 
@@ -178,6 +196,18 @@ impl Attribute {
     }
     const fn null_means(mut self, f: fn() -> Val) -> Attribute {
         self.null_means = Some(f);
+        self
+    }
+    const fn extra(mut self, e: Extra) -> Attribute {
+        self.extra = Some(e);
+        self
+    }
+    const fn replaces_if(mut self, f: fn(&Value, &Value) -> bool) -> Attribute {
+        self.replaces_if = Some(f);
+        self
+    }
+    const fn sensitive(mut self) -> Attribute {
+        self.sensitive = true;
         self
     }
 
@@ -224,26 +254,58 @@ fn no_tags() -> Val {
     Val::Map(BTreeMap::new())
 }
 
+fn no_key() -> Val {
+    Val::None
+}
+
+fn blank(v: &Value) -> bool {
+    matches!(v, Value::Null) || matches!(v, Value::String(s) if s.is_empty())
+}
+
+/// Between the classic network and a VPC there is no way in place.
+fn network_changes(prior: &Value, proposed: &Value) -> bool {
+    let (a, b) = (
+        attrs::get(prior, "vswitch_id"),
+        attrs::get(proposed, "vswitch_id"),
+    );
+    !matches!(b, Value::Unknown) && blank(a) != blank(b)
+}
+
+/// `user_data_replace_on_change = true` and the script changes.
+fn user_data_replaces(prior: &Value, proposed: &Value) -> bool {
+    attrs::boolean(proposed, "user_data_replace_on_change") == Some(true)
+        && !blank(attrs::get(proposed, "user_data"))
+        && attrs::get(prior, "user_data") != attrs::get(proposed, "user_data")
+}
+
 use Mode::*;
 use Update as U;
 
 /// Every attribute of `ecs_instance`, in schema order.
-pub static TABLE: [Attribute; 24] = [
+pub static TABLE: [Attribute; 33] = [
     row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
         .read(|i| attrs::str_value(&i.instance_id)),
-    row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large. The instance is stopped, changed and started again (see allow_stopping_for_update).")
+    row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large.")
         .read(|i| attrs::str_value(&i.instance_type))
         .create(|r, v| r.instance_type = text(v).unwrap_or_default()),
-    row("image_id", string, Required, U::Replaces, "Image the instance boots.")
+    row("image_id", string, Required, U::InPlace(Attr::Image), "Image the instance boots. A change replaces the system disk (ReplaceSystemDisk: everything on it is erased; the instance ID, IP addresses and data disks stay; password and key pair are set again from the configuration).")
+        .conv(Conv::Text)
         .read(|i| attrs::str_value(&i.image_id))
         .create(|r, v| r.image_id = text(v).unwrap_or_default()),
     row("zone_id", string, OptionalComputed, U::Replaces, "Zone, e.g. cn-hangzhou-h. Chosen by ECS when unset.")
         .read(|i| non_empty(&i.zone_id))
         .create(|r, v| r.zone_id = text(v)),
-    row("vswitch_id", string, Optional, U::Replaces, "VSwitch: set for a VPC instance, unset for the classic network.")
+    row("vswitch_id", string, Optional, U::InPlace(Attr::VSwitch), "VSwitch: set for a VPC instance, unset for the classic network. Another vSwitch of the same zone and VPC is changed in place; between the classic network and a VPC the instance is replaced.")
+        .conv(Conv::Text)
+        .replaces_if(network_changes)
         .read(|i| non_empty(&i.vswitch_id))
         .create(|r, v| r.vswitch_id = text(v)),
-    row("security_group_ids", string_set, OptionalComputed, U::Replaces, "Security groups.")
+    row("private_ip", string, OptionalComputed, U::InPlace(Attr::PrivateIp), "Private IP address: inside the vSwitch's CIDR block. Chosen by ECS when unset.")
+        .conv(Conv::Text)
+        .read(|i| first(&i.private_ips))
+        .create(|r, v| r.private_ip_address = text(v)),
+    row("security_group_ids", string_set, OptionalComputed, U::InPlace(Attr::SecurityGroups), "Security groups (1–5, of the instance's VPC): the whole list is replaced in one call.")
+        .conv(Conv::TextSet)
         .read(|i| set_value(&i.security_group_ids))
         .create(|r, v| r.security_group_ids = texts(v)),
     row("instance_name", string, OptionalComputed, U::InPlace(Attr::InstanceName), "Name (2–128 characters). ECS names the instance after its ID when unset.")
@@ -254,14 +316,48 @@ pub static TABLE: [Attribute; 24] = [
         .conv(Conv::Text)
         .read(|i| attrs::str_value(&i.description))
         .create(|r, v| r.description = text(v)),
+    row("host_name", string, OptionalComputed, U::InPlace(Attr::HostName), "The guest's host name. Chosen by ECS when unset.")
+        .conv(Conv::Text)
+        .read(|i| non_empty(&i.host_name))
+        .create(|r, v| r.host_name = text(v)),
+    row("password", string, Optional, U::InPlace(Attr::Password), "The instance's login password (8–30 characters, three of: upper case, lower case, digits, special characters). ECS cannot report it: state keeps what was configured, and an imported instance's is null.")
+        .conv(Conv::Secret)
+        .sensitive()
+        .create(|r, v| r.password = text(v).map(ecs::Secret::new)),
+    row("key_name", string, Optional, U::InPlace(Attr::KeyPair), "SSH key pair (Linux images only). Unset: none (a key pair attached is detached).")
+        .conv(Conv::Text)
+        .null_means(no_key)
+        .read(|i| non_empty(&i.key_pair_name))
+        .create(|r, v| r.key_pair_name = text(v)),
+    row("user_data", string, OptionalComputed, U::InPlace(Attr::UserData), "User data: a script or cloud-init configuration, as plain text (the provider encodes it Base64; at most 32 KB). ECS runs it at the first start only: a new value is stored but not run again (set user_data_replace_on_change = true to replace the instance instead).")
+        .conv(Conv::Text)
+        .extra(Extra::UserData)
+        .replaces_if(user_data_replaces)
+        .create(|r, v| r.user_data = text(v).map(String::into_bytes)),
+    row("user_data_replace_on_change", boolean, ConfigOnly, U::None, "Whether a change of user_data replaces the instance (so the new script runs) instead of storing it in place. Default false."),
     row("tags", string_map, Optional, U::InPlace(Attr::Tags), "Tags (at most 20; keys up to 128 characters, not starting with \"aliyun\" or \"acs:\"; values up to 128). Only these are managed: tags ECS sets itself and the provider's stop marker (terraform-provider-ecs:stopped-for-update) never show here and are never removed. Unset: no tags of yours.")
         .conv(Conv::TextMap)
         .null_means(no_tags)
-        .read(|i| map_value(&marker::user_tags(i))),
+        .read(|i| map_value(&marker::user_tags(i)))
+        .create(|r, v| {
+            if let Value::Map(m) = v {
+                r.tags = m
+                    .iter()
+                    .filter_map(|(k, x)| text(x).or(Some(String::new())).map(|x| (k.clone(), x)))
+                    .collect();
+            }
+        }),
+    row("system_disk_category", string, OptionalComputed, U::Replaces, "System disk category: cloud_essd, cloud_ssd, cloud_efficiency, cloud_auto, cloud_essd_entry or cloud. Chosen by ECS when unset.")
+        .extra(Extra::SystemDiskCategory)
+        .create(|r, v| r.system_disk_category = text(v)),
+    row("system_disk_size", number, OptionalComputed, U::InPlace(Attr::SystemDiskSize), "System disk size in GiB. Grows in place (online while the instance runs, except a basic cloud disk, which takes effect at a restart); it cannot shrink. Chosen by ECS when unset (at least the image's size).")
+        .conv(Conv::Size)
+        .extra(Extra::SystemDiskSize)
+        .create(|r, v| r.system_disk_size = attrs_int(v)),
     row("internet_charge_type", string, OptionalComputed, U::Replaces, "PayByTraffic (default) or PayByBandwidth.")
         .read(|i| non_empty(&i.internet_charge_type))
         .create(|r, v| r.internet_charge_type = text(v)),
-    row("internet_max_bandwidth_out", number, OptionalComputed, U::InPlace(Attr::BandwidthOut), "Outbound public bandwidth in Mbit/s, 0–100. No stop, except a rise from 0 on the classic network (ECS needs the instance stopped). Set above 0, it also gives a pay-as-you-go instance without a public IP one, as a step of its own.")
+    row("internet_max_bandwidth_out", number, OptionalComputed, U::InPlace(Attr::BandwidthOut), "Outbound public bandwidth in Mbit/s, 0–100. A rise from 0 on the classic network needs the instance stopped. Set above 0, it also gives a pay-as-you-go instance without a public IP one, as a step of its own.")
         .read(|i| int(i.internet_max_bandwidth_out))
         .create(|r, v| r.internet_max_bandwidth_out = attrs_int(v)),
     row("internet_max_bandwidth_in", number, OptionalComputed, U::InPlace(Attr::BandwidthIn), "Inbound public bandwidth in Mbit/s, 1–200.")
@@ -270,6 +366,10 @@ pub static TABLE: [Attribute; 24] = [
     row("instance_charge_type", string, OptionalComputed, U::Replaces, "PostPaid (pay-as-you-go, default) or PrePaid (subscription; its type and bandwidth cannot change in place).")
         .read(|i| non_empty(&i.instance_charge_type))
         .create(|r, v| r.instance_charge_type = text(v)),
+    row("deletion_protection", boolean, OptionalComputed, U::InPlace(Attr::DeletionProtection), "Whether ECS refuses to release the instance (pay-as-you-go instances only). While it is on, a destroy or replace is refused. Default false.")
+        .conv(Conv::Flag)
+        .read(|i| Value::Bool(i.deletion_protection))
+        .create(|r, v| r.deletion_protection = matches!(v, Value::Bool(true)).then_some(true)),
     row("status", string, OptionalComputed, U::None, "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it).")
         .read(|i| attrs::str_value(super::state::settled_status(&i.status))),
     row("allow_stopping_for_update", boolean, ConfigOnly, U::None, "Whether a Running instance may be stopped or restarted for a change that needs it (see the table of in-place changes). Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
@@ -279,16 +379,16 @@ pub static TABLE: [Attribute; 24] = [
         .read(|i| non_empty(&i.instance_network_type.to_ascii_lowercase())),
     row("public_ip", string, Computed, U::None, "Public IP address, if any. Changes after a stop in economical mode (StopCharging).")
         .read(|i| first(&i.public_ips)),
-    row("private_ip", string, Computed, U::None, "Private IP address.")
-        .read(|i| first(&i.private_ips)),
+    row("os_type", string, Computed, U::None, "linux or windows.")
+        .read(|i| non_empty(&i.os_type)),
     row("cpu", number, Computed, U::None, "vCPUs of the instance type.")
         .read(|i| int(i.cpu)),
     row("memory", number, Computed, U::None, "Memory of the instance type, in MiB.")
         .read(|i| int(i.memory_mib)),
     row("creation_time", string, Computed, U::None, "When the instance was created (UTC, minute precision).")
         .read(|i| non_empty(&i.creation_time)),
-    row("deletion_protection", boolean, Computed, U::None, "Whether deletion protection is on (set in the console or with ModifyInstanceAttribute). While it is, ECS refuses to release the instance, so a destroy or replace is refused.")
-        .read(|i| Value::Bool(i.deletion_protection)),
+    row("vpc_id", string, Computed, U::None, "The VPC of a VPC instance.")
+        .read(|i| non_empty(&i.vpc_id)),
 ];
 
 fn attrs_int(v: &Value) -> Option<i64> {

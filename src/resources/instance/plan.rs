@@ -19,6 +19,7 @@
 //! a plan asks (is the target type available for this instance?), which
 //! lives in [`super::type_check`].
 
+use super::attributes::{self, Mode};
 use super::private::Private;
 use super::release::{self, ReleaseFacts, Removal};
 use super::schema::{
@@ -133,10 +134,21 @@ pub fn plan_change(input: &PlanInput<'_>) -> Planned {
     if matches!(input.prior, Value::Null) {
         return plan_create(input);
     }
-    let replace: Vec<&str> = replace_on_change()
+    let mut replace: Vec<&str> = replace_on_change()
         .into_iter()
         .filter(|a| replaces(a, attrs::get(input.prior, a), attrs::get(input.proposed, a)))
         .collect();
+    // In-place attributes whose change replaces after all (classic ↔ VPC,
+    // user_data_replace_on_change).
+    replace.extend(
+        attributes::TABLE
+            .iter()
+            .filter(|a| {
+                a.replaces_if
+                    .is_some_and(|f| f(input.prior, input.proposed))
+            })
+            .map(|a| a.name),
+    );
     if replace.is_empty() {
         plan_update(input)
     } else {
@@ -157,9 +169,15 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
         Value::String(_) => attrs::str_value("vpc"),
         _ => Value::Unknown,
     };
-    // ECS turns deletion protection on only when asked (we never ask).
-    attrs::set(&mut planned, "deletion_protection", Value::Bool(false));
     attrs::set(&mut planned, "network_type", network);
+    // Unset optional + computed attributes are ECS's choice: known after
+    // apply, except the defaults we send ourselves.
+    for a in attributes::TABLE
+        .iter()
+        .filter(|a| a.mode == Mode::OptionalComputed)
+    {
+        default_if_unset(&mut planned, config, a.name, Value::Unknown);
+    }
     for (name, default) in [
         (
             "internet_charge_type",
@@ -170,13 +188,8 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
             attrs::str_value(DEFAULT_INSTANCE_CHARGE_TYPE),
         ),
         ("status", attrs::str_value(DEFAULT_STATUS)),
-        // Chosen by ECS when not asked for.
-        ("zone_id", Value::Unknown),
-        ("security_group_ids", Value::Unknown),
-        ("instance_name", Value::Unknown),
-        ("description", Value::Unknown),
-        ("internet_max_bandwidth_out", Value::Unknown),
-        ("internet_max_bandwidth_in", Value::Unknown),
+        // ECS turns deletion protection on only when asked.
+        ("deletion_protection", Value::Bool(false)),
     ] {
         default_if_unset(&mut planned, config, name, default);
     }
@@ -233,6 +246,14 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // Finish what the failed apply left undone: with status unset the
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
+    }
+    let vswitch_changed = !same(
+        attrs::get(&planned, "vswitch_id"),
+        attrs::get(prior, "vswitch_id"),
+    );
+    if vswitch_changed && is_null(config, "private_ip") {
+        // ECS picks an address in the new vSwitch.
+        attrs::set(&mut planned, "private_ip", Value::Unknown);
     }
     let type_changed = !same(
         attrs::get(&planned, "instance_type"),
@@ -349,18 +370,27 @@ fn explain(
         );
     }
     if let Some(text) = planner::stop_warning(id, observed, desired, steps, input.now) {
-        let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
-        let because_of_bandwidth = steps
-            .windows(2)
-            .any(|w| matches!(w, [Step::Stop, Step::ModifyBandwidth { .. }]));
+        // At the first attribute that causes the stop (or restart).
+        let cause = planner::sequence::classify(observed, desired)
+            .into_iter()
+            .filter(|(_, c)| *c != planner::StopClass::NoStop)
+            .max_by_key(|(_, c)| *c)
+            .map(|(a, _)| a.name());
         let attr = match desired.status {
             Some(planner::PowerState::Stopped) => "status",
-            _ if because_of_type => "instance_type",
-            _ if because_of_bandwidth => "internet_max_bandwidth_out",
-            _ => "status",
+            _ => cause.unwrap_or("status"),
         };
+        let summary = if steps.contains(&Step::Reboot) {
+            "Instance Will Be Restarted"
+        } else {
+            "Instance Will Be Stopped"
+        };
+        out.diagnostics
+            .push(Diagnostic::warning(summary, text).at(AttributePath::attr(attr)));
+    }
+    for (attr, text) in planner::describe::change_notes(id, steps) {
         out.diagnostics.push(
-            Diagnostic::warning("Instance Will Be Stopped", text).at(AttributePath::attr(attr)),
+            Diagnostic::warning("In-Place Change", text).at(AttributePath::attr(attr.name())),
         );
     }
     let last_wait = steps.iter().rev().find_map(|s| match s {

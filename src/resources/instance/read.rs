@@ -4,6 +4,7 @@
 //! fleet costs about one DescribeInstances per hundred instances. An instance that no longer
 //! exists reads as null, which Terraform plans to create again.
 
+use super::attributes::{self, Extra};
 use super::marker;
 use super::private::Private;
 use super::schema::TYPE_NAME;
@@ -23,11 +24,24 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
         };
     };
     match ctx.client.read_instance(&id).await {
-        Ok(Some(inst)) => ReadResourceResponse {
-            new_state: state::from_instance(&inst, &req.current_state),
-            private: refreshed_private(&req.private, &inst),
-            diagnostics: Vec::new(),
-        },
+        Ok(Some(inst)) => {
+            let mut new_state = state::from_instance(&inst, &req.current_state);
+            if let Err(e) = fill_extras(&ctx.client, &id, &mut new_state, Extras::Refresh).await {
+                return ReadResourceResponse {
+                    new_state: req.current_state,
+                    private: req.private,
+                    diagnostics: vec![Diagnostic::error(
+                        "Could Not Read Instance",
+                        format!("{id}: {e}"),
+                    )],
+                };
+            }
+            ReadResourceResponse {
+                new_state,
+                private: refreshed_private(&req.private, &inst),
+                diagnostics: Vec::new(),
+            }
+        }
         Ok(None) => {
             tracing::info!(%id, "instance no longer exists; removing it from state");
             ReadResourceResponse {
@@ -45,6 +59,72 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
             )],
         },
     }
+}
+
+/// Which attributes read by a call of their own ([`Extra`]) to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extras {
+    /// Only those unknown (after a create: ECS chose them).
+    Unknown,
+    /// Those with a value (a refresh: drift), and unknown ones. Those that
+    /// are null (never set, or a state from before they existed) cost no
+    /// call.
+    Refresh,
+    /// All (import).
+    All,
+}
+
+/// Reads the attributes DescribeInstances does not report (user data, the
+/// system disk) into `state`: one DescribeUserData and one DescribeDisks at
+/// most, and only for what `which` asks.
+///
+/// # Errors
+/// A read that failed.
+pub async fn fill_extras(
+    client: &crate::ecs::Client,
+    id: &str,
+    state: &mut Value,
+    which: Extras,
+) -> crate::ecs::Result<()> {
+    let wanted: Vec<Extra> = attributes::TABLE
+        .iter()
+        .filter_map(|a| {
+            let v = attrs::get(state, a.name);
+            let read = match which {
+                Extras::All => true,
+                Extras::Refresh => !matches!(v, Value::Null),
+                Extras::Unknown => matches!(v, Value::Unknown),
+            };
+            a.extra.filter(|_| read)
+        })
+        .collect();
+    if wanted.contains(&Extra::UserData) {
+        let data = client.describe_user_data(id).await?;
+        let v = if data.is_empty() {
+            Value::Null
+        } else {
+            attrs::str_value(String::from_utf8_lossy(&data))
+        };
+        attrs::set(state, "user_data", v);
+    }
+    if wanted
+        .iter()
+        .any(|e| matches!(e, Extra::SystemDiskSize | Extra::SystemDiskCategory))
+    {
+        let disk = client.system_disk(id).await?;
+        let size = disk
+            .as_ref()
+            .and_then(|d| d.size_gib)
+            .map_or(Value::Null, attrs::int_value);
+        let category = disk
+            .as_ref()
+            .map(|d| d.category.clone())
+            .filter(|c| !c.is_empty())
+            .map_or(Value::Null, attrs::str_value);
+        attrs::set(state, "system_disk_size", size);
+        attrs::set(state, "system_disk_category", category);
+    }
+    Ok(())
 }
 
 /// The private state after a refresh: `restart_pending` follows the
@@ -89,11 +169,21 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
             diagnostics: vec![not_found()],
         };
     }
-    match ctx.client.describe_instance(id).await {
-        Ok(Some(inst)) => ImportResourceStateResponse {
+    let found = match ctx.client.describe_instance(id).await {
+        Ok(Some(inst)) => {
+            let mut state = state::from_instance(&inst, &Value::Null);
+            fill_extras(&ctx.client, id, &mut state, Extras::All)
+                .await
+                .map(|()| Some((inst, state)))
+        }
+        Ok(None) => Ok(None),
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(Some((inst, state))) => ImportResourceStateResponse {
             imported: vec![ImportedResource {
                 type_name: TYPE_NAME.to_string(),
-                state: state::from_instance(&inst, &Value::Null),
+                state,
                 private: refreshed_private(&[], &inst),
             }],
             diagnostics: Vec::new(),

@@ -118,8 +118,74 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
         }
     }
     diags.extend(tags(config));
+    diags.extend(in_place_values(config));
     diags.extend(timeouts::validate(config));
     diags
+}
+
+/// ECS's rules for the values of the in-place attributes: refused here,
+/// with no API call, rather than by the call mid-apply.
+fn in_place_values(config: &Value) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut bad = |name: &str, summary: &str, detail: String| {
+        diags.push(Diagnostic::error(summary, detail).at(AttributePath::attr(name)));
+    };
+    if let Some(p) = attrs::string(config, "password") {
+        let n = p.chars().count();
+        let classes = [
+            p.chars().any(|c| c.is_ascii_uppercase()),
+            p.chars().any(|c| c.is_ascii_lowercase()),
+            p.chars().any(|c| c.is_ascii_digit()),
+            p.chars().any(|c| PASSWORD_SPECIALS.contains(c)),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let foreign = p
+            .chars()
+            .any(|c| !c.is_ascii_alphanumeric() && !PASSWORD_SPECIALS.contains(c));
+        if !(8..=30).contains(&n) || classes < 3 || foreign {
+            // Never the value itself.
+            bad("password", "Invalid Password", format!("password does not meet ECS's rules: 8 to 30 characters (it has {n}), with at least three of upper case letters, lower case letters, digits and the special characters {PASSWORD_SPECIALS} (it has {classes}), and no other characters. Choose another password."));
+        }
+    }
+    if let Some(h) = attrs::string(config, "host_name") {
+        if !well_formed_host_name(&h) {
+            bad("host_name", "Invalid Host Name", format!("host_name = \"{h}\" is not a host name ECS accepts: 2 to 64 characters of letters, digits, '-' and '.', neither starting nor ending with '.' or '-', and no two of those in a row. Choose another name."));
+        }
+    }
+    if let Some(u) = attrs::string(config, "user_data") {
+        if u.len() > USER_DATA_MAX {
+            bad("user_data", "User Data Too Large", format!("user_data has {} bytes; ECS accepts at most {USER_DATA_MAX} (32 KB) before Base64 encoding. Shorten it, or have it fetch the rest.", u.len()));
+        }
+    }
+    match attrs::get(config, "security_group_ids") {
+        Value::Set(v) | Value::List(v) if v.is_empty() => bad("security_group_ids", "Invalid Security Groups", "security_group_ids is empty: an instance needs at least one security group. Name one, or remove the attribute to keep the instance's groups.".into()),
+        Value::Set(v) | Value::List(v) if v.len() > 5 => bad("security_group_ids", "Invalid Security Groups", format!("security_group_ids has {} groups; ECS allows at most 5 per instance (16 by a quota ticket). Remove {}.", v.len(), v.len() - 5)),
+        _ => {}
+    }
+    diags
+}
+
+/// The special characters ECS accepts in a password.
+const PASSWORD_SPECIALS: &str = "()`~!@#$%^&*-_+=|{}[]:;'<>,.?/";
+
+/// User data, before Base64.
+const USER_DATA_MAX: usize = 32 * 1024;
+
+/// Letters, digits, '-' and '.', 2–64 characters; no '.' or '-' at either
+/// end or twice in a row.
+fn well_formed_host_name(h: &str) -> bool {
+    let n = h.chars().count();
+    let punct = |c: char| c == '.' || c == '-';
+    (2..=64).contains(&n)
+        && h.chars().all(|c| c.is_ascii_alphanumeric() || punct(c))
+        && !h.starts_with(punct)
+        && !h.ends_with(punct)
+        && !h
+            .chars()
+            .zip(h.chars().skip(1))
+            .any(|(a, b)| punct(a) && punct(b))
 }
 
 /// ECS's rules for user tags (TagResources / RunInstances Tag.N).
@@ -307,6 +373,43 @@ mod tests {
             "{}",
             diags[1].detail
         );
+    }
+
+    #[test]
+    fn in_place_values_follow_ecs_rules() {
+        let s = |v: &str| attrs::str_value(v.to_string());
+        assert!(validate(&config(&[
+            ("password", s("Good-pass1")),
+            ("host_name", s("web-1.example")),
+            ("user_data", s("#!/bin/sh")),
+        ]))
+        .is_empty());
+        for (name, v, says) in [
+            ("password", s("short1A"), "8 to 30"),
+            ("password", s("alllowercase1"), "three of"),
+            ("password", s("Has space 1a"), "no other"),
+            ("host_name", s("-web"), "host name"),
+            ("host_name", s("a..b"), "host name"),
+            ("user_data", s(&"x".repeat(32 * 1024 + 1)), "32 KB"),
+            ("security_group_ids", Value::Set(vec![]), "at least one"),
+            (
+                "security_group_ids",
+                Value::Set(
+                    (0..6)
+                        .map(|i| attrs::str_value(format!("sg-{i}")))
+                        .collect(),
+                ),
+                "at most 5",
+            ),
+        ] {
+            let d = validate(&config(&[(name, v)]));
+            assert_eq!(paths(&d), [name], "{name}");
+            assert!(d[0].detail.contains(says), "{}", d[0].detail);
+            assert!(
+                !d[0].detail.contains("Has space"),
+                "a password is never shown"
+            );
+        }
     }
 
     #[test]

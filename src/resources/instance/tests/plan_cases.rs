@@ -275,18 +275,49 @@ fn first_public_bandwidth_leaves_the_public_ip_unknown() {
 #[test]
 fn replacing_attributes_are_reported_as_paths() {
     for (name, value) in [
-        ("image_id", s("centos_7_x64")),
         ("zone_id", s("cn-hangzhou-i")),
+        // From the classic network to a VPC.
         ("vswitch_id", s("vsw-1")),
         ("instance_charge_type", s("PrePaid")),
         ("internet_charge_type", s("PayByBandwidth")),
-        ("security_group_ids", Value::Set(vec![s("sg-c")])),
+        ("system_disk_category", s("cloud_essd")),
     ] {
         let p = Case::new(running_prior(), config(&[(name, value)])).plan();
         assert_eq!(p.requires_replace, [AttributePath::attr(name)], "{name}");
         assert_eq!(attrs::get(&p.state, "id"), &Value::Unknown, "{name}");
         assert!(p.diagnostics.is_empty() && p.steps.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn image_and_security_groups_change_in_place() {
+    use crate::planner::{Attr, Call};
+    let call_of = |p: &Planned, attr: Attr| {
+        p.steps.iter().find_map(|st| match st {
+            Step::Call { call, set } if set.contains_key(&attr) => Some(*call),
+            _ => None,
+        })
+    };
+    let groups = Case::new(
+        running_prior(),
+        config(&[("security_group_ids", Value::Set(vec![s("sg-c")]))]),
+    )
+    .plan();
+    assert!(groups.requires_replace.is_empty());
+    assert_eq!(
+        call_of(&groups, Attr::SecurityGroups),
+        Some(Call::Attribute)
+    );
+    assert!(!groups.steps.contains(&Step::Stop), "{:?}", groups.steps);
+    let image = Case::new(running_prior(), config(&[("image_id", s("centos_7_x64"))])).plan();
+    assert!(image.requires_replace.is_empty());
+    assert_eq!(call_of(&image, Attr::Image), Some(Call::ReplaceSystemDisk));
+    assert_eq!(image.steps.first(), Some(&Step::Stop), "{:?}", image.steps);
+    let wiped = image
+        .diagnostics
+        .iter()
+        .any(|d| d.detail.contains("everything on it is erased"));
+    assert!(wiped, "{:?}", image.diagnostics);
 }
 
 #[test]
