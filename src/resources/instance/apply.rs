@@ -218,7 +218,9 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let result = async {
         let running = session.waiter().status(&id, "Running").await?;
         // What RunInstances does not set (tags, …): the planner's calls.
-        if let Some(observed) = state::observed(&running, None) {
+        if let Some(mut observed) = state::observed(&running, None) {
+            // What ECS cannot report (a password) RunInstances has set.
+            observed.attrs.extend(attributes::carried_attrs(planned));
             let limits = Limits {
                 cooldown: ctx.settings.modification_cooldown,
                 allow_stopping: true,

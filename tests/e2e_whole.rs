@@ -1,0 +1,225 @@
+//! End to end, real Terraform 1.0.3 against the emulator (issue 16): every change ECS
+//! makes in place, made in place, with at most one stop (or one restart) per apply.
+
+mod e2e_support;
+mod support;
+
+use e2e_support::{id_of, Cloud, IMAGE};
+
+const OTHER_IMAGE: &str = "ubuntu_22_04_x64_20G_alibase_20240101.vhd";
+
+fn web(body: &str) -> String {
+    format!("resource \"ecs_instance\" \"web\" {{\n{body}\n}}\n")
+}
+
+/// The instance every test starts from: VPC, groups, a key, a password, tags.
+fn before() -> String {
+    web(&format!(
+        r#"  image_id           = "{IMAGE}"
+  instance_type      = "ecs.g6.large"
+  vswitch_id         = "vsw-emu-h1"
+  private_ip         = "172.16.1.10"
+  security_group_ids = ["sg-emu-web"]
+  password           = "Old-pass-1"
+  host_name          = "web-1"
+  key_name           = "emu-key-a"
+  tags               = {{ env = "dev" }}
+  internet_max_bandwidth_out = 5"#
+    ))
+}
+
+/// Successful calls on `id` after its creation, tag calls included.
+fn calls_after_create(cloud: &Cloud, id: &str) -> Vec<String> {
+    let j = cloud.journal();
+    let all: Vec<String> = j
+        .requests
+        .iter()
+        .filter(|r| r.ok() && r.instance_id == id && !r.action.starts_with("Describe"))
+        .filter(|r| !r.params.to_string().contains("stopped-for-update"))
+        .map(|r| r.action.clone())
+        .collect();
+    let created = all
+        .iter()
+        .position(|a| a == "RunInstances")
+        .expect("created");
+    all[created + 1..].to_vec()
+}
+
+fn count(calls: &[String], action: &str) -> usize {
+    calls.iter().filter(|c| *c == action).count()
+}
+
+fn created(cloud: &Cloud) -> String {
+    cloud.config(&before());
+    cloud.apply();
+    cloud.assert_converged();
+    id_of(cloud, "ecs_instance.web")
+}
+
+#[test]
+fn everything_at_once_stops_the_instance_once() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    cloud.config(&web(&format!(
+        r#"  image_id           = "{OTHER_IMAGE}"
+  instance_type      = "ecs.g6.xlarge"
+  vswitch_id         = "vsw-emu-h2"
+  private_ip         = "172.16.2.20"
+  security_group_ids = ["sg-emu-app", "sg-emu-db"]
+  password           = "New-pass-2"
+  host_name          = "web-2"
+  key_name           = "emu-key-b"
+  tags               = {{ env = "prod", team = "web" }}
+  internet_max_bandwidth_out = 10"#
+    )));
+    let plan = cloud.plan();
+    let text = e2e_support::flat(&plan);
+    assert!(
+        text.contains("0 to add, 1 to change, 0 to destroy"),
+        "{text}"
+    );
+    assert!(text.contains("Instance Will Be Stopped"), "{text}");
+    for cause in [
+        "instance_type",
+        "vswitch_id",
+        "image_id",
+        "password",
+        "host_name",
+    ] {
+        assert!(text.contains(cause), "the warning names {cause}: {text}");
+    }
+    assert!(text.contains("everything on it is erased"), "{text}");
+
+    cloud.apply();
+    let calls = calls_after_create(&cloud, &id);
+    assert_eq!(count(&calls, "StopInstance"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "StartInstance"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "RebootInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "ModifyInstanceVpcAttribute"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "ReplaceSystemDisk"), 1, "{calls:?}");
+    // Groups and tags before the stop, bandwidth after the start: no stop for them.
+    let at = |a: &str| calls.iter().position(|c| c == a).unwrap_or(usize::MAX);
+    let (stop, start) = (at("StopInstance"), at("StartInstance"));
+    assert!(at("ModifyInstanceAttribute") < stop, "{calls:?}");
+    assert!(at("TagResources") < stop, "{calls:?}");
+    assert!(at("ModifyInstanceNetworkSpec") > start, "{calls:?}");
+
+    let inst = cloud.instance(&id);
+    assert_eq!(cloud.state_attr("ecs_instance.web", "id"), id.as_str());
+    assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+    assert_eq!(inst["ImageId"], OTHER_IMAGE);
+    let guest = cloud.guest(&id);
+    assert_eq!(guest["Effective"]["HostName"], "web-2", "{guest}");
+    assert_eq!(guest["Effective"]["KeyPairName"], "emu-key-b", "{guest}");
+    assert_eq!(
+        guest["Effective"]["PasswordHash"],
+        Cloud::password_hash(&id, "New-pass-2"),
+        "{guest}"
+    );
+    assert_eq!(guest["PendingRestart"], false, "{guest}");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "private_ip"),
+        "172.16.2.20"
+    );
+    cloud.assert_converged();
+    cloud.assert_rules_kept();
+    cloud.journal().assert_in_place_rules();
+}
+
+#[test]
+fn no_stop_changes_send_no_stop() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    cloud.config(&web(&format!(
+        r#"  image_id           = "{IMAGE}"
+  instance_type      = "ecs.g6.large"
+  vswitch_id         = "vsw-emu-h1"
+  private_ip         = "172.16.1.10"
+  security_group_ids = ["sg-emu-app"]
+  password           = "Old-pass-1"
+  host_name          = "web-1"
+  key_name           = "emu-key-a"
+  instance_name      = "renamed"
+  deletion_protection = true
+  system_disk_size   = 60
+  tags               = {{ env = "prod" }}
+  internet_max_bandwidth_out = 5"#
+    )));
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(!text.contains("Will Be Stopped"), "{text}");
+    assert!(!text.contains("Will Be Restarted"), "{text}");
+    cloud.apply();
+    let calls = calls_after_create(&cloud, &id);
+    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "RebootInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "ResizeDisk"), 1, "{calls:?}");
+    assert_eq!(cloud.state_attr("ecs_instance.web", "system_disk_size"), 60);
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "deletion_protection"),
+        true
+    );
+    cloud.assert_converged();
+    cloud.journal().assert_in_place_rules();
+    // Let the test's clean-up release it.
+    cloud.config(&before());
+    cloud.apply();
+}
+
+#[test]
+fn a_password_alone_restarts_once() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    cloud.config(&before().replace("Old-pass-1", "New-pass-2"));
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("Instance Will Be Restarted"), "{text}");
+    assert!(text.contains("password takes effect"), "{text}");
+    cloud.apply();
+    let calls = calls_after_create(&cloud, &id);
+    let restarts = count(&calls, "RebootInstance") + count(&calls, "StopInstance");
+    assert_eq!(restarts, 1, "{calls:?}");
+    let guest = cloud.guest(&id);
+    assert_eq!(
+        guest["Effective"]["PasswordHash"],
+        Cloud::password_hash(&id, "New-pass-2"),
+        "{guest}"
+    );
+    cloud.assert_converged();
+}
+
+#[test]
+fn import_with_tags_groups_key_and_user_data_plans_nothing() {
+    let cloud = Cloud::quick();
+    let body = format!(
+        r##"  image_id           = "{IMAGE}"
+  instance_type      = "ecs.g6.large"
+  vswitch_id         = "vsw-emu-h1"
+  security_group_ids = ["sg-emu-web", "sg-emu-app"]
+  key_name           = "emu-key-a"
+  user_data          = "#!/bin/sh\necho hello\n"
+  tags               = {{ env = "dev", team = "web" }}"##
+    );
+    cloud.config(&web(&body));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    // A stop marker left on it (an interrupted apply) must not show either.
+    cloud.drift(
+        &id,
+        serde_json::json!({"Tags": {"Tag": [
+            {"TagKey": "env", "TagValue": "dev"},
+            {"TagKey": "team", "TagValue": "web"},
+            {"TagKey": "terraform-provider-ecs:stopped-for-update", "TagValue": "stopped-at-1"},
+            {"TagKey": "acs:ecs:owner", "TagValue": "ecs"}
+        ]}}),
+    );
+    cloud
+        .dir
+        .tf_ok(&["state", "rm", "-no-color", "ecs_instance.web"]);
+    cloud
+        .dir
+        .tf_ok(&["import", "-no-color", "ecs_instance.web", &id]);
+    let tags = cloud.state_attr("ecs_instance.web", "tags");
+    assert_eq!(tags, serde_json::json!({"env": "dev", "team": "web"}));
+    cloud.assert_converged();
+}
