@@ -337,6 +337,8 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         let mut observed = state::observed(&inst, progress.last_modified)
             .expect("a stable instance has an observed state");
         observed.attrs.extend(attributes::carried_attrs(prior));
+        observed.restart_owed = private.restart_owed;
+        progress.restart_owed = private.restart_owed;
         let limits = Limits {
             cooldown: ctx.settings.modification_cooldown,
             allow_stopping: attrs::boolean(planned, "allow_stopping_for_update").unwrap_or(true),
@@ -546,6 +548,7 @@ async fn update_failed(
     }
     let private = Private {
         restart_pending: matches!(restart, Restart::Failed(_)),
+        restart_owed: progress.restart_owed,
         ..Private::with_last_modified(progress.last_modified)
     };
     ApplyResourceChangeResponse {

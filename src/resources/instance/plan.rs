@@ -52,6 +52,8 @@ pub struct PlanInput<'a> {
     pub restart_pending: bool,
     /// Read saw the instance Stopped in economical mode (private state).
     pub stopped_charging: bool,
+    /// A change made by an interrupted apply still needs a restart.
+    pub restart_owed: bool,
     pub cooldown: Duration,
     /// Time since the UNIX epoch.
     pub now: Duration,
@@ -270,7 +272,11 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         attrs::set(&mut planned, "public_ip", Value::Unknown);
     }
 
-    let observed = state::observed_from_state(prior, input.last_modified, input.stopped_charging);
+    let observed = state::observed_from_state(prior, input.last_modified, input.stopped_charging)
+        .map(|o| planner::Observed {
+            restart_owed: input.restart_owed,
+            ..o
+        });
     let desired = state::desired_for(&planned, config);
     let limits = Limits {
         cooldown: input.cooldown,
@@ -441,6 +447,7 @@ pub async fn plan(
         last_modified: private.last_modified(),
         restart_pending: private.restart_pending,
         stopped_charging: private.stopped_charging,
+        restart_owed: private.restart_owed,
         cooldown: ctx
             .as_ref()
             .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),

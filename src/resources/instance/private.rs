@@ -19,6 +19,9 @@
 //!   start assigns a new one, so a plan that starts it leaves `public_ip`
 //!   unknown.
 //!
+//! - Whether a change that needs a restart to take effect was made and not
+//!   yet followed by one (an apply that ended between the two).
+//!
 //! Stored as JSON so that later versions can add fields; unreadable or
 //! empty bytes mean "nothing known".
 
@@ -40,6 +43,12 @@ pub struct Private {
     /// never a reason to start it ([`super::marker`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stale_marker: Option<String>,
+    /// A change that takes effect only after a restart (password, host
+    /// name, key pair) was made and the apply ended before the restart: the
+    /// next plan that ends Running restarts the instance, without making
+    /// the change again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_owed: bool,
 }
 
 impl Private {

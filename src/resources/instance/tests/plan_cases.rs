@@ -65,6 +65,7 @@ struct Case {
     last_modified: Option<Duration>,
     restart_pending: bool,
     stopped_charging: bool,
+    restart_owed: bool,
 }
 
 impl Case {
@@ -75,6 +76,7 @@ impl Case {
             last_modified: None,
             restart_pending: false,
             stopped_charging: false,
+            restart_owed: false,
         }
     }
 
@@ -87,6 +89,7 @@ impl Case {
             last_modified: self.last_modified,
             restart_pending: self.restart_pending,
             stopped_charging: self.stopped_charging,
+            restart_owed: self.restart_owed,
             cooldown: COOLDOWN,
             now: NOW,
         })
@@ -290,6 +293,22 @@ fn replacing_attributes_are_reported_as_paths() {
 }
 
 #[test]
+fn a_restart_owed_by_an_interrupted_apply_is_planned_once() {
+    let mut case = Case::new(running_prior(), config(&[]));
+    assert!(case.plan().steps.is_empty());
+    case.restart_owed = true;
+    let p = case.plan();
+    assert_eq!(p.steps, [Step::Reboot]);
+    assert!(
+        p.diagnostics
+            .iter()
+            .any(|d| d.summary == "Instance Will Be Restarted"),
+        "{:?}",
+        p.diagnostics
+    );
+}
+
+#[test]
 fn image_and_security_groups_change_in_place() {
     use crate::planner::{Attr, Call};
     let call_of = |p: &Planned, attr: Attr| {
@@ -459,6 +478,7 @@ fn destroy_plans_null() {
         last_modified: None,
         restart_pending: false,
         stopped_charging: false,
+        restart_owed: false,
         cooldown: COOLDOWN,
         now: NOW,
     });
