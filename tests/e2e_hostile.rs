@@ -388,6 +388,16 @@ const RESOURCE_ROWS: &[Row] = &[
     row("allow_stopping_for_update = \"maybe\"", "allow_stopping_for_update", "bool"),
     row("security_group_ids = \"sg-1\"", "security_group_ids", "set of string"),
     row("cpu = 4", "cpu", "cpu"),
+    row("tags = { \"acs:x\" = \"1\" }", "tags", "reserves"),
+    row("tags = { \"aliyun-x\" = \"1\" }", "tags", "reserves"),
+    row("tags = { \"terraform-provider-ecs:stopped-for-update\" = \"1\" }", "tags", "stop marker"),
+    row("tags = { k = \"vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\" }", "tags", "at most 128"),
+    row("tags = { k0 = \"v\", k1 = \"v\", k2 = \"v\", k3 = \"v\", k4 = \"v\", k5 = \"v\", k6 = \"v\", k7 = \"v\", k8 = \"v\", k9 = \"v\", k10 = \"v\", k11 = \"v\", k12 = \"v\", k13 = \"v\", k14 = \"v\", k15 = \"v\", k16 = \"v\", k17 = \"v\", k18 = \"v\", k19 = \"v\", k20 = \"v\" }", "tags", "at most 20"),
+    row("password = \"short1A\"", "password", "8 to 30"),
+    row("password = \"alllowercase1\"", "password", "three of"),
+    row("host_name = \"-web\"", "host_name", "host name"),
+    row("security_group_ids = []", "security_group_ids", "at least one"),
+    row("security_group_ids = [\"a\", \"b\", \"c\", \"d\", \"e\", \"f\"]", "security_group_ids", "at most 5"),
     row("colour = \"red\"", "colour", "colour"),
 ];
 

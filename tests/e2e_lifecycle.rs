@@ -79,7 +79,7 @@ fn import_then_plan_shows_no_changes() {
 }
 
 #[test]
-fn an_image_change_replaces_the_instance() {
+fn an_image_change_keeps_the_instance() {
     let cloud = Cloud::quick();
     cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     cloud.apply();
@@ -89,23 +89,39 @@ fn an_image_change_replaces_the_instance() {
     let plan = cloud.plan();
     let text = e2e_support::flat(&plan);
     assert_eq!(plan.code, 2, "{text}");
-    assert!(text.contains("must be replaced"), "{text}");
+    assert!(!text.contains("must be replaced"), "{text}");
     assert!(
-        text.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        text.contains("Plan: 0 to add, 1 to change, 0 to destroy."),
         "{text}"
     );
+    assert!(text.contains("everything on it is erased"), "{text}");
     cloud.apply();
-    let new = id_of(&cloud, "ecs_instance.web");
-    assert_ne!(new, old);
-    let ids: Vec<_> = cloud
-        .instances()
-        .iter()
-        .map(|i| i["InstanceId"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert_eq!(ids, std::slice::from_ref(&new));
-    assert_eq!(cloud.instance(&new)["ImageId"], new_image);
+    assert_eq!(id_of(&cloud, "ecs_instance.web"), old);
+    assert_eq!(cloud.instances().len(), 1);
+    assert_eq!(cloud.instance(&old)["ImageId"], new_image);
+    assert_eq!(cloud.journal().count("ReplaceSystemDisk"), 1);
     cloud.assert_converged();
     cloud.assert_rules_kept();
+}
+
+#[test]
+fn a_system_disk_category_change_replaces_the_instance() {
+    let cloud = Cloud::quick();
+    let body = "  system_disk_category = \"cloud_efficiency\"";
+    cloud.config(&instance_hcl("web", "ecs.g6.large", body));
+    cloud.apply();
+    let old = id_of(&cloud, "ecs_instance.web");
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        &body.replace("cloud_efficiency", "cloud_essd"),
+    ));
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("must be replaced"), "{text}");
+    cloud.apply();
+    assert_ne!(id_of(&cloud, "ecs_instance.web"), old);
+    assert_eq!(cloud.instances().len(), 1);
+    cloud.assert_converged();
 }
 
 #[test]
