@@ -40,8 +40,8 @@ pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Instance, InstanceType, InstanceTypeFilter, ModifySpec,
-    RunInstancesRequest,
+    parse_api_time, AvailableType, Instance, InstanceFilter, InstanceType, InstanceTypeFilter,
+    ModifySpec, RunInstancesRequest,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

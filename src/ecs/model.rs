@@ -97,6 +97,19 @@ pub struct InstanceTypeFilter {
     pub instance_type_ids: Vec<String>,
 }
 
+/// Which instances to list with DescribeInstances: every filter here is
+/// one ECS applies itself, so paging runs over the filtered set.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct InstanceFilter {
+    /// `InstanceIds`; `None` lists every instance, `Some([])` none.
+    pub ids: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub instance_type: Option<String>,
+    pub vswitch_id: Option<String>,
+    /// `Tag.N.Key` / `Tag.N.Value` (≤ 20); an empty value matches any.
+    pub tags: Vec<(String, String)>,
+}
+
 /// What one ModifyInstanceSpec call changes: the API takes one or the other.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ModifySpec {
