@@ -502,6 +502,15 @@ fn the_adopt_example_resizes_out_of_band_instances() {
     assert_eq!(out["instances"]["value"]["web-1"]["cpu"], 4);
     cloud.assert_rules_kept();
     cloud.assert_converged();
+    // terraform destroy of the example lets go of every instance: no mutating call.
+    let before = cloud.journal().requests.len();
+    cloud.dir.tf_ok(&["destroy", "-auto-approve", "-no-color"]);
+    assert_eq!(mutating_since(&cloud, before), Vec::<String>::new());
+    for inst in cloud.instances() {
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+        assert_eq!(inst["Status"], "Running");
+    }
+    assert!(cloud.state_addresses().is_empty());
 }
 
 #[test]
