@@ -150,7 +150,15 @@ fn ecs_instances_filters_and_pages_250_instances_in_few_calls() {
     assert_eq!(ids(&output(&cloud)["all"]["value"]), expect(&|_| true));
 
     // Every filter, alone and together; ECS does all but name_regex.
-    let filters: [(&str, &str, Box<dyn Fn(&Seeded) -> bool>, usize); 8] = [
+    /// (data source name, its filter lines, which seeded instances it must list, how
+    /// many DescribeInstances calls it may make).
+    type Case = (
+        &'static str,
+        &'static str,
+        Box<dyn Fn(&Seeded) -> bool>,
+        usize,
+    );
+    let filters: [Case; 8] = [
         (
             "by_ids",
             "ids = [\"i-fleet0003\", \"i-fleet0249\", \"i-fleet0100\", \"i-missing\"]",
@@ -274,10 +282,7 @@ fn fleet_config(cloud: &Cloud, own_type: &str, fleet: &[(&str, &str)]) {
         .iter()
         .map(|(id, t)| format!("    \"{id}\" = \"{t}\""))
         .collect();
-    let own = instance_hcl("own", own_type, "  count = 2").replace(
-        "resource \"ecs_instance\" \"own\" {\n",
-        "resource \"ecs_instance\" \"own\" {\n",
-    );
+    let own = instance_hcl("own", own_type, "  count = 2");
     cloud.config(&format!(
         "{own}\nvariable \"fleet\" {{\n  type = map(string)\n  default = {{\n{}\n  }}\n}}\n\nresource \"ecs_instance_spec\" \"fleet\" {{\n  for_each      = var.fleet\n  instance_id   = each.key\n  instance_type = each.value\n}}\n",
         map.join("\n")
