@@ -193,3 +193,34 @@ fn guides_have_front_matter_and_their_links_resolve() {
     }
     assert!(seen >= 2, "docs/guides/alicloud.md and migrate.md");
 }
+
+/// docs/guides/migrate.md maps alicloud_instance's arguments to ecs_instance's: every
+/// attribute its table names on our side must exist, so a rename cannot leave the guide
+/// telling users to write an attribute we do not have.
+#[test]
+fn the_migration_table_names_real_ecs_instance_attributes() {
+    let schema = resources::provider().schema();
+    let ours: Vec<String> = schema.resources["ecs_instance"]
+        .block
+        .attributes
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let text = std::fs::read_to_string(root().join("docs/guides/migrate.md")).expect("guide");
+    let mut rows = 0;
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(theirs) = cells.get(2) else { continue };
+        if cells[1] == "`alicloud_instance`" {
+            continue; // the header
+        }
+        rows += 1;
+        for name in theirs.split('`').skip(1).step_by(2) {
+            assert!(
+                ours.iter().any(|a| a == name),
+                "docs/guides/migrate.md maps to `{name}`, which ecs_instance does not have: {line}"
+            );
+        }
+    }
+    assert!(rows >= 10, "the mapping table has {rows} rows");
+}
