@@ -12,8 +12,10 @@
 //!   warnings; drift is planned back; destroying the specs sends no mutating call and leaves
 //!   the instances Running on their new type; an instance deleted out of band leaves state
 //!   with a warning.
-//! - `examples/adopt/resize` (the ecs half of `examples/adopt`) and the migration steps of
-//!   `docs/guides/migrate.md` (state rm, import, an empty plan).
+//! - `examples/adopt/resize` (the ecs half of `examples/adopt`),
+//!   `examples/resources/ecs_instance_spec` as written (data source by tag, then a rolling
+//!   resize) and the migration steps of `docs/guides/migrate.md` (state rm, import, an empty
+//!   plan).
 
 mod e2e_support;
 mod support;
@@ -564,4 +566,38 @@ fn migrating_to_ecs_instance_is_state_rm_import_and_an_empty_plan() {
         .tf_ok(&["import", "-no-color", "ecs_instance_spec.web", "i-migrate"]);
     cloud.assert_converged();
     assert!(mutating_since(&cloud, before).is_empty());
+}
+
+#[test]
+fn the_resource_example_finds_tagged_instances_and_resizes_them_one_at_a_time() {
+    // examples/resources/ecs_instance_spec/main.tf as written: ecs_instances by tag, then
+    // ecs_instance_spec for each, max_unavailable = 1.
+    let mut cloud = Cloud::quick();
+    cloud.dir.env("ECS_MODIFICATION_COOLDOWN", "1s");
+    for id in ["i-web1", "i-web2", "i-web3"] {
+        out_of_band(
+            &cloud,
+            id,
+            json!({"Tags": {"Tag": [{"TagKey": "team", "TagValue": "web"}]}}),
+        );
+    }
+    out_of_band(&cloud, "i-other", json!({}));
+    let example = std::fs::read_to_string(
+        support::project_root().join("examples/resources/ecs_instance_spec/main.tf"),
+    )
+    .expect("the example");
+    cloud.dir.write("main.tf", &example);
+    let since = cloud.journal().changes.last().map(|c| c.time);
+    cloud.apply();
+    assert_eq!(cloud.journal().most_taken_down_since(since), 1);
+    for id in ["i-web1", "i-web2", "i-web3"] {
+        let inst = cloud.instance(id);
+        assert_eq!(inst["InstanceType"], "ecs.g6.xlarge", "{inst}");
+        assert_eq!(inst["InternetMaxBandwidthOut"], 20, "{inst}");
+        assert_eq!(inst["Status"], "Running", "{inst}");
+    }
+    let other = cloud.instance("i-other");
+    assert_eq!(other["InstanceType"], "ecs.g6.large", "untagged: untouched");
+    cloud.assert_rules_kept();
+    cloud.assert_converged();
 }

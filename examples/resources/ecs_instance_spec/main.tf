@@ -1,5 +1,14 @@
 # Resize instances another configuration owns (here found by tag), rolling:
 # the provider's max_unavailable caps how many are down at once.
+terraform {
+  required_providers {
+    ecs = {
+      source  = "registry.terraform.io/ecs-tools/ecs"
+      version = "~> 0.1"
+    }
+  }
+}
+
 provider "ecs" {
   max_unavailable = 1
 }
