@@ -601,3 +601,33 @@ fn the_resource_example_finds_tagged_instances_and_resizes_them_one_at_a_time() 
     cloud.assert_rules_kept();
     cloud.assert_converged();
 }
+
+#[test]
+fn an_instance_created_in_the_same_apply_is_adopted_once_known() {
+    // Like a new alicloud_instance whose spec is planned before its ID exists (here an
+    // ecs_instance that ignores its type stands in for it).
+    let cloud = Cloud::quick();
+    let base = instance_hcl(
+        "base",
+        "ecs.g6.large",
+        "  lifecycle {\n    ignore_changes = [instance_type]\n  }",
+    );
+    cloud.config(&format!(
+        "{base}\nresource \"ecs_instance_spec\" \"base\" {{\n  instance_id   = ecs_instance.base.id\n  instance_type = \"ecs.g6.xlarge\"\n}}\n"
+    ));
+    let plan = cloud.plan();
+    assert_eq!(plan.code, 2, "{}", flat(&plan));
+    assert!(
+        flat(&plan).contains("Instance Not Known Until Apply"),
+        "{}",
+        flat(&plan)
+    );
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.base");
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
+    assert_eq!(inst["Status"], "Running");
+    assert_eq!(cloud.state_attr("ecs_instance_spec.base", "cpu"), json!(4));
+    cloud.assert_rules_kept();
+    cloud.assert_converged();
+}
