@@ -160,7 +160,8 @@ fn ecs_instances_filters_and_pages_250_instances_in_few_calls() {
         Box<dyn Fn(&Seeded) -> bool>,
         usize,
     );
-    let filters: [Case; 8] = [
+    let filters: [Case; 9] = [
+        ("none", "ids = []", Box::new(|_: &Seeded| false), 0),
         (
             "by_ids",
             "ids = [\"i-fleet0003\", \"i-fleet0249\", \"i-fleet0100\", \"i-missing\"]",
