@@ -276,6 +276,22 @@ fn ecs_instances_filters_and_pages_250_instances_in_few_calls() {
         before,
         "validate calls nothing"
     );
+
+    // A module adopting all it finds: the 250 plans read their instances in shared calls
+    // (batched like Terraform's refresh; about 60 on a 2-core machine, where one call per
+    // instance would be 250).
+    cloud.config(
+        "data \"ecs_instances\" \"all\" {}\nresource \"ecs_instance_spec\" \"all\" {\n  for_each    = { for i in data.ecs_instances.all.instances : i.id => i }\n  instance_id = each.key\n}\n",
+    );
+    let before = describe_calls(&cloud);
+    let plan = cloud.dir.tf(&["plan", "-no-color", "-parallelism=50"]);
+    assert_eq!(plan.code, 0, "{}", flat(&plan));
+    assert!(flat(&plan).contains("Plan: 250 to add"), "{}", flat(&plan));
+    let calls = describe_calls(&cloud) - before;
+    eprintln!(
+        "planning 250 adoptions: {calls} DescribeInstances calls (3 of them the data source)"
+    );
+    assert!(calls <= 3 + 125, "{calls} calls to plan 250 adoptions");
 }
 
 /// The fleet: `ecs_instance.own[0..2]` created by Terraform, and four instances created out

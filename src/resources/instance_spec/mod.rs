@@ -189,7 +189,9 @@ async fn plan_adopt(
         };
     };
     let id = id.trim().to_string();
-    let inst = match ctx.client.describe_instance(&id).await {
+    // Planned by Terraform's workers like reads: patient, so a fleet's adoptions share
+    // DescribeInstances calls (one per 100) as its refresh does.
+    let inst = match ctx.client.read_instance(&id).await {
         Ok(Some(inst)) => inst,
         Ok(None) => {
             return PlanResourceChangeResponse {
@@ -263,7 +265,7 @@ async fn adopt(ctx: &Arc<Context>, req: ApplyResourceChangeRequest) -> ApplyReso
         .unwrap_or_default()
         .trim()
         .to_string();
-    let inst = match ctx.client.describe_instance(&id).await {
+    let inst = match ctx.client.describe_instance_patiently(&id).await {
         Ok(Some(inst)) => inst,
         Ok(None) => {
             return ApplyResourceChangeResponse {
