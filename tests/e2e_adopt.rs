@@ -648,3 +648,33 @@ fn an_instance_created_in_the_same_apply_is_adopted_once_known() {
     cloud.assert_rules_kept();
     cloud.assert_converged();
 }
+
+#[test]
+fn a_saved_adoption_plan_is_refused_when_the_instance_changed_since() {
+    // Planned on a Stopped instance (no stop to show), applied after it was started: the
+    // apply must not stop it. Terraform refuses the saved plan (status was planned from the
+    // instance as the plan saw it), and nothing is called.
+    let cloud = Cloud::quick();
+    out_of_band(&cloud, "i-saved", json!({"Status": "Stopped"}));
+    cloud.config(
+        "resource \"ecs_instance_spec\" \"web\" {\n  instance_id   = \"i-saved\"\n  instance_type = \"ecs.g6.xlarge\"\n}\n",
+    );
+    cloud.dir.tf_ok(&["plan", "-no-color", "-out=adopt.plan"]);
+    cloud.drift("i-saved", json!({"Status": "Running"}));
+    let before = cloud.journal().requests.len();
+    let run = cloud
+        .dir
+        .tf(&["apply", "-auto-approve", "-no-color", "adopt.plan"]);
+    assert_ne!(run.code, 0, "{}", flat(&run));
+    assert!(
+        flat(&run).contains("inconsistent final plan"),
+        "{}",
+        flat(&run)
+    );
+    assert_eq!(mutating_since(&cloud, before), Vec::<String>::new());
+    let inst = cloud.instance("i-saved");
+    assert_eq!(
+        (inst["Status"].as_str(), inst["InstanceType"].as_str()),
+        (Some("Running"), Some("ecs.g6.large"))
+    );
+}
