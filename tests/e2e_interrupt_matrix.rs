@@ -205,6 +205,7 @@ fn check_state_truthful(
 /// the apply's output has one diagnostic saying how the instance was left.
 fn check_ctrl_c_left_it_running(
     cloud: &Cloud,
+    subject: Subject,
     id: &str,
     step: Step,
     run: &TfRun,
@@ -227,7 +228,7 @@ fn check_ctrl_c_left_it_running(
             "the stop marker is still on the running instance: {inst:#}"
         ));
     }
-    if cloud.state_attr("ecs_instance.web", "status") != "Running" {
+    if cloud.state_attr(subject.address(), "status") != "Running" {
         return Err("the state does not say Running after Ctrl-C".into());
     }
     let said = text.matches("Update Interrupted").count();
@@ -336,7 +337,7 @@ fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> 
         check_state_truthful(&cloud, subject, &id, "after the interruption")?;
     }
     if ending == Ending::CtrlC {
-        check_ctrl_c_left_it_running(&cloud, &id, step, &first)?;
+        check_ctrl_c_left_it_running(&cloud, subject, &id, step, &first)?;
     }
     let left = cloud.instance(&id);
     let left = format!(
