@@ -20,8 +20,9 @@ use super::error::{Error, ErrorKind, Result};
 use super::explain::{self, Origins};
 use super::limiter::{Limiter, Limiters};
 use super::model::{
-    AvailableType, Instance, InstanceFilter, InstanceType, InstanceTypeFilter, ModifySpec,
-    RunInstancesRequest,
+    AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
+    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
+    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -480,10 +481,23 @@ impl Client {
             .opt("InternetMaxBandwidthOut", req.internet_max_bandwidth_out)
             .opt("InternetMaxBandwidthIn", req.internet_max_bandwidth_in)
             .opt("InstanceChargeType", req.instance_charge_type.as_ref())
+            .opt("PrivateIpAddress", req.private_ip_address.as_ref())
+            .opt("HostName", req.host_name.as_ref())
+            .opt("Password", req.password.as_ref().map(|p| p.expose()))
+            .opt("KeyPairName", req.key_pair_name.as_ref())
+            .opt("UserData", req.user_data.as_deref().map(encode_user_data))
+            .opt("SystemDisk.Category", req.system_disk_category.as_ref())
+            .opt("SystemDisk.Size", req.system_disk_size)
+            .opt("DeletionProtection", req.deletion_protection)
             .param("Amount", "1")
             .param("ClientToken", client_token);
         for (i, sg) in req.security_group_ids.iter().enumerate() {
             call = call.param(format!("SecurityGroupIds.{}", i + 1), sg.clone());
+        }
+        for (i, (k, v)) in req.tags.iter().enumerate() {
+            call = call
+                .param(format!("Tag.{}.Key", i + 1), k.clone())
+                .param(format!("Tag.{}.Value", i + 1), v.clone());
         }
         let r: wire::RunInstances = self.run(call).await.result?;
         r.instance_id_sets
@@ -510,7 +524,7 @@ impl Client {
         let call = self
             .call_of("StartInstance", Method::Post)
             .param("InstanceId", id);
-        self.settle(call, id, ErrorKind::InvalidStatus, |i| {
+        self.settle(call, id, Some(ErrorKind::InvalidStatus), &|i| {
             i.is_some_and(|i| matches!(i.status.as_str(), "Starting" | "Running"))
         })
         .await
@@ -535,7 +549,7 @@ impl Client {
             .param("InstanceId", id)
             .param("ForceStop", force.to_string())
             .param("StoppedMode", stopped_mode.unwrap_or(KEEP_CHARGING));
-        self.settle(call, id, ErrorKind::InvalidStatus, |i| {
+        self.settle(call, id, Some(ErrorKind::InvalidStatus), &|i| {
             i.is_some_and(|i| matches!(i.status.as_str(), "Stopping" | "Stopped"))
         })
         .await
@@ -548,8 +562,21 @@ impl Client {
             .call_of("DeleteInstance", Method::Post)
             .param("InstanceId", id)
             .param("Force", force.to_string());
-        self.settle(call, id, ErrorKind::NotFound, |i| i.is_none())
+        self.settle(call, id, Some(ErrorKind::NotFound), &|i| i.is_none())
             .await
+    }
+
+    /// [`Client::settle_answer`] for calls whose answer is only a RequestId.
+    async fn settle(
+        &self,
+        call: Call,
+        id: &str,
+        done_kind: Option<ErrorKind>,
+        took_effect: &TookEffect<'_>,
+    ) -> Result<()> {
+        self.settle_answer(call, id, done_kind, took_effect)
+            .await
+            .map(|_| ())
     }
 
     /// Runs a call without a ClientToken on instance `id`. Such a call
@@ -558,13 +585,16 @@ impl Client {
     /// `took_effect(instance)` ends the call as a success instead of sending
     /// it again. `done_kind` after such an attempt also means it did the work
     /// (the read and the refusal can race with a transition).
-    async fn settle(
+    ///
+    /// The answer's body when an attempt answered; `None` when a read (or a
+    /// `done_kind` refusal) showed an earlier attempt did the work.
+    async fn settle_answer(
         &self,
         call: Call,
         id: &str,
-        done_kind: ErrorKind,
-        took_effect: fn(Option<&Instance>) -> bool,
-    ) -> Result<()> {
+        done_kind: Option<ErrorKind>,
+        took_effect: &TookEffect<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         let action = call.action;
         let inner = &self.inner;
         let limiter = inner.limiters.of(call.action);
@@ -618,7 +648,7 @@ impl Client {
                                 action,
                                 "an earlier attempt was applied; not sending it again"
                             );
-                            return Ok(Vec::new());
+                            return Ok(None);
                         }
                     }
                     let r = inner.transport.send(call, n).await;
@@ -627,15 +657,15 @@ impl Client {
                             in_doubt.store(true, std::sync::atomic::Ordering::SeqCst);
                         }
                     }
-                    r
+                    r.map(Some)
                 }
             })
             .await;
         match out.result {
-            Ok(_) => Ok(()),
-            Err(e) if out.maybe_applied && e.kind == done_kind => {
+            Ok(body) => Ok(body),
+            Err(e) if out.maybe_applied && Some(e.kind) == done_kind => {
                 tracing::debug!(action, code = %e.code, "earlier attempt was applied; treated as success");
-                Ok(())
+                Ok(None)
             }
             Err(e) => Err(e),
         }
@@ -836,23 +866,372 @@ impl Client {
         self.run_raw(call).await.result.map(|_| ())
     }
 
-    /// ModifyInstanceAttribute (name, description); no call when both are
-    /// `None`. Setting the same values again is harmless, so retries are safe.
+    /// ModifyInstanceAttribute: every attribute of `attrs` in one call; no
+    /// call when `attrs` is empty. User data goes Base64-encoded, the
+    /// password only into the signed body (never a log, error or Debug).
+    ///
+    /// The action takes no ClientToken, yet it is retried like a read: every
+    /// attribute it carries is an absolute value (a name, a whole group list,
+    /// a flag), so an attempt sent again after a lost answer sets the same
+    /// values again and changes nothing more. Password and host name stay
+    /// pending until the next API restart either way.
     pub async fn modify_instance_attribute(
         &self,
         id: &str,
-        name: Option<&str>,
-        description: Option<&str>,
+        attrs: &ModifyAttributes,
     ) -> Result<()> {
-        if name.is_none() && description.is_none() {
+        const ACTION: &str = "ModifyInstanceAttribute";
+        if attrs.is_empty() {
             return Ok(());
         }
-        let call = self
-            .call_of("ModifyInstanceAttribute", Method::Post)
+        if let Some(groups) = &attrs.security_group_ids {
+            if groups.is_empty() {
+                return Err(Error::local(
+                    ErrorKind::InvalidParameter,
+                    ACTION,
+                    "MissingParameter",
+                    "SecurityGroupIds.N replaces the whole list and needs at least one group",
+                ));
+            }
+        }
+        let mut call = self
+            .call_of(ACTION, Method::Post)
             .param("InstanceId", id)
-            .opt("InstanceName", name)
-            .opt("Description", description);
+            .opt("InstanceName", attrs.instance_name.as_ref())
+            .opt("Description", attrs.description.as_ref())
+            .opt("HostName", attrs.host_name.as_ref())
+            .opt("Password", attrs.password.as_ref().map(|p| p.expose()))
+            .opt("UserData", attrs.user_data.as_deref().map(encode_user_data))
+            .opt("DeletionProtection", attrs.deletion_protection);
+        for (i, sg) in attrs.security_group_ids.iter().flatten().enumerate() {
+            call = call.param(format!("SecurityGroupIds.{}", i + 1), sg.clone());
+        }
         self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// ModifyInstanceVpcAttribute: another vSwitch (same VPC and zone) and/or
+    /// private IP, instance Stopped, once per stop window. No ClientToken,
+    /// and a second call in the same window is refused
+    /// (`InvalidPrivateIp.Changing`), so after an attempt whose answer was
+    /// lost the instance is read first: already on the vSwitch (and address)
+    /// asked for counts as done.
+    pub async fn modify_instance_vpc_attribute(
+        &self,
+        id: &str,
+        req: &ModifyVpcAttributes,
+    ) -> Result<()> {
+        const ACTION: &str = "ModifyInstanceVpcAttribute";
+        if req.vswitch_id.is_empty() {
+            return Err(Error::local(
+                ErrorKind::InvalidParameter,
+                ACTION,
+                "MissingVSwitchId",
+                "VSwitchId is required (the current one when only the private IP changes)",
+            ));
+        }
+        let call = self
+            .call_of(ACTION, Method::Post)
+            .param("InstanceId", id)
+            .param("VSwitchId", req.vswitch_id.clone())
+            .opt("PrivateIpAddress", req.private_ip_address.as_ref());
+        let took_effect = |i: Option<&Instance>| {
+            i.is_some_and(|i| {
+                i.vswitch_id == req.vswitch_id
+                    && req
+                        .private_ip_address
+                        .as_ref()
+                        .is_none_or(|ip| i.private_ips.contains(ip))
+            })
+        };
+        self.settle(call, id, None, &took_effect).await
+    }
+
+    /// ReplaceSystemDisk (instance Stopped): a new system disk from
+    /// `req.image_id`; keeps the instance id, IPs and data disks. Returns the
+    /// new disk's id. Retries reuse `client_token`, so a lost answer never
+    /// wipes the disk twice.
+    pub async fn replace_system_disk(
+        &self,
+        id: &str,
+        req: &ReplaceSystemDiskRequest,
+        client_token: &str,
+    ) -> Result<String> {
+        const ACTION: &str = "ReplaceSystemDisk";
+        check_token(ACTION, client_token)?;
+        if req.password.is_some() && req.password_inherit {
+            return Err(Error::local(
+                ErrorKind::InvalidParameter,
+                ACTION,
+                "InvalidParameter.Conflict",
+                "Password and PasswordInherit are exclusive",
+            ));
+        }
+        let call = self
+            .call_of(ACTION, Method::Post)
+            .param("InstanceId", id)
+            .param("ImageId", req.image_id.clone())
+            .opt("SystemDisk.Size", req.system_disk_size)
+            .opt("Password", req.password.as_ref().map(|p| p.expose()))
+            .opt("PasswordInherit", req.password_inherit.then_some(true))
+            .opt("KeyPairName", req.key_pair_name.as_ref())
+            .param("ClientToken", client_token);
+        let r: wire::ReplaceSystemDisk = self.run(call).await.result?;
+        Ok(r.disk_id)
+    }
+
+    /// AttachKeyPair of `key_pair_name` to instance `id` (Linux only;
+    /// replaces any key, works in the guest after the next API restart).
+    ///
+    /// The answer carries one result per instance and an HTTP 200 can hide a
+    /// failure: a failed result is returned as an error with its own code
+    /// (`DependencyViolation.WindowsInstance`, ...). No ClientToken: after a
+    /// lost answer the instance is read, and already bound to the key counts
+    /// as done. One instance per call keeps that read (and the error) about
+    /// one instance; key changes are rare.
+    pub async fn attach_key_pair(&self, id: &str, key_pair_name: &str) -> Result<()> {
+        let name = key_pair_name.to_string();
+        self.key_pair_call("AttachKeyPair", id, key_pair_name, &|i| {
+            i.is_some_and(|i| i.key_pair_name == name)
+        })
+        .await
+    }
+
+    /// DetachKeyPair of `key_pair_name` from instance `id`; like
+    /// [`Client::attach_key_pair`], an instance read with no key after a
+    /// lost answer counts as done.
+    pub async fn detach_key_pair(&self, id: &str, key_pair_name: &str) -> Result<()> {
+        let name = key_pair_name.to_string();
+        self.key_pair_call("DetachKeyPair", id, key_pair_name, &|i| {
+            i.is_some_and(|i| i.key_pair_name != name)
+        })
+        .await
+    }
+
+    async fn key_pair_call(
+        &self,
+        action: &'static str,
+        id: &str,
+        key_pair_name: &str,
+        took_effect: &TookEffect<'_>,
+    ) -> Result<()> {
+        let call = self
+            .call_of(action, Method::Post)
+            .param(
+                "InstanceIds",
+                serde_json::to_string(&[id]).expect("strings serialize"),
+            )
+            .param("KeyPairName", key_pair_name);
+        let Some(body) = self.settle_answer(call, id, None, took_effect).await? else {
+            return Ok(());
+        };
+        let r: wire::KeyPairResults =
+            wire::decode(&body).map_err(|m| malformed(action, &body, m))?;
+        key_pair_outcome(action, id, r)
+    }
+
+    /// ResizeDisk: grows disk `disk_id` to `new_size_gib`. `Online` needs the
+    /// instance Running and works at once; `Offline` takes effect at the next
+    /// restart. Partitions and file systems are not grown. Retries reuse
+    /// `client_token`.
+    pub async fn resize_disk(
+        &self,
+        disk_id: &str,
+        new_size_gib: i64,
+        kind: ResizeType,
+        client_token: &str,
+    ) -> Result<()> {
+        check_token("ResizeDisk", client_token)?;
+        let call = self
+            .call_of("ResizeDisk", Method::Post)
+            .param("DiskId", disk_id)
+            .param("NewSize", new_size_gib.to_string())
+            .param("Type", kind.as_str())
+            .param("ClientToken", client_token);
+        self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// RebootInstance (Running → Starting → Running): the API restart that
+    /// makes pending password, host name and key pair changes effective.
+    ///
+    /// No ClientToken, and a second reboot is not harmless, so after a lost
+    /// answer the instance is read first: Stopping or Starting, or a
+    /// `StartTime` other than `last_start_time` (the caller's last read of
+    /// [`Instance::start_time`]; empty: unknown), counts as done.
+    pub async fn reboot_instance(
+        &self,
+        id: &str,
+        force_stop: bool,
+        last_start_time: &str,
+    ) -> Result<()> {
+        let call = self
+            .call_of("RebootInstance", Method::Post)
+            .param("InstanceId", id)
+            .param("ForceStop", force_stop.to_string());
+        let took_effect = |i: Option<&Instance>| {
+            i.is_some_and(|i| {
+                matches!(i.status.as_str(), "Stopping" | "Starting")
+                    || (!last_start_time.is_empty()
+                        && !i.start_time.is_empty()
+                        && i.start_time != last_start_time)
+            })
+        };
+        self.settle(call, id, Some(ErrorKind::InvalidStatus), &took_effect)
+            .await
+    }
+
+    /// DescribeUserData: the instance's user data, decoded from Base64
+    /// (empty when it has none).
+    pub async fn describe_user_data(&self, id: &str) -> Result<Vec<u8>> {
+        use base64::Engine;
+        let call = self
+            .call_of("DescribeUserData", Method::Get)
+            .param("InstanceId", id);
+        let r: wire::DescribeUserData = self.run(call).await.result?;
+        base64::engine::general_purpose::STANDARD
+            .decode(r.user_data.trim())
+            .map_err(|e| {
+                Error::local(
+                    ErrorKind::Other,
+                    "DescribeUserData",
+                    codes::INVALID_RESPONSE,
+                    format!("UserData is not Base64: {e}"),
+                )
+            })
+    }
+
+    /// DescribeDisks, every page; `disk_ids` are asked 100 at a time.
+    pub async fn describe_disks(&self, filter: &DiskFilter) -> Result<Vec<Disk>> {
+        let groups: Vec<&[String]> = if filter.disk_ids.is_empty() {
+            vec![&[]]
+        } else {
+            filter.disk_ids.chunks(100).collect()
+        };
+        let mut out = Vec::new();
+        for group in groups {
+            let mut next_token = String::new();
+            loop {
+                let call = self
+                    .call_of("DescribeDisks", Method::Get)
+                    .param("MaxResults", "100")
+                    .opt("InstanceId", filter.instance_id.as_ref())
+                    .opt("DiskType", filter.disk_type.as_ref())
+                    .opt(
+                        "DiskIds",
+                        (!group.is_empty())
+                            .then(|| serde_json::to_string(group).expect("strings serialize")),
+                    )
+                    .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
+                let page: wire::DescribeDisks = self.run(call).await.result?;
+                out.extend(page.disks.disk.into_iter().map(Disk::from));
+                if page.next_token.is_empty() || page.next_token == next_token {
+                    break;
+                }
+                next_token = page.next_token;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The system disk of instance `id` (DescribeDisks, one call).
+    pub async fn system_disk(&self, id: &str) -> Result<Option<Disk>> {
+        let filter = DiskFilter {
+            instance_id: Some(id.to_string()),
+            disk_type: Some("system".into()),
+            disk_ids: Vec::new(),
+        };
+        Ok(self
+            .describe_disks(&filter)
+            .await?
+            .into_iter()
+            .find(|d| d.instance_id == id && d.disk_type == "system"))
+    }
+
+    /// DescribeKeyPairs for one name: `None` when no key pair has it.
+    pub async fn describe_key_pair(&self, name: &str) -> Result<Option<KeyPair>> {
+        let call = self
+            .call_of("DescribeKeyPairs", Method::Get)
+            .param("KeyPairName", name)
+            .param("PageSize", "50");
+        let r: wire::DescribeKeyPairs = self.run(call).await.result?;
+        Ok(r.key_pairs
+            .key_pair
+            .into_iter()
+            .map(KeyPair::from)
+            .find(|k| k.key_pair_name == name))
+    }
+
+    /// DescribeVSwitches (the ECS API's own) for one id: its VPC, zone and
+    /// CIDR block; `None` when it does not exist.
+    pub async fn describe_vswitch(&self, id: &str) -> Result<Option<VSwitch>> {
+        let call = self
+            .call_of("DescribeVSwitches", Method::Get)
+            .param("VSwitchId", id)
+            .param("PageSize", "50");
+        let r: wire::DescribeVSwitches = self.run(call).await.result?;
+        Ok(r.vswitches
+            .vswitch
+            .into_iter()
+            .map(VSwitch::from)
+            .find(|v| v.vswitch_id == id))
+    }
+
+    /// DescribeImages for one id: its OS type and size; `None` when no
+    /// available image has it.
+    pub async fn describe_image(&self, id: &str) -> Result<Option<Image>> {
+        let call = self
+            .call_of("DescribeImages", Method::Get)
+            .param("ImageId", id)
+            .param("PageSize", "50");
+        let r: wire::DescribeImages = self.run(call).await.result?;
+        Ok(r.images
+            .image
+            .into_iter()
+            .map(Image::from)
+            .find(|i| i.image_id == id))
+    }
+}
+
+/// What a read before resending a token-less call checks: did an earlier
+/// attempt already do the work?
+type TookEffect<'a> = dyn Fn(Option<&Instance>) -> bool + Send + Sync + 'a;
+
+/// `UserData` as sent: Base64 of the bytes.
+fn encode_user_data(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A key pair answer → `Ok` only when instance `id` succeeded: a 200 can
+/// carry a failed instance (`Success=false`, `FailCount` > 0).
+fn key_pair_outcome(action: &str, id: &str, r: wire::KeyPairResults) -> Result<()> {
+    let request_id = (!r.request_id.is_empty()).then(|| r.request_id.clone());
+    let mine = r.results.result.iter().find(|x| x.instance_id == id);
+    match mine {
+        Some(x) if x.success => Ok(()),
+        Some(x) => {
+            let code = if x.code.is_empty() || x.code == "200" {
+                "InternalError"
+            } else {
+                x.code.as_str()
+            };
+            Err(Error::api(
+                action,
+                Some(200),
+                code,
+                &format!("instance {id}: {}", x.message),
+                request_id,
+            ))
+        }
+        None if r.fail_count == 0 => Ok(()),
+        None => Err(Error::local(
+            ErrorKind::Other,
+            action,
+            codes::INVALID_RESPONSE,
+            format!(
+                "FailCount is {} but no result names instance {id} [RequestId: {}]",
+                r.fail_count, r.request_id
+            ),
+        )),
     }
 }
 

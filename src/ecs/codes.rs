@@ -159,6 +159,38 @@ pub static TABLE: &[(&str, Class)] = &[
     ("QuotaExceed.RufundVcpu", c(Billing, false, "this month's refund quota for converting subscriptions to pay-as-you-go is used up; convert next month, or release the instance when it expires")),
     ("ReleaseTimeHaveBeenSet", c(Unsupported, false, "the instance has an automatic release time, which forbids changing its billing method; clear the release time in the console first")),
     ("InvalidInstance.TempBandwidthUpgrade", c(Unsupported, false, "a temporary bandwidth upgrade is in progress, which forbids changing the billing method; wait until it ends")),
+    // --- ModifyInstanceAttribute ----------------------------------------------
+    ("InvalidHostName.Malformed", c(InvalidParameter, false, "host_name must be 2–64 characters (Windows: 2–15) of letters, digits, dots and hyphens, not starting or ending with a dot or hyphen")),
+    ("InvalidPassword.Malformed", c(InvalidParameter, false, "password must be 8–30 characters with three of: upper-case, lower-case, digits, and special characters ()`~!@#$%^&*-_+=|{}[]:;'<>,.?/")),
+    ("InvalidUserData.SizeExceeded", c(InvalidParameter, false, "user_data must be at most 32 KB before Base64 encoding; move the rest of the script to a download it fetches")),
+    ("InvalidUserData.NotSupported", c(Unsupported, false, "the instance (its type or network) does not support user_data; remove user_data or choose another instance type")),
+    ("ImageNotSupportCloudInit", c(Unsupported, false, "the instance's image has no cloud-init, so user_data cannot be used; choose another image or remove user_data")),
+    ("SecurityGroupInstanceLimitExceed", c(Unsupported, false, "a security group in security_group_ids holds its maximum number of instances; choose another group")),
+    ("InvalidSecurityGroupId.NotBelongToVpc", c(InvalidParameter, false, "every group in security_group_ids must be in the instance's VPC; check the group ids")),
+    ("InvalidSecurityGroupId.Malformed", c(InvalidParameter, false, "a security group id is malformed; ids look like sg-bp1...")),
+    ("InvalidParameter.SecurityGroupIdsTooMany", c(InvalidParameter, false, "an instance joins at most 5 security groups; shorten security_group_ids")),
+    // --- ModifyInstanceVpcAttribute ---------------------------------------------
+    ("InvalidVSwitchId.Mismatch", c(InvalidParameter, false, "the new vswitch_id is in another zone than the instance; only a vSwitch of the same zone changes in place (another zone means a new instance)")),
+    ("InvalidPrivateIpAddress.Mismatch", c(InvalidParameter, false, "private_ip is not inside the vSwitch's CIDR block (or is one of its reserved first or last addresses); choose an address of that block")),
+    ("InvalidPrivateIpAddress.Malformed", c(InvalidParameter, false, "private_ip is not a valid IPv4 address")),
+    ("InvalidPrivateIpAddress.Duplicated", c(InvalidParameter, false, "private_ip is already used by another instance or interface of the vSwitch; choose a free address")),
+    ("InvalidPrivateIp.Changing", c(InvalidStatus, false, "the instance's vSwitch or private IP was already changed in this stop window; start the instance once, then apply again")),
+    // --- ReplaceSystemDisk, ResizeDisk ------------------------------------------
+    ("InvalidSystemDiskSize.LessThanImageSize", c(InvalidParameter, false, "system_disk_size is smaller than the image needs; raise system_disk_size to at least the image's size")),
+    ("InvalidSystemDiskSize.LessThanDiskSize", c(InvalidParameter, false, "a system disk never shrinks: system_disk_size must be at least the current disk's size")),
+    ("DiskCreatingSnapshot", c(InvalidStatus, false, "a snapshot of the disk is being created; wait until it finishes, then apply again")),
+    ("InvalidDiskId.NotFound", c(InvalidParameter, false, "the disk does not exist in this region; refresh the state and apply again")),
+    ("InvalidDiskSize.TooSmall", c(InvalidParameter, false, "a disk only grows: the new size must be larger than the current one")),
+    ("InvalidDiskSize.ValueNotSupported", c(InvalidParameter, false, "the disk size is out of range for its category (e.g. 20–2048 GiB for a system disk)")),
+    ("InvalidInstanceStatus.NotRunning", c(InvalidStatus, false, "an online disk resize needs the instance Running; start it, or apply while it runs")),
+    ("InvalidDiskCategory.NotSupported", c(Unsupported, false, "this disk category cannot be resized online (basic `cloud` disks); resize it offline, which takes effect at the next restart")),
+    ("InvalidDiskCategory.ValueNotSupported", c(InvalidParameter, false, "system_disk_category is not offered for this instance type or zone; choose another category")),
+    ("ImageNotSupportInstanceType", c(Unsupported, false, "the image does not support this instance_type; choose another image or instance_type")),
+    ("InvalidImageId.NotSupported", c(Unsupported, false, "the image cannot be used here (another region, or not shared with this account); choose another image")),
+    // --- AttachKeyPair, DetachKeyPair --------------------------------------------
+    ("InvalidKeyPairName.NotFound", c(InvalidParameter, false, "key_name does not name a key pair of this region; create it first (or check the name)")),
+    ("DependencyViolation.WindowsInstance", c(Unsupported, false, "Windows instances cannot use SSH key pairs; remove key_name and use password")),
+    ("InvalidKeyPair.NotAttached", c(InvalidParameter, false, "the key pair is not bound to the instance; refresh the state and apply again")),
 ];
 
 /// Remedies for codes whose meaning depends on the action that got them:
@@ -171,6 +203,12 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
     ("DeleteInstance", "IncorrectInstanceStatus", "the instance is not Running or Stopped (or still has volumes attached); wait until it settles and release it again"),
     ("StartInstance", "IncorrectInstanceStatus", "only a Stopped instance can be started; wait until it is Stopped and apply again"),
     ("StopInstance", "IncorrectInstanceStatus", "only a Running instance can be stopped; wait until it is Running and apply again"),
+    ("ModifyInstanceAttribute", "ChargeTypeViolation", "deletion_protection can be set only on pay-as-you-go (PostPaid) instances; remove it for a subscription instance"),
+    ("ModifyInstanceAttribute", "IncorrectInstanceStatus", "host_name cannot change while the instance is Pending or Starting, nor password while it is Starting; wait until it is Running or Stopped and apply again"),
+    ("ModifyInstanceVpcAttribute", "IncorrectInstanceStatus", "the vSwitch or private IP changes only while the instance is Stopped, and a new instance must have started once before; start it once (or let the provider stop it) and apply again"),
+    ("ReplaceSystemDisk", "IncorrectInstanceStatus", "image_id changes (ReplaceSystemDisk) only while the instance is Stopped; let the provider stop it (allow_stopping_for_update) or stop it, then apply again"),
+    ("RebootInstance", "IncorrectInstanceStatus", "only a Running instance can be rebooted; wait until it is Running and apply again"),
+    ("ResizeDisk", "IncorrectInstanceStatus", "the disk cannot be resized in the instance's current status; wait until it is Running (online) or Stopped, and apply again"),
     ("ModifyInstanceChargeType", "InvalidStatus.ValueNotSupported", "the billing method can change only while the instance is Running or Stopped; wait until it is, and apply again"),
     ("ModifyInstanceChargeType", "InvalidParameter.Bandwidth", "the instance's bandwidth is not offered under the new billing method; change the bandwidth first"),
 ];

@@ -40,8 +40,9 @@ pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Instance, InstanceFilter, InstanceType, InstanceTypeFilter,
-    ModifySpec, RunInstancesRequest,
+    parse_api_time, AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
+    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
+    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -5,6 +5,8 @@
 //! The serde structs that mirror the wire live in [`super::wire`]; this file
 //! holds only what callers see, plus request types.
 
+use super::secret::Secret;
+
 /// One instance as DescribeInstances reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Instance {
@@ -13,6 +15,15 @@ pub struct Instance {
     pub description: String,
     pub instance_type: String,
     pub image_id: String,
+    /// `linux` | `windows` (`OSType`); empty when not reported.
+    pub os_type: String,
+    /// `HostName`. A change made by ModifyInstanceAttribute shows at once;
+    /// the guest uses it only after the next API restart.
+    pub host_name: String,
+    /// `KeyPairName`: the key pair bound to the instance (empty: none). Like
+    /// the host name, a new binding works in the guest only after the next
+    /// API restart.
+    pub key_pair_name: String,
     pub zone_id: String,
     pub region_id: String,
     /// `Pending` | `Starting` | `Running` | `Stopping` | `Stopped`.
@@ -44,6 +55,9 @@ pub struct Instance {
     pub private_ips: Vec<String>,
     /// Minute precision, e.g. `2017-12-10T04:04Z`; see [`parse_api_time`].
     pub creation_time: String,
+    /// `StartTime`: the last start (API start or reboot), minute precision;
+    /// empty when not reported.
+    pub start_time: String,
     /// `KeepCharging` | `StopCharging` | `Not-applicable` (or empty).
     pub stopped_mode: String,
     /// `DeletionProtection`: DeleteInstance is refused while it is on.
@@ -73,20 +87,172 @@ pub struct AvailableType {
     pub status_category: String,
 }
 
-/// RunInstances for one instance (`Amount=1`).
+/// RunInstances for one instance (`Amount=1`). `None` and empty lists are
+/// not sent (the API's defaults apply).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct RunInstancesRequest {
     pub image_id: String,
     pub instance_type: String,
     pub zone_id: Option<String>,
     pub vswitch_id: Option<String>,
+    /// `PrivateIpAddress`: inside the vSwitch's CIDR (needs `vswitch_id`).
+    pub private_ip_address: Option<String>,
+    /// `SecurityGroupIds.N` (1–5).
     pub security_group_ids: Vec<String>,
     pub instance_name: Option<String>,
     pub description: Option<String>,
+    pub host_name: Option<String>,
+    /// `Password`; never printed (see [`Secret`]).
+    pub password: Option<Secret>,
+    /// `KeyPairName` (Linux images; ECS ignores it on Windows).
+    pub key_pair_name: Option<String>,
+    /// `UserData`: the script as bytes; the client sends it Base64-encoded.
+    pub user_data: Option<Vec<u8>>,
+    /// `Tag.N.Key` / `Tag.N.Value` (at most 20), in this order.
+    pub tags: Vec<(String, String)>,
+    /// `SystemDisk.Category`: `cloud_essd`, `cloud_ssd`, `cloud_efficiency`, ...
+    pub system_disk_category: Option<String>,
+    /// `SystemDisk.Size`, GiB.
+    pub system_disk_size: Option<i64>,
+    /// `DeletionProtection` (PostPaid only).
+    pub deletion_protection: Option<bool>,
     pub internet_charge_type: Option<String>,
     pub internet_max_bandwidth_out: Option<i64>,
     pub internet_max_bandwidth_in: Option<i64>,
     pub instance_charge_type: Option<String>,
+}
+
+/// ModifyInstanceAttribute: every attribute it changes, sent in one call.
+/// `None` leaves an attribute as it is.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ModifyAttributes {
+    pub instance_name: Option<String>,
+    pub description: Option<String>,
+    /// Used by the guest from the next API restart (RebootInstance, or
+    /// StartInstance from Stopped).
+    pub host_name: Option<String>,
+    /// Like `host_name`, effective from the next API restart. Never printed.
+    pub password: Option<Secret>,
+    /// The script as bytes (sent Base64). Shown after a restart; ECS does not
+    /// run it again.
+    pub user_data: Option<Vec<u8>>,
+    /// `SecurityGroupIds.N`: **replaces** the instance's whole list (1–5
+    /// groups of its VPC).
+    pub security_group_ids: Option<Vec<String>>,
+    /// PostPaid instances only.
+    pub deletion_protection: Option<bool>,
+}
+
+impl ModifyAttributes {
+    /// Nothing to change: no call is made.
+    pub fn is_empty(&self) -> bool {
+        self == &ModifyAttributes::default()
+    }
+}
+
+/// ModifyInstanceVpcAttribute (instance Stopped; one such change per stop
+/// window).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ModifyVpcAttributes {
+    /// Required by the API even when only the address changes (then the
+    /// instance's current vSwitch): another vSwitch must be in the same VPC
+    /// and zone.
+    pub vswitch_id: String,
+    /// A free address inside the vSwitch's CIDR block; `None`: ECS picks one
+    /// (when the vSwitch changes).
+    pub private_ip_address: Option<String>,
+}
+
+/// ReplaceSystemDisk (instance Stopped): a new system disk from `image_id`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ReplaceSystemDiskRequest {
+    pub image_id: String,
+    /// `SystemDisk.Size`, GiB: at least the image's size and the old disk's.
+    pub system_disk_size: Option<i64>,
+    /// Never printed. Exclusive with `password_inherit`.
+    pub password: Option<Secret>,
+    /// `PasswordInherit=true`: keep the image's preset password.
+    pub password_inherit: bool,
+    /// `KeyPairName` (Linux images).
+    pub key_pair_name: Option<String>,
+}
+
+/// One disk as DescribeDisks reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Disk {
+    pub disk_id: String,
+    pub instance_id: String,
+    /// `system` | `data` (`Type`).
+    pub disk_type: String,
+    /// `cloud_essd`, `cloud_ssd`, `cloud_efficiency`, `cloud`, ...
+    pub category: String,
+    /// GiB; `None` when not reported.
+    pub size_gib: Option<i64>,
+    /// `In_use`, `Available`, `Attaching`, `Creating`, `ReIniting`, ...
+    pub status: String,
+    /// The image the disk was created from (system disks).
+    pub image_id: String,
+}
+
+/// Which disks DescribeDisks lists. Empty fields do not filter.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct DiskFilter {
+    pub instance_id: Option<String>,
+    /// `system` | `data` | `all`.
+    pub disk_type: Option<String>,
+    /// At most 100 per call (more are asked in several calls).
+    pub disk_ids: Vec<String>,
+}
+
+/// ResizeDisk's `Type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResizeType {
+    /// The instance Running, no restart (cloud_efficiency/ssd/essd/auto).
+    Online,
+    /// Effective after the next restart.
+    Offline,
+}
+
+impl ResizeType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResizeType::Online => "online",
+            ResizeType::Offline => "offline",
+        }
+    }
+}
+
+/// One SSH key pair (DescribeKeyPairs).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct KeyPair {
+    pub key_pair_name: String,
+    pub finger_print: String,
+}
+
+/// One vSwitch (DescribeVSwitches).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct VSwitch {
+    pub vswitch_id: String,
+    pub vpc_id: String,
+    pub zone_id: String,
+    /// e.g. `172.16.0.0/24`.
+    pub cidr_block: String,
+    /// `Available` | `Pending`.
+    pub status: String,
+}
+
+/// One image (DescribeImages).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Image {
+    pub image_id: String,
+    /// `linux` | `windows`.
+    pub os_type: String,
+    pub os_name: String,
+    pub platform: String,
+    /// GiB: the smallest system disk it fits on; `None` when not reported.
+    pub size_gib: Option<i64>,
+    /// `Available`, `Creating`, ...
+    pub status: String,
 }
 
 /// Which instance types to list: a family (`ecs.g6`) and/or exact ids.

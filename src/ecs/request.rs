@@ -34,8 +34,9 @@ impl Method {
 }
 
 /// One logical API call: the action and its parameters (with `RegionId`).
-/// Built once; every attempt signs it afresh.
-#[derive(Clone, Debug)]
+/// Built once; every attempt signs it afresh. `Debug` hides the values of
+/// [`HIDDEN`] parameters (`Password`).
+#[derive(Clone)]
 pub struct Call {
     pub action: &'static str,
     pub method: Method,
@@ -69,6 +70,16 @@ impl Call {
             .iter()
             .find(|(k, _)| k == "ClientToken")
             .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("action", &self.action)
+            .field("method", &self.method)
+            .field("params", &redact(&self.params))
+            .finish()
     }
 }
 

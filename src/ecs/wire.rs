@@ -9,7 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
-use super::model::{AvailableType, Instance, InstanceType};
+use super::model::{AvailableType, Disk, Image, Instance, InstanceType, KeyPair, VSwitch};
 
 /// Decodes a JSON success body into `T`, ignoring `null` values.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
@@ -74,6 +74,10 @@ pub struct WireInstance {
     pub description: String,
     pub instance_type: String,
     pub image_id: String,
+    #[serde(rename = "OSType")]
+    pub os_type: String,
+    pub host_name: String,
+    pub key_pair_name: String,
     pub zone_id: String,
     pub region_id: String,
     pub status: String,
@@ -95,6 +99,7 @@ pub struct WireInstance {
     pub inner_ip_address: IpAddresses,
     pub eip_address: EipAddress,
     pub creation_time: String,
+    pub start_time: String,
     pub stopped_mode: String,
     pub deletion_protection: bool,
 }
@@ -156,6 +161,9 @@ impl From<WireInstance> for Instance {
             description: w.description,
             instance_type: w.instance_type,
             image_id: w.image_id,
+            os_type: w.os_type,
+            host_name: w.host_name,
+            key_pair_name: w.key_pair_name,
             zone_id: w.zone_id,
             region_id: w.region_id,
             status: w.status,
@@ -178,6 +186,7 @@ impl From<WireInstance> for Instance {
             public_ips,
             private_ips,
             creation_time: w.creation_time,
+            start_time: w.start_time,
             stopped_mode: w.stopped_mode,
             deletion_protection: w.deletion_protection,
         }
@@ -336,6 +345,221 @@ pub struct RunInstances {
 #[serde(rename_all = "PascalCase", default)]
 pub struct InstanceIdSets {
     pub instance_id_set: Vec<String>,
+}
+
+/// Booleans sometimes arrive as strings (`"true"`); accept both.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        B(bool),
+        S(String),
+    }
+    Ok(match Flag::deserialize(d)? {
+        Flag::B(b) => b,
+        Flag::S(s) => s.trim().eq_ignore_ascii_case("true"),
+    })
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeUserData {
+    pub request_id: String,
+    pub instance_id: String,
+    /// Base64; empty when the instance has none.
+    pub user_data: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ReplaceSystemDisk {
+    pub request_id: String,
+    pub disk_id: String,
+}
+
+/// AttachKeyPair / DetachKeyPair: one result per instance; an HTTP 200 can
+/// carry failures (`FailCount` > 0).
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyPairResults {
+    pub request_id: String,
+    #[serde(deserialize_with = "int")]
+    pub fail_count: i64,
+    #[serde(deserialize_with = "int")]
+    pub total_count: i64,
+    pub results: KeyPairResultList,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyPairResultList {
+    pub result: Vec<KeyPairResult>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyPairResult {
+    pub instance_id: String,
+    #[serde(deserialize_with = "flag")]
+    pub success: bool,
+    /// `200` on success, else an error code.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeDisks {
+    pub request_id: String,
+    pub next_token: String,
+    pub disks: Disks,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Disks {
+    pub disk: Vec<WireDisk>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireDisk {
+    pub disk_id: String,
+    pub instance_id: String,
+    #[serde(rename = "Type")]
+    pub disk_type: String,
+    pub category: String,
+    #[serde(deserialize_with = "quantity")]
+    pub size: Option<i64>,
+    pub status: String,
+    pub image_id: String,
+}
+
+impl From<WireDisk> for Disk {
+    fn from(w: WireDisk) -> Disk {
+        Disk {
+            disk_id: w.disk_id,
+            instance_id: w.instance_id,
+            disk_type: w.disk_type,
+            category: w.category,
+            size_gib: w.size,
+            status: w.status,
+            image_id: w.image_id,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeKeyPairs {
+    pub request_id: String,
+    #[serde(deserialize_with = "int")]
+    pub total_count: i64,
+    pub key_pairs: KeyPairs,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct KeyPairs {
+    pub key_pair: Vec<WireKeyPair>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireKeyPair {
+    pub key_pair_name: String,
+    pub key_pair_finger_print: String,
+}
+
+impl From<WireKeyPair> for KeyPair {
+    fn from(w: WireKeyPair) -> KeyPair {
+        KeyPair {
+            key_pair_name: w.key_pair_name,
+            finger_print: w.key_pair_finger_print,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeVSwitches {
+    pub request_id: String,
+    #[serde(deserialize_with = "int")]
+    pub total_count: i64,
+    #[serde(rename = "VSwitches")]
+    pub vswitches: WireVSwitches,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct WireVSwitches {
+    #[serde(rename = "VSwitch")]
+    pub vswitch: Vec<WireVSwitch>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireVSwitch {
+    #[serde(rename = "VSwitchId")]
+    pub vswitch_id: String,
+    pub vpc_id: String,
+    pub zone_id: String,
+    pub cidr_block: String,
+    pub status: String,
+}
+
+impl From<WireVSwitch> for VSwitch {
+    fn from(w: WireVSwitch) -> VSwitch {
+        VSwitch {
+            vswitch_id: w.vswitch_id,
+            vpc_id: w.vpc_id,
+            zone_id: w.zone_id,
+            cidr_block: w.cidr_block,
+            status: w.status,
+        }
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeImages {
+    pub request_id: String,
+    #[serde(deserialize_with = "int")]
+    pub total_count: i64,
+    pub images: Images,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Images {
+    pub image: Vec<WireImage>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireImage {
+    pub image_id: String,
+    #[serde(rename = "OSType")]
+    pub os_type: String,
+    #[serde(rename = "OSName")]
+    pub os_name: String,
+    pub platform: String,
+    #[serde(deserialize_with = "quantity")]
+    pub size: Option<i64>,
+    pub status: String,
+}
+
+impl From<WireImage> for Image {
+    fn from(w: WireImage) -> Image {
+        Image {
+            image_id: w.image_id,
+            os_type: w.os_type,
+            os_name: w.os_name,
+            platform: w.platform,
+            size_gib: w.size,
+            status: w.status,
+        }
+    }
 }
 
 /// The fields of an error body, JSON or XML alike.

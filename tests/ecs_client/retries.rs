@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use terraform_provider_ecs::ecs::{
-    Client, ErrorKind, ModifySpec, RetryPolicy, RunInstancesRequest, Tuning,
+    Client, ErrorKind, ModifyAttributes, ModifySpec, RetryPolicy, RunInstancesRequest, Tuning,
 };
 
 use crate::server::{Reply, Server};
@@ -253,7 +253,13 @@ async fn read_timeout_is_retried() {
         c.read_timeout = Duration::from_millis(300)
     });
     client
-        .modify_instance_attribute("i-1", Some("web"), None)
+        .modify_instance_attribute(
+            "i-1",
+            &ModifyAttributes {
+                instance_name: Some("web".into()),
+                ..Default::default()
+            },
+        )
         .await
         .expect("second attempt answers in time");
     let reqs = server.requests();

@@ -213,6 +213,7 @@ fn run_request(planned: &Value) -> RunInstancesRequest {
         internet_max_bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out"),
         internet_max_bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in"),
         instance_charge_type: s("instance_charge_type"),
+        ..Default::default()
     }
 }
 
@@ -317,9 +318,12 @@ async fn update_attributes(
     let name = changed("instance_name");
     let description = changed("description");
     if name.is_some() || description.is_some() {
-        api.0
-            .modify_instance_attribute(id, name.as_deref(), description.as_deref())
-            .await?;
+        let attrs = crate::ecs::ModifyAttributes {
+            instance_name: name,
+            description,
+            ..Default::default()
+        };
+        api.0.modify_instance_attribute(id, &attrs).await?;
     }
     Ok(())
 }

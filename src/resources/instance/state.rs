@@ -346,6 +346,7 @@ pub(crate) mod tests {
             creation_time: "2024-01-01T00:00Z".into(),
             stopped_mode: "KeepCharging".into(),
             deletion_protection: false,
+            ..Default::default()
         }
     }
 
