@@ -14,6 +14,8 @@ mod errors;
 mod fixtures;
 #[path = "ecs_client/hostile.rs"]
 mod hostile;
+#[path = "ecs_client/in_place.rs"]
+mod in_place;
 #[path = "ecs_client/redaction.rs"]
 mod redaction;
 #[path = "ecs_client/retries.rs"]
