@@ -168,7 +168,7 @@ pub static TABLE: &[(&str, Class)] = &[
     ("SecurityGroupInstanceLimitExceed", c(Unsupported, false, "a security group in security_group_ids holds its maximum number of instances; choose another group")),
     ("InvalidSecurityGroupId.NotBelongToVpc", c(InvalidParameter, false, "every group in security_group_ids must be in the instance's VPC; check the group ids")),
     ("InvalidSecurityGroupId.Malformed", c(InvalidParameter, false, "a security group id is malformed; ids look like sg-bp1...")),
-    ("InvalidParameter.SecurityGroupIdsTooMany", c(InvalidParameter, false, "an instance joins at most 5 security groups; shorten security_group_ids")),
+    ("InstanceSecurityGroupLimitExceeded", c(InvalidParameter, false, "an instance joins at most 5 security groups (more only by a quota ticket); shorten security_group_ids")),
     // --- ModifyInstanceVpcAttribute ---------------------------------------------
     ("InvalidVSwitchId.Mismatch", c(InvalidParameter, false, "the new vswitch_id is in another zone than the instance; only a vSwitch of the same zone changes in place (another zone means a new instance)")),
     ("InvalidPrivateIpAddress.Mismatch", c(InvalidParameter, false, "private_ip is not inside the vSwitch's CIDR block (or is one of its reserved first or last addresses); choose an address of that block")),

@@ -7,6 +7,11 @@
 //!   fields → sets them out of band (drift); creates the instance when it
 //!   does not exist (201), like a seed entry
 //! - `DELETE /_emulator/instances/{id}` → 204, or 404
+//! - `GET /_emulator/instances/{id}/guest` → what the guest OS uses and what
+//!   waits for the next API restart: `{"InstanceId", "Effective":
+//!   {"HostName","PasswordHash","KeyPairName"}, "Configured": {...},
+//!   "PendingRestart": bool}`; `PasswordHash` is the hex SHA-256 of
+//!   `<instance id>:<password>` (empty: none set). 404 for no such instance
 //! - `POST /_emulator/account` with `{"Arrearage":bool,"NotEnoughBalance":bool}`
 //! - `GET /_emulator/journal` → `{"requests":[…],"status_changes":[…]}`
 //! - `POST /_emulator/hooks` with a [`HookSpec`] → 201 `{"Id":n}`;
@@ -138,6 +143,14 @@ pub async fn upsert(State(emu): State<Emulator>, Path(id): Path<String>, body: B
         return r;
     }
     (status, Json(view)).into_response()
+}
+
+pub async fn guest(State(emu): State<Emulator>, Path(id): Path<String>) -> Response {
+    let store = emu.lock();
+    match store.instances.get(&id) {
+        Some(inst) => Json(inst.guest_view()).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no instance {id:?}")),
+    }
 }
 
 pub async fn remove(State(emu): State<Emulator>, Path(id): Path<String>) -> Response {

@@ -11,11 +11,15 @@ use serde_json::Value;
 
 use super::catalog;
 use super::config::Config;
-use super::instance::{minute_time, Flags, Instance, Status};
+use super::instance::{minute_time, new_disk_id, Flags, Guest, Instance, Status, SystemDisk};
+use super::network;
 use super::store::Store;
 
 /// Default image of seeded and created instances when none is given.
 pub const DEFAULT_IMAGE: &str = "aliyun_3_x64_20G_alibase_20240819.vhd";
+/// System disk category of seeded instances, and of created ones that name
+/// none.
+pub const DEFAULT_DISK_CATEGORY: &str = "cloud_efficiency";
 /// Default instance type of seeded instances.
 pub const DEFAULT_TYPE: &str = "ecs.g6.large";
 
@@ -97,6 +101,7 @@ pub struct InstanceFields {
     pub instance_name: Option<String>,
     pub description: Option<String>,
     pub host_name: Option<String>,
+    pub key_pair_name: Option<String>,
     pub zone_id: Option<String>,
     pub image_id: Option<String>,
     pub instance_type: Option<String>,
@@ -198,6 +203,13 @@ impl InstanceFields {
             seq: 0,
             pending: None,
             last_modified: None,
+            key_pair_name: String::new(),
+            user_data: String::new(),
+            password_hash: String::new(),
+            system_disk: SystemDisk::default(),
+            guest: Guest::default(),
+            started_once: true,
+            vpc_changed: false,
         };
         let public_given = self.public_ip_address.is_some();
         let bandwidth_in_given = self.internet_max_bandwidth_in.is_some();
@@ -215,10 +227,14 @@ impl InstanceFields {
         }
         if inst.is_vpc() {
             if inst.vpc_id.is_empty() {
-                inst.vpc_id = vpc_of(&inst.vswitch_id);
+                inst.vpc_id = network::vswitch(store, &inst.vswitch_id)
+                    .map_or_else(|| vpc_of(&inst.vswitch_id), |v| v.vpc_id);
             }
             if inst.private_ips.is_empty() {
-                inst.private_ips.push(store.alloc_private_ip());
+                let ip = network::vswitch(store, &inst.vswitch_id)
+                    .and_then(|v| network::free_ip(store, &v, None))
+                    .unwrap_or_else(|| store.alloc_private_ip());
+                inst.private_ips.push(ip);
             }
         } else if inst.inner_ips.is_empty() {
             inst.inner_ips.push(store.alloc_inner_ip());
@@ -226,6 +242,13 @@ impl InstanceFields {
         if !public_given && inst.bandwidth_out > 0 {
             inst.public_ips.push(store.alloc_public_ip());
         }
+        let image_size = network::image(&inst.image_id).map_or(20, |i| i.size);
+        inst.system_disk = SystemDisk {
+            id: new_disk_id(),
+            size: image_size.max(40),
+            category: DEFAULT_DISK_CATEGORY.into(),
+        };
+        inst.restart();
         Ok(inst)
     }
 
@@ -280,6 +303,7 @@ impl InstanceFields {
         set(&mut inst.name, self.instance_name);
         set(&mut inst.description, self.description);
         set(&mut inst.host_name, self.host_name);
+        set(&mut inst.key_pair_name, self.key_pair_name);
         set(&mut inst.zone_id, self.zone_id);
         set(&mut inst.image_id, self.image_id);
         set(&mut inst.instance_charge_type, self.instance_charge_type);

@@ -136,11 +136,7 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         arrival,
     };
     let hook_action = incoming.action_name().to_string();
-    let hook_instance = incoming
-        .params
-        .get("InstanceId")
-        .or_else(|| incoming.params.get("ResourceId.1"))
-        .map(str::to_string);
+    let hook_instance = subject_instance(&emu, &incoming.params, "ResourceId.1");
     if emu.shared.hooks.blacked_out(Utc::now()) {
         tracing::debug!(action = %hook_action, "request dropped by a test blackout");
         return drop_answer(killer).await;
@@ -175,10 +171,7 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         Ok(s) => s.action.to_string(),
         Err(_) => incoming.action_name().to_string(),
     };
-    let param_instance = p
-        .get("InstanceId")
-        .or_else(|| p.get("ResourceId"))
-        .map(str::to_string);
+    let param_instance = subject_instance(&emu, p, "ResourceId");
     let mut dropped =
         matches!(&result, Ok(s) if s.mutating && s.fresh && roll(emu.config().drop_rate));
     if let Some(h) = hook.as_ref().filter(|h| h.phase == Phase::After) {
@@ -259,6 +252,26 @@ fn refused_at_the_door(code: &str) -> bool {
         "InvalidVersion",
     ];
     PREFIXES.iter().any(|p| code.starts_with(p))
+}
+
+/// The instance a request is about, for hooks and the journal:
+/// `InstanceId`, the resource parameter `resource` (tags), the only id of an
+/// `InstanceIds` JSON array (key pairs), or the owner of `DiskId`.
+fn subject_instance(emu: &Emulator, p: &Params, resource: &str) -> Option<String> {
+    if let Some(id) = p.get("InstanceId").or_else(|| p.get(resource)) {
+        return Some(id.to_string());
+    }
+    if let Some(list) = p.get("InstanceIds") {
+        let ids: Vec<String> = serde_json::from_str(list).ok()?;
+        return (ids.len() == 1).then(|| ids[0].clone());
+    }
+    let disk = p.get("DiskId")?;
+    let store = emu.shared.store.lock().unwrap_or_else(|e| e.into_inner());
+    store
+        .instances
+        .values()
+        .find(|i| i.system_disk.id == disk)
+        .map(|i| i.id.clone())
 }
 
 /// Closes the connection without a byte of answer. Served through

@@ -109,6 +109,69 @@ pub struct Instance {
     pub pending: Option<Transition>,
     /// Last successful ModifyInstanceSpec/ModifyInstanceNetworkSpec.
     pub last_modified: Option<DateTime<Utc>>,
+    /// `KeyPairName`: the key pair bound through the API (shown at once).
+    #[serde(default)]
+    pub key_pair_name: String,
+    /// `UserData`, Base64 as sent (empty: none).
+    #[serde(default)]
+    pub user_data: String,
+    /// The password set through the API, as [`password_hash`] (never the
+    /// password itself); empty when none was set.
+    #[serde(default)]
+    pub password_hash: String,
+    #[serde(default)]
+    pub system_disk: SystemDisk,
+    /// What the guest OS uses: host name, password and key pair as of the
+    /// last API restart (creation, StartInstance, RebootInstance).
+    #[serde(default)]
+    pub guest: Guest,
+    /// The instance has been started at least once (ModifyInstanceVpcAttribute
+    /// needs it).
+    #[serde(default = "yes")]
+    pub started_once: bool,
+    /// A vSwitch / private IP change since the last start: the next one is
+    /// refused until the instance starts again.
+    #[serde(default)]
+    pub vpc_changed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The system disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemDisk {
+    pub id: String,
+    /// GiB.
+    pub size: i64,
+    pub category: String,
+}
+
+/// The settings that take effect only at an API restart, as the guest
+/// sees them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guest {
+    pub host_name: String,
+    pub password_hash: String,
+    pub key_pair_name: String,
+}
+
+/// How a password is kept: SHA-256 of `<instance id>:<password>`, hex. Tests
+/// compute the same to check which password is in effect.
+pub fn password_hash(instance_id: &str, password: &str) -> String {
+    crate::ecs::sign::sha256_hex(format!("{instance_id}:{password}").as_bytes())
+}
+
+/// A fresh disk id shaped like ECS's: `d-` and 20 lowercase letters/digits.
+pub fn new_disk_id() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut rng = rand::rng();
+    let tail: String = (0..20)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect();
+    format!("d-{tail}")
 }
 
 /// `yyyy-MM-ddTHH:mmZ`, the minute-precision form ECS uses for times.
@@ -143,6 +206,57 @@ pub fn os_of(image_id: &str) -> (&'static str, &'static str) {
 impl Instance {
     pub fn is_vpc(&self) -> bool {
         self.network_type == "vpc"
+    }
+
+    pub fn is_windows(&self) -> bool {
+        os_of(&self.image_id).0 == "windows"
+    }
+
+    /// An API restart (start from Stopped, reboot): the guest takes the
+    /// host name, password and key pair set through the API.
+    pub fn restart(&mut self) {
+        self.guest = Guest {
+            host_name: self.host_name.clone(),
+            password_hash: self.password_hash.clone(),
+            key_pair_name: self.key_pair_name.clone(),
+        };
+    }
+
+    /// The admin API's view of what takes effect only at a restart:
+    /// `{"Effective": {...}, "Configured": {...}, "PendingRestart": bool}`.
+    pub fn guest_view(&self) -> Value {
+        let side = |host: &str, hash: &str, key: &str| {
+            Obj::new(3)
+                .s("HostName", host)
+                .s("PasswordHash", hash)
+                .s("KeyPairName", key)
+                .done()
+        };
+        let configured = Guest {
+            host_name: self.host_name.clone(),
+            password_hash: self.password_hash.clone(),
+            key_pair_name: self.key_pair_name.clone(),
+        };
+        Obj::new(4)
+            .s("InstanceId", &self.id)
+            .v(
+                "Effective",
+                side(
+                    &self.guest.host_name,
+                    &self.guest.password_hash,
+                    &self.guest.key_pair_name,
+                ),
+            )
+            .v(
+                "Configured",
+                side(
+                    &configured.host_name,
+                    &configured.password_hash,
+                    &configured.key_pair_name,
+                ),
+            )
+            .v("PendingRestart", Value::Bool(configured != self.guest))
+            .done()
     }
 
     /// The DescribeInstances `Instance` object.
@@ -191,6 +305,7 @@ impl Instance {
             .s("RegionId", region)
             .s("ZoneId", &self.zone_id)
             .s("ImageId", &self.image_id)
+            .s("KeyPairName", &self.key_pair_name)
             .s("OSType", os_type)
             .s("OSName", os_name)
             .s("InstanceType", &self.instance_type)

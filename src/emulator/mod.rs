@@ -11,8 +11,10 @@
 //! - `auth`: V1/V3 verification with the client's own `crate::ecs::sign`.
 //! - `actions`: one module per group of ECS actions, pure functions over
 //!   the store.
-//! - `store`, `instance`, `catalog`: the world: instances and their timed
-//!   transitions, the instance-type catalog with stock per zone.
+//! - `store`, `instance`, `catalog`, `network`: the world: instances and
+//!   their timed transitions (and the settings that wait for a restart), the
+//!   instance-type catalog with stock per zone, and the VPCs, vSwitches,
+//!   security groups, key pairs and images around instances.
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
@@ -39,6 +41,7 @@ mod http;
 mod idempotence;
 mod instance;
 mod journal;
+mod network;
 mod params;
 mod persist;
 mod seed;

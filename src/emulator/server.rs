@@ -57,6 +57,7 @@ pub fn router(emu: Emulator) -> Router {
             "/_emulator/instances/{id}",
             post(admin::upsert).delete(admin::remove),
         )
+        .route("/_emulator/instances/{id}/guest", get(admin::guest))
         .route("/_emulator/account", post(admin::account))
         .route("/_emulator/journal", get(admin::journal))
         .route(

@@ -51,6 +51,12 @@ pub struct Store {
     pub tokens: HashMap<String, TokenRecord>,
     pub next_seq: u64,
     pub next_ip: u32,
+    /// vSwitches and groups RunInstances named that are not built in (see
+    /// `network`).
+    #[serde(default)]
+    pub implicit_vswitches: BTreeMap<String, super::network::VSwitch>,
+    #[serde(default)]
+    pub implicit_groups: BTreeMap<String, super::network::Group>,
     #[serde(skip)]
     pub journal: Journal,
     /// ClientTokens whose first call has not answered yet.
@@ -81,6 +87,7 @@ impl Store {
             }
             if t.to == Status::Running {
                 inst.start_time = minute_time(t.at);
+                inst.started_once = true;
                 if economical && inst.public_ips.is_empty() && inst.bandwidth_out > 0 {
                     new_address.push(inst.id.clone());
                 }

@@ -280,7 +280,7 @@ async fn describe_filters_and_pages() {
 async fn attributes_and_deletion_guards() {
     let env = start_default().await;
     let api = &env.api;
-    let id = api.run_one(&[]).await;
+    let id = api.run_one(&[("VSwitchId", "vsw-emu-h1")]).await;
     api.call(
         "ModifyInstanceAttribute",
         &[
@@ -288,7 +288,7 @@ async fn attributes_and_deletion_guards() {
             ("InstanceName", "renamed"),
             ("Description", "a web server"),
             ("DeletionProtection", "true"),
-            ("SecurityGroupIds.1", "sg-1"),
+            ("SecurityGroupIds.1", "sg-emu-web"),
         ],
     )
     .await
@@ -299,7 +299,7 @@ async fn attributes_and_deletion_guards() {
     assert_eq!(inst["DeletionProtection"], true);
     assert_eq!(
         inst["SecurityGroupIds"]["SecurityGroupId"],
-        serde_json::json!(["sg-1"])
+        serde_json::json!(["sg-emu-web"])
     );
     api.call(
         "ModifyInstanceAttribute",

@@ -1,14 +1,45 @@
 //! RunInstances (Pending → Running, public IP when bandwidth is given) and
 //! CreateInstance (Pending → Stopped, never a public IP).
+//!
+//! Both validate every argument before anything is created: host name,
+//! password, user data (`checks`), key pair (must exist; ignored on
+//! Windows), 1–5 security groups of the instance's VPC, vSwitch in the
+//! zone, private IP (a usable, free address of the vSwitch; one instance
+//! only), up to 20 tags, system disk category and size (20–2048 GiB, not
+//! below the image), deletion protection (pay-as-you-go only).
 
 use serde_json::json;
 
-use super::{check_naming, check_payment, dry_run, order_id, Answer, Ctx};
+use super::tags::{check_key, check_value, too_many_tags};
+use super::{check_naming, check_payment, checks, dry_run, order_id, Answer, Ctx};
 use crate::emulator::catalog;
 use crate::emulator::error::ApiError;
-use crate::emulator::fields::vpc_of;
-use crate::emulator::instance::{minute_time, Flags, Instance, Status};
+use crate::emulator::fields::DEFAULT_DISK_CATEGORY;
+use crate::emulator::instance::{
+    minute_time, new_disk_id, password_hash, Flags, Guest, Instance, Status, SystemDisk,
+};
+use crate::emulator::network::{self, VSwitch};
 use crate::emulator::params::Params;
+
+/// System disk categories RunInstances takes.
+const DISK_CATEGORIES: &[&str] = &[
+    "cloud_efficiency",
+    "cloud_ssd",
+    "cloud_essd",
+    "cloud_auto",
+    "cloud_essd_entry",
+    "cloud",
+];
+
+/// A validated creation request: the instance template (id and addresses
+/// not yet assigned), its vSwitch, and the password to hash once the id is
+/// known.
+struct Plan<'a> {
+    inst: Instance,
+    vswitch: Option<VSwitch>,
+    private_ip: Option<String>,
+    password: Option<&'a str>,
+}
 
 fn one_of(
     params: &Params,
@@ -41,9 +72,8 @@ fn ranged(
     }
 }
 
-/// Validates a creation request and returns the instance template (id and
-/// addresses not yet assigned).
-fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
+/// Validates a creation request.
+fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError> {
     check_payment(ctx.store, None)?;
     let image = params.required("ImageId")?;
     let type_id = params.required("InstanceType")?;
@@ -76,8 +106,10 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
-    let (name, description, host) = check_naming(params)?;
+    let (name, description, _) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
+    let known_vswitch = network::vswitch(ctx.store, &vswitch);
+    let region = &ctx.config.region;
     let zones = ctx.config.zones();
     let zone = match params.get("ZoneId") {
         Some(z) if zones.iter().any(|x| x == z) => z.to_string(),
@@ -88,10 +120,84 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
                 "The specified ZoneId does not exist.",
             ))
         }
-        None => zones[0].clone(),
+        None => known_vswitch
+            .as_ref()
+            .map_or_else(|| zones[0].clone(), |v| v.zone_id(region)),
+    };
+    let vsw = if vswitch.is_empty() {
+        None
+    } else {
+        Some(network::vswitch_for_creation(
+            ctx.store, &vswitch, &zone, region,
+        )?)
     };
     let spec = catalog::usable(type_id)?;
     catalog::check_image(spec, image)?;
+    let facts = network::image(image);
+    let (os_type, _) = crate::emulator::instance::os_of(image);
+    let windows = os_type == "windows";
+    let host = checks::host_name(params, windows)?;
+    let password = checks::password(params)?;
+    let user_data = checks::user_data(params)?.unwrap_or_default();
+    let key = match params.get("KeyPairName") {
+        Some(k) if !network::key_pair_exists(k) => {
+            return Err(ApiError::new(
+                404,
+                "InvalidKeyPairName.NotFound",
+                "The specified KeyPairName does not exist.",
+            ))
+        }
+        Some(k) if !windows => k.to_string(),
+        _ => String::new(),
+    };
+    let private_ip = params.get("PrivateIpAddress").map(String::from);
+    if let Some(ip) = &private_ip {
+        let Some(v) = &vsw else {
+            return Err(ApiError::new(
+                400,
+                "InvalidParameter",
+                "PrivateIpAddress needs VSwitchId.",
+            ));
+        };
+        network::check_private_ip(ctx.store, v, ip, None)?;
+    }
+    let tags = params.pairs("Tag", "Key", "Value");
+    if tags.len() > 20 {
+        return Err(too_many_tags());
+    }
+    for (k, v) in &tags {
+        check_key(k)?;
+        check_value(v)?;
+    }
+    let category = one_of(
+        params,
+        "SystemDisk.Category",
+        DISK_CATEGORIES,
+        DEFAULT_DISK_CATEGORY,
+        "InvalidSystemDiskCategory.ValueNotSupported",
+    )?;
+    let image_size = facts.as_ref().map_or(20, |f| f.size);
+    let disk_size = match params.number::<i64>("SystemDisk.Size")? {
+        None => image_size.max(40),
+        Some(n) if !(20..=2048).contains(&n) => {
+            return Err(ApiError::invalid_code(
+                "InvalidSystemDiskSize.ValueNotSupported",
+                "SystemDisk.Size",
+            ))
+        }
+        Some(n) if n < image_size => {
+            return Err(ApiError::new(
+                400,
+                "InvalidSystemDiskSize.LessThanImageSize",
+                "The specified system disk size is smaller than the image size.",
+            ))
+        }
+        Some(n) => n,
+    };
+    let protection = params.boolean("DeletionProtection")?.unwrap_or(false);
+    if protection && charge == "PrePaid" {
+        return Err(ApiError::charge_type_violation());
+    }
     if catalog::stock(&spec.id, &zone) == catalog::Stock::SoldOut {
         return Err(ApiError::new(
             403,
@@ -103,7 +209,17 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
     if let Some(g) = params.get("SecurityGroupId") {
         groups.insert(0, g.to_string());
     }
-    Ok(Instance {
+    let vpc_id = vsw.as_ref().map(|v| v.vpc_id.clone()).unwrap_or_default();
+    let known: Vec<String> = groups
+        .iter()
+        .filter(|g| network::group(ctx.store, g).is_some())
+        .cloned()
+        .collect();
+    if groups.len() > 5 {
+        network::check_groups(ctx.store, &groups, &vpc_id)?;
+    }
+    network::check_groups(ctx.store, &known, &vpc_id)?;
+    let inst = Instance {
         id: String::new(),
         name: name.unwrap_or_default(),
         description: description.unwrap_or_default(),
@@ -120,42 +236,81 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         bandwidth_out: out,
         bandwidth_in: bw_in,
         network_type: if vswitch.is_empty() { "classic" } else { "vpc" }.into(),
-        vpc_id: if vswitch.is_empty() {
-            String::new()
-        } else {
-            vpc_of(&vswitch)
-        },
+        vpc_id,
         vswitch_id: vswitch,
         private_ips: vec![],
         inner_ips: vec![],
         public_ips: vec![],
         security_group_ids: groups,
-        tags: params.pairs("Tag", "Key", "Value"),
+        tags,
         creation_time: minute_time(ctx.now),
         start_time: String::new(),
         stopped_mode: "KeepCharging".into(),
-        deletion_protection: params.boolean("DeletionProtection")?.unwrap_or(false),
+        deletion_protection: protection,
         spot_strategy: spot,
         serial_number: String::new(),
         flags: Flags::default(),
         seq: 0,
         pending: None,
         last_modified: None,
+        key_pair_name: key,
+        user_data,
+        password_hash: String::new(),
+        system_disk: SystemDisk {
+            id: String::new(),
+            size: disk_size,
+            category,
+        },
+        guest: Guest::default(),
+        started_once: false,
+        vpc_changed: false,
+    };
+    Ok(Plan {
+        inst,
+        vswitch: vsw,
+        private_ip,
+        password,
     })
 }
 
-/// Turns the template into a stored instance settling into `settle`.
-fn materialize(ctx: &mut Ctx<'_>, mut inst: Instance, public_ip: bool, settle: Status) -> String {
+/// Records the plan's implicit vSwitch and groups (see `network`).
+fn adopt(ctx: &mut Ctx<'_>, plan: &Plan<'_>) {
+    if let Some(v) = &plan.vswitch {
+        if network::vswitch(ctx.store, &v.id).is_none() {
+            ctx.store.implicit_vswitches.insert(v.id.clone(), v.clone());
+        }
+    }
+    network::adopt_groups(ctx.store, &plan.inst.security_group_ids, &plan.inst.vpc_id);
+}
+
+/// Turns the plan into a stored instance settling into `settle`.
+fn materialize(ctx: &mut Ctx<'_>, plan: &Plan<'_>, public_ip: bool, settle: Status) -> String {
+    let mut inst = plan.inst.clone();
     inst.id = ctx.store.new_instance_id();
     inst.serial_number = uuid::Uuid::new_v4().to_string();
+    inst.system_disk.id = new_disk_id();
+    if let Some(p) = plan.password {
+        inst.password_hash = password_hash(&inst.id, p);
+    }
     if inst.name.is_empty() {
         inst.name = inst.id.clone();
     }
     if inst.host_name.is_empty() {
         inst.host_name = inst.id.clone();
     }
+    inst.restart();
     if inst.is_vpc() {
-        inst.private_ips.push(ctx.store.alloc_private_ip());
+        let builtin = plan
+            .vswitch
+            .as_ref()
+            .filter(|v| !ctx.store.implicit_vswitches.contains_key(&v.id));
+        let ip = match (&plan.private_ip, builtin) {
+            (Some(ip), _) => ip.clone(),
+            (None, Some(v)) => network::free_ip(ctx.store, v, None)
+                .unwrap_or_else(|| ctx.store.alloc_private_ip()),
+            (None, None) => ctx.store.alloc_private_ip(),
+        };
+        inst.private_ips.push(ip);
     } else {
         inst.inner_ips.push(ctx.store.alloc_inner_ip());
     }
@@ -176,15 +331,23 @@ fn materialize(ctx: &mut Ctx<'_>, mut inst: Instance, public_ip: bool, settle: S
 pub fn run_instances(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let amount = ranged(params, "Amount", 1..=100, 1)?;
     let unique_suffix = params.boolean("UniqueSuffix")?.unwrap_or(false);
-    let template = template(ctx, params)?;
+    let mut plan = template(ctx, params)?;
+    if amount > 1 && plan.private_ip.is_some() {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter",
+            "PrivateIpAddress can be given for one instance only (Amount=1).",
+        ));
+    }
     dry_run(params)?;
+    adopt(ctx, &plan);
+    let name = plan.inst.name.clone();
     let mut ids = Vec::new();
     for n in 1..=amount {
-        let mut inst = template.clone();
-        if unique_suffix && amount > 1 && !inst.name.is_empty() {
-            inst.name = format!("{}{n:03}", inst.name);
+        if unique_suffix && amount > 1 && !name.is_empty() {
+            plan.inst.name = format!("{name}{n:03}");
         }
-        ids.push(materialize(ctx, inst, true, Status::Running));
+        ids.push(materialize(ctx, &plan, true, Status::Running));
     }
     let first = ids.first().cloned();
     Ok(Answer::new(
@@ -198,9 +361,10 @@ pub fn run_instances(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
 }
 
 pub fn create_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
-    let template = template(ctx, params)?;
+    let plan = template(ctx, params)?;
     dry_run(params)?;
-    let id = materialize(ctx, template, false, Status::Stopped);
+    adopt(ctx, &plan);
+    let id = materialize(ctx, &plan, false, Status::Stopped);
     Ok(Answer::new(
         json!({"InstanceId": id, "OrderId": order_id(), "TradePrice": 0.0}),
         Some(id),

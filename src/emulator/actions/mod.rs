@@ -10,12 +10,16 @@
 mod address;
 mod attribute;
 mod billing;
+mod checks;
 mod create;
 mod describe;
+mod disk;
+mod keypair;
 mod modify;
 mod power;
 mod tags;
 mod types;
+mod vpc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -128,6 +132,27 @@ const ACTIONS: &[Action] = &[
         true,
         billing::modify_instance_charge_type,
     ),
+    act("RebootInstance", true, false, power::reboot_instance),
+    act(
+        "DescribeUserData",
+        false,
+        true,
+        attribute::describe_user_data,
+    ),
+    act(
+        "ModifyInstanceVpcAttribute",
+        true,
+        false,
+        vpc::modify_instance_vpc_attribute,
+    ),
+    act("DescribeVSwitches", false, true, vpc::describe_vswitches),
+    act("ReplaceSystemDisk", true, false, disk::replace_system_disk),
+    act("ResizeDisk", true, false, disk::resize_disk),
+    act("DescribeDisks", false, true, disk::describe_disks),
+    act("DescribeImages", false, true, disk::describe_images),
+    act("AttachKeyPair", true, true, keypair::attach_key_pair),
+    act("DetachKeyPair", true, true, keypair::detach_key_pair),
+    act("DescribeKeyPairs", false, true, keypair::describe_key_pairs),
     act("TagResources", true, true, tags::tag_resources),
     act("UntagResources", true, true, tags::untag_resources),
     act("ListTagResources", false, true, tags::list_tag_resources),

@@ -1,4 +1,6 @@
-//! StartInstance (Stopped → Starting → Running), StopInstance (Running →
+//! StartInstance (Stopped → Starting → Running; an API restart: pending
+//! host name, password and key pair reach the guest), RebootInstance
+//! (Running → Starting → Running, also a restart), StopInstance (Running →
 //! Stopping → Stopped) and DeleteInstance (Stopped, or Running with Force;
 //! never with deletion protection on, never a subscription).
 //!
@@ -33,6 +35,31 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
     }
     params.boolean("InitLocalDisk")?;
     dry_run(params)?;
+    let inst = ctx.store.get_mut(id)?;
+    inst.restart();
+    inst.started_once = true;
+    inst.vpc_changed = false;
+    ctx.store.set_status(
+        id,
+        Status::Starting,
+        ctx.now,
+        Some((Status::Running, ctx.config.transition)),
+    );
+    Ok(Answer::new(json!({}), Some(id.to_string())))
+}
+
+/// RebootInstance: Running → Starting → Running; an API restart, so the
+/// pending host name, password and key pair reach the guest.
+pub fn reboot_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
+    let id = params.required("InstanceId")?;
+    params.boolean("ForceStop")?;
+    let inst = ctx.store.get(id)?;
+    check_security_lock(inst)?;
+    if inst.status != Status::Running {
+        return Err(ApiError::incorrect_status());
+    }
+    dry_run(params)?;
+    ctx.store.get_mut(id)?.restart();
     ctx.store.set_status(
         id,
         Status::Starting,

@@ -57,7 +57,7 @@ fn has_url(s: &str) -> bool {
     lower.contains("http://") || lower.contains("https://")
 }
 
-fn check_key(key: &str) -> Result<(), ApiError> {
+pub(super) fn check_key(key: &str) -> Result<(), ApiError> {
     let lower = key.to_ascii_lowercase();
     if key.is_empty()
         || key.chars().count() > MAX_LEN
@@ -73,7 +73,7 @@ fn check_key(key: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_value(value: &str) -> Result<(), ApiError> {
+pub(super) fn check_value(value: &str) -> Result<(), ApiError> {
     if value.chars().count() > MAX_LEN
         || value.to_ascii_lowercase().starts_with("acs:")
         || has_url(value)
@@ -86,7 +86,7 @@ fn check_value(value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn too_many_tags() -> ApiError {
+pub(super) fn too_many_tags() -> ApiError {
     ApiError::new(
         400,
         "InvalidTagCount",
