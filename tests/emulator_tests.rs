@@ -8,6 +8,7 @@ mod emulator_tests {
     mod catalog;
     mod faults;
     mod idempotence;
+    mod in_place;
     mod lifecycle;
     mod modify;
     mod network;

@@ -35,12 +35,20 @@ const NOT_COMPARED: [&str; 13] = [
     "Version",
 ];
 
-/// The parameters a token's calls must agree on.
+/// The parameters a token's calls must agree on. They are remembered (and
+/// written to the state file), so a `Password` is kept as its SHA-256 only.
 pub fn compared_params(params: &Params) -> BTreeMap<String, String> {
     params
         .iter()
         .filter(|(k, _)| !NOT_COMPARED.contains(k))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| {
+            let v = if k == "Password" {
+                format!("sha256:{}", crate::ecs::sign::sha256_hex(v.as_bytes()))
+            } else {
+                v.to_string()
+            };
+            (k.to_string(), v)
+        })
         .collect()
 }
 

@@ -94,9 +94,18 @@ const BUILTIN_GROUPS: &[(&str, &str)] = &[
 
 /// Built-in key pairs: (name, fingerprint).
 pub const KEY_PAIRS: &[(&str, &str)] = &[
-    ("emu-key-a", "5c:1e:8a:3f:21:9b:0d:44:6e:7a:90:12:ab:cd:ef:01"),
-    ("emu-key-b", "8d:22:4f:aa:13:7c:5e:60:91:b2:34:c5:d6:e7:f8:02"),
-    ("emu-key-c", "a1:b2:c3:d4:e5:f6:07:18:29:3a:4b:5c:6d:7e:8f:03"),
+    (
+        "emu-key-a",
+        "5c:1e:8a:3f:21:9b:0d:44:6e:7a:90:12:ab:cd:ef:01",
+    ),
+    (
+        "emu-key-b",
+        "8d:22:4f:aa:13:7c:5e:60:91:b2:34:c5:d6:e7:f8:02",
+    ),
+    (
+        "emu-key-c",
+        "a1:b2:c3:d4:e5:f6:07:18:29:3a:4b:5c:6d:7e:8f:03",
+    ),
 ];
 
 /// Every vSwitch: built-in, then implicit ones.

@@ -34,11 +34,14 @@ pub fn host_name(params: &Params, windows: bool) -> Result<Option<String>, ApiEr
         && !punct(chars[0])
         && !punct(chars[chars.len() - 1])
         && !chars.windows(2).any(|w| punct(w[0]) && punct(w[1]))
-        && !(windows && chars.iter().all(char::is_ascii_digit));
+        && (!windows || !chars.iter().all(char::is_ascii_digit));
     if ok {
         Ok(Some(h.to_string()))
     } else {
-        Err(ApiError::invalid_code("InvalidHostName.Malformed", "HostName"))
+        Err(ApiError::invalid_code(
+            "InvalidHostName.Malformed",
+            "HostName",
+        ))
     }
 }
 
@@ -48,7 +51,7 @@ pub fn host_name(params: &Params, windows: bool) -> Result<Option<String>, ApiEr
 ///
 /// # Errors
 /// 400 `InvalidPassword.Malformed` (the message never repeats it).
-pub fn password<'a>(params: &'a Params) -> Result<Option<&'a str>, ApiError> {
+pub fn password(params: &Params) -> Result<Option<&str>, ApiError> {
     let Some(p) = params.get("Password") else {
         return Ok(None);
     };
@@ -68,7 +71,10 @@ pub fn password<'a>(params: &'a Params) -> Result<Option<&'a str>, ApiError> {
     if (8..=30).contains(&n) && allowed && classes >= 3 {
         Ok(Some(p))
     } else {
-        Err(ApiError::invalid_code("InvalidPassword.Malformed", "Password"))
+        Err(ApiError::invalid_code(
+            "InvalidPassword.Malformed",
+            "Password",
+        ))
     }
 }
 

@@ -306,8 +306,9 @@ fn materialize(ctx: &mut Ctx<'_>, plan: &Plan<'_>, public_ip: bool, settle: Stat
             .filter(|v| !ctx.store.implicit_vswitches.contains_key(&v.id));
         let ip = match (&plan.private_ip, builtin) {
             (Some(ip), _) => ip.clone(),
-            (None, Some(v)) => network::free_ip(ctx.store, v, None)
-                .unwrap_or_else(|| ctx.store.alloc_private_ip()),
+            (None, Some(v)) => {
+                network::free_ip(ctx.store, v, None).unwrap_or_else(|| ctx.store.alloc_private_ip())
+            }
             (None, None) => ctx.store.alloc_private_ip(),
         };
         inst.private_ips.push(ip);

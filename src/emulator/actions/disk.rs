@@ -88,7 +88,10 @@ pub fn replace_system_disk(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer,
         (None, true) => password_hash(id, &format!("image-preset:{image_id}")),
         (None, false) => String::new(),
     };
-    Ok(Answer::new(json!({"DiskId": disk_id}), Some(id.to_string())))
+    Ok(Answer::new(
+        json!({"DiskId": disk_id}),
+        Some(id.to_string()),
+    ))
 }
 
 fn key_pair_not_found() -> ApiError {
@@ -199,7 +202,10 @@ pub fn describe_disks(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
         .filter(|_| kind != "data")
         .filter(|i| !i.system_disk.id.is_empty())
         .filter(|i| params.get("InstanceId").is_none_or(|x| x == i.id))
-        .filter(|i| ids.as_ref().is_none_or(|ids| ids.contains(&i.system_disk.id)))
+        .filter(|i| {
+            ids.as_ref()
+                .is_none_or(|ids| ids.contains(&i.system_disk.id))
+        })
         .map(|i| disk_view(i, region))
         .collect();
     Ok(Answer::new(
