@@ -116,3 +116,92 @@ fn a_status_change_in_the_same_millisecond_may_come_either_side() {
     }));
     j.assert_rules(COOLDOWN);
 }
+
+fn call(sec: u32, action: &str, params: Value) -> Value {
+    request(sec, action, params, "OK")
+}
+
+#[test]
+fn in_place_calls_inside_the_stop_window_pass() {
+    // Stopped from :12 to :13; a reboot while Running, attributes any time but a host
+    // name or password while Starting.
+    assert!(!breaks_rules(vec![
+        call(
+            5,
+            "ModifyInstanceAttribute",
+            json!({"HostName": "web-2", "Password": "***", "SecurityGroupIds.1": "sg-a"})
+        ),
+        call(
+            12,
+            "ModifyInstanceVpcAttribute",
+            json!({"VSwitchId": "vsw-b"})
+        ),
+        call(12, "ReplaceSystemDisk", json!({"ImageId": "img"})),
+        call(20, "RebootInstance", json!({})),
+    ]));
+}
+
+#[test]
+fn vpc_attribute_or_system_disk_while_running_is_caught_even_when_refused() {
+    for action in ["ModifyInstanceVpcAttribute", "ReplaceSystemDisk"] {
+        assert!(
+            breaks_rules(vec![request(
+                5,
+                action,
+                json!({}),
+                "IncorrectInstanceStatus"
+            )]),
+            "{action}"
+        );
+    }
+}
+
+#[test]
+fn two_vpc_attribute_changes_in_one_stop_window_are_caught() {
+    let vsw = |s: &str| json!({"VSwitchId": s});
+    assert!(breaks_rules(vec![
+        call(12, "ModifyInstanceVpcAttribute", vsw("vsw-b")),
+        call(12, "ModifyInstanceVpcAttribute", vsw("vsw-c")),
+    ]));
+    // With a start in between (two windows), both may change it.
+    let j = Journal::parse(&json!({
+        "requests": [
+            call(12, "ModifyInstanceVpcAttribute", vsw("vsw-b")),
+            call(32, "ModifyInstanceVpcAttribute", vsw("vsw-c")),
+        ],
+        "status_changes": [
+            change(0, None, "Running"),
+            change(10, Some("Running"), "Stopping"),
+            change(12, Some("Stopping"), "Stopped"),
+            change(13, Some("Stopped"), "Starting"),
+            change(15, Some("Starting"), "Running"),
+            change(30, Some("Running"), "Stopping"),
+            change(31, Some("Stopping"), "Stopped"),
+        ],
+    }));
+    j.assert_rules(COOLDOWN);
+}
+
+#[test]
+fn host_name_or_password_while_starting_is_caught() {
+    assert!(breaks_rules(vec![call(
+        14,
+        "ModifyInstanceAttribute",
+        json!({"HostName": "web-2"})
+    )]));
+    assert!(breaks_rules(vec![call(
+        14,
+        "ModifyInstanceAttribute",
+        json!({"Password": "***"})
+    )]));
+    assert!(!breaks_rules(vec![call(
+        14,
+        "ModifyInstanceAttribute",
+        json!({"SecurityGroupIds.1": "sg-a"})
+    )]));
+}
+
+#[test]
+fn a_reboot_of_a_stopped_instance_is_caught() {
+    assert!(breaks_rules(vec![call(12, "RebootInstance", json!({}))]));
+}

@@ -55,6 +55,17 @@ const NAMES: &[&str] = &[
     "InternetChargeType",
     "InstanceChargeType",
     "VSwitchId",
+    "PrivateIpAddress",
+    "HostName",
+    "Password",
+    "UserData",
+    "KeyPairName",
+    "DiskId",
+    "NewSize",
+    "Type",
+    "SystemDisk.Size",
+    "SystemDisk.Category",
+    "DeletionProtection",
     "Bogus",
 ];
 

@@ -24,7 +24,8 @@ pub fn rfc3339_millis(t: DateTime<Utc>) -> String {
 pub struct RequestEntry {
     pub time: String,
     pub action: String,
-    /// Parameters without `Signature`, `SecurityToken` and `Password`.
+    /// Parameters without `Signature` and `SecurityToken`; a `Password` is
+    /// shown as `***`.
     pub params: BTreeMap<String, String>,
     /// `OK` or the error code.
     pub code: String,
@@ -53,7 +54,10 @@ pub struct Journal {
 }
 
 /// Parameters never written to the journal.
-const SECRET_PARAMS: [&str; 3] = ["Signature", "SecurityToken", "Password"];
+const SECRET_PARAMS: [&str; 2] = ["Signature", "SecurityToken"];
+/// Parameters whose presence the journal keeps (a rule or a test needs to
+/// know a password was sent) but whose value it replaces with `***`.
+const MASKED_PARAMS: [&str; 1] = ["Password"];
 
 pub fn redact<'a, I: IntoIterator<Item = (&'a str, &'a str)>>(
     params: I,
@@ -61,7 +65,10 @@ pub fn redact<'a, I: IntoIterator<Item = (&'a str, &'a str)>>(
     params
         .into_iter()
         .filter(|(k, _)| !SECRET_PARAMS.contains(k))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .map(|(k, v)| {
+            let v = if MASKED_PARAMS.contains(&k) { "***" } else { v };
+            (k.to_string(), v.to_string())
+        })
         .collect()
 }
 
@@ -106,8 +113,9 @@ mod tests {
             ("SecurityToken", "t"),
             ("InstanceId", "i-1"),
         ]);
-        assert_eq!(p.len(), 1);
+        assert_eq!(p.len(), 2);
         assert_eq!(p["InstanceId"], "i-1");
+        assert_eq!(p["Password"], "***", "sent, value hidden");
     }
 
     #[test]

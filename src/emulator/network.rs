@@ -181,7 +181,7 @@ pub fn usable_in(cidr: &str, ip: Ipv4Addr) -> bool {
     };
     let ip = u32::from(ip);
     let last = net | !mask;
-    ip & mask == net && ip >= net + 3 && ip + 3 <= last
+    ip & mask == net && u64::from(ip) >= u64::from(net) + 3 && u64::from(ip) + 3 <= u64::from(last)
 }
 
 /// `InvalidPrivateIpAddress.Malformed` / `.Mismatch` / `.Duplicated` for
@@ -324,6 +324,7 @@ mod tests {
         assert!(!ok("172.16.1.2") && ok("172.16.1.3"));
         assert!(ok("172.16.1.252") && !ok("172.16.1.253"));
         assert!(!ok("172.16.2.10"));
+        assert!(!usable_in("0.0.0.0/0", "255.255.255.255".parse().unwrap()));
     }
 
     #[test]

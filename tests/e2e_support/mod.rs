@@ -463,6 +463,95 @@ impl Journal {
                 );
             }
         }
+        self.assert_in_place_rules();
+    }
+
+    /// Whether every status `id` may have had when a request arrived at `t` is one of
+    /// `statuses` (a change in the same millisecond may come either side of it).
+    fn surely_in(&self, id: &str, t: DateTime<Utc>, statuses: &[&str]) -> bool {
+        let mine = || self.changes.iter().filter(|c| c.instance_id == id);
+        let before = mine().rfind(|c| c.time < t).map(|c| c.to.as_str());
+        let same_ms: Vec<Option<&str>> = mine()
+            .filter(|c| c.time == t)
+            .flat_map(|c| [c.from.as_deref(), Some(c.to.as_str())])
+            .collect();
+        std::iter::once(before)
+            .chain(same_ms)
+            .all(|s| s.is_some_and(|s| statuses.contains(&s)))
+    }
+
+    /// The rules of the in-place calls beyond ModifyInstanceSpec, over every such request,
+    /// answered or refused (sending one out of turn is the provider's mistake either way):
+    /// ModifyInstanceVpcAttribute and ReplaceSystemDisk only while Stopped; at most one
+    /// successful ModifyInstanceVpcAttribute per stop window (the instance starts in
+    /// between); ModifyInstanceAttribute never with HostName while Pending or Starting, nor
+    /// with Password while Starting; RebootInstance only while Running.
+    ///
+    /// # Panics
+    /// Naming the first call that broke one.
+    pub fn assert_in_place_rules(&self) {
+        for (i, r) in self.requests.iter().enumerate() {
+            let id = r.instance_id.as_str();
+            let what = || {
+                format!(
+                    "{} of {id} while it was {:?}",
+                    r.action,
+                    self.status_at(id, r.time)
+                )
+            };
+            match r.action.as_str() {
+                "ModifyInstanceVpcAttribute" | "ReplaceSystemDisk" => {
+                    assert!(self.could_be_stopped_at(id, r.time), "{}", what());
+                }
+                "ModifyInstanceAttribute" => {
+                    if r.param("HostName").is_some() {
+                        assert!(
+                            !self.surely_in(id, r.time, &["Pending", "Starting"]),
+                            "HostName in {}",
+                            what()
+                        );
+                    }
+                    if r.param("Password").is_some() {
+                        assert!(
+                            !self.surely_in(id, r.time, &["Starting"]),
+                            "Password in {}",
+                            what()
+                        );
+                    }
+                }
+                "RebootInstance" => {
+                    assert!(
+                        !self.surely_in(
+                            id,
+                            r.time,
+                            &["Pending", "Starting", "Stopping", "Stopped"]
+                        ),
+                        "{}",
+                        what()
+                    );
+                }
+                _ => {}
+            }
+            if r.action == "ModifyInstanceVpcAttribute" && r.ok() {
+                let previous = self.requests[..i].iter().rfind(|p| {
+                    p.ok() && p.action == "ModifyInstanceVpcAttribute" && p.instance_id == id
+                });
+                if let Some(p) = previous {
+                    let started_between = self.changes.iter().any(|c| {
+                        c.instance_id == id
+                            && c.to == "Starting"
+                            && p.time <= c.time
+                            && c.time <= r.time
+                    });
+                    assert!(
+                        started_between,
+                        "two ModifyInstanceVpcAttribute calls of {id} in one stop window ({} and {})",
+                        p.time,
+                        r.time
+                    );
+                }
+            }
+        }
     }
 }
 
