@@ -6,6 +6,7 @@ mod emulator_tests {
     mod admin;
     mod auth;
     mod catalog;
+    mod client;
     mod faults;
     mod idempotence;
     mod in_place;

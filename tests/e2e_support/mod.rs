@@ -186,6 +186,18 @@ impl Cloud {
         Journal::parse(&self.emu.get("/_emulator/journal"))
     }
 
+    /// What the guest OS of `id` uses and what waits for an API restart (host name,
+    /// password hash, key pair): `{"Effective": {...}, "Configured": {...},
+    /// "PendingRestart": bool}` (docs/design/emulator.md, "Admin API").
+    pub fn guest(&self, id: &str) -> Value {
+        self.emu.get(&format!("/_emulator/instances/{id}/guest"))
+    }
+
+    /// The hash the emulator keeps of `password` on instance `id`, as `guest` shows it.
+    pub fn password_hash(id: &str, password: &str) -> String {
+        terraform_provider_ecs::ecs::sign::sha256_hex(format!("{id}:{password}").as_bytes())
+    }
+
     /// Checks the seed's rules on the whole journal so far.
     pub fn assert_rules_kept(&self) {
         self.journal().assert_rules(self.cooldown);
