@@ -61,6 +61,8 @@ struct Inner {
     transport: Transport,
     limiters: Limiters,
     batcher: Batcher,
+    /// Merges Terraform's concurrent reads of system disks by id.
+    disk_batcher: Batcher<Disk>,
     tag_batcher: TagBatcher,
     cancel: CancellationToken,
     /// Never cancelled: the token of [`Client::uncancellable`] handles.
@@ -109,6 +111,7 @@ impl Client {
                 transport,
                 limiters: Limiters::new(cfg.max_requests_per_second),
                 batcher: Batcher::new(tuning.batch_window),
+                disk_batcher: Batcher::new(tuning.batch_window),
                 // Tag changes come from steps of many instances that do not
                 // line up to the millisecond: a wider window (250 ms by
                 // default) merges more. It costs no downtime: the tag goes
@@ -1130,6 +1133,32 @@ impl Client {
             }
         }
         Ok(out)
+    }
+
+    /// Batched lookup of one disk by id, for Terraform's reads: concurrent
+    /// calls share one DescribeDisks of up to 100 `DiskIds`, with the same
+    /// rules as [`Client::read_instance`]. `Ok(None)`: no such disk. For a
+    /// fleet's refresh this is one call per 100 instances where
+    /// [`Client::system_disk`] is one per instance.
+    pub async fn read_disk(&self, disk_id: &str) -> Result<Option<Disk>> {
+        let base = Client {
+            inner: Arc::clone(&self.inner),
+            deadline: None,
+            ignore_cancel: false,
+        };
+        let fetch: Fetch<Disk> = Arc::new(move |ids: Vec<String>| {
+            let c = base.clone();
+            async move {
+                let filter = DiskFilter {
+                    disk_ids: ids,
+                    ..Default::default()
+                };
+                c.describe_disks(&filter).await
+            }
+            .boxed()
+        });
+        let lookup = self.inner.disk_batcher.lookup(disk_id, fetch, Kind::Read);
+        self.bounded("DescribeDisks", lookup).await
     }
 
     /// The system disk of instance `id` (DescribeDisks, one call).

@@ -7,7 +7,8 @@
 //! - `transport`: sends an attempt, maps the answer or failure to [`Error`].
 //! - `retry`: backoff + jitter, deadline, cancellation; `limiter`: the
 //!   shared AIMD token buckets, one per action; `batch`: merges
-//!   single-instance lookups into few DescribeInstances calls;
+//!   single-instance lookups into few DescribeInstances calls (and disk
+//!   lookups into few DescribeDisks);
 //!   `tag_batch`: merges tag changes of many instances.
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies;
