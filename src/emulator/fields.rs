@@ -247,6 +247,21 @@ impl InstanceFields {
         if !public_given && inst.bandwidth_out > 0 {
             inst.public_ips.push(store.alloc_public_ip());
         }
+        // A seeded vSwitch or group that is not built in exists from now on,
+        // as for RunInstances (see `network`).
+        if inst.is_vpc()
+            && !inst.vswitch_id.is_empty()
+            && network::vswitch(store, &inst.vswitch_id).is_none()
+        {
+            let v = network::VSwitch {
+                id: inst.vswitch_id.clone(),
+                vpc_id: inst.vpc_id.clone(),
+                zone: inst.zone_id.clone(),
+                cidr: "172.16.0.0/16".into(),
+            };
+            store.implicit_vswitches.insert(v.id.clone(), v);
+        }
+        network::adopt_groups(store, &inst.security_group_ids, &inst.vpc_id);
         let image_size = network::image(&inst.image_id).map_or(20, |i| i.size);
         if inst.system_disk.id.is_empty() {
             inst.system_disk.id = new_disk_id();
