@@ -164,6 +164,12 @@ pub struct ModifyVpcAttributes {
 }
 
 /// ReplaceSystemDisk (instance Stopped): a new system disk from `image_id`.
+///
+/// The new disk has only the password and key pair this call names: send
+/// the configured ones even when they do not change, or the instance comes
+/// back without them (the key pair binding is dropped; users of the alicloud
+/// provider met this as keys lost after an image change until a second
+/// apply). The emulator models it so.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ReplaceSystemDiskRequest {
     pub image_id: String,
