@@ -162,3 +162,69 @@ fn rel_path(path: &Path, base: &Path) -> String {
         .to_string_lossy()
         .replace('\\', "/")
 }
+
+/// The guides in docs/guides/ are hand-written (no schema behind them): each has the
+/// registry's front matter, and every relative link in it leads to a page that exists, so a
+/// renamed resource page cannot leave a guide pointing nowhere.
+#[test]
+fn guides_have_front_matter_and_their_links_resolve() {
+    let dir = root().join("docs/guides");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("docs/guides").flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        seen += 1;
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).expect("guide");
+        assert!(
+            text.starts_with("---\npage_title: ") && text.contains("\nsubcategory: "),
+            "docs/guides/{name}: the registry's front matter (page_title, subcategory) comes first"
+        );
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let target = &rest[..rest.find(')').expect("closed link")];
+            if target.starts_with("http") || target.starts_with('#') {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or_default();
+            assert!(
+                dir.join(file).is_file(),
+                "docs/guides/{name} links to {target}, which does not exist"
+            );
+        }
+    }
+    assert!(seen >= 2, "docs/guides/alicloud.md and migrate.md");
+}
+
+/// docs/guides/migrate.md maps alicloud_instance's arguments to ecs_instance's: every
+/// attribute its table names on our side must exist, so a rename cannot leave the guide
+/// telling users to write an attribute we do not have.
+#[test]
+fn the_migration_table_names_real_ecs_instance_attributes() {
+    let schema = resources::provider().schema();
+    let ours: Vec<String> = schema.resources["ecs_instance"]
+        .block
+        .attributes
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let text = std::fs::read_to_string(root().join("docs/guides/migrate.md")).expect("guide");
+    let mut rows = 0;
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let Some(theirs) = cells.get(2) else { continue };
+        if cells[1] == "`alicloud_instance`" {
+            continue; // the header
+        }
+        rows += 1;
+        for name in theirs.split('`').skip(1).step_by(2) {
+            assert!(
+                ours.iter().any(|a| a == name),
+                "docs/guides/migrate.md maps to `{name}`, which ecs_instance does not have: {line}"
+            );
+        }
+    }
+    assert!(rows >= 10, "the mapping table has {rows} rows");
+}

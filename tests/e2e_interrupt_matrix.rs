@@ -16,11 +16,16 @@
 //! already on its way; the seed's rules hold; the next plan is empty; and the state Terraform
 //! kept is truthful (never Running for a stopped instance, never the old type's cpu/memory).
 //! The table of outcomes is printed.
+//!
+//! The matrix runs three times: for `ecs_instance` (an instance Terraform created), for
+//! `ecs_instance_spec` updating an instance it adopted (created out of band, through the
+//! emulator's admin API), and for `ecs_instance_spec` interrupted while adopting (the resize
+//! is the adoption itself). The spec runs the same engine and must give the same guarantees.
 
 mod e2e_support;
 mod support;
 
-use e2e_support::{flat, id_of, instance_hcl, Cloud};
+use e2e_support::{flat, id_of, instance_hcl, seed_instance, Cloud};
 use serde_json::{json, Value};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -65,14 +70,45 @@ const ENDINGS: [Ending; 4] = [
     Ending::Kill,
 ];
 
-fn resource(update_timeout: &str, out: u32, instance_type: &str) -> String {
-    instance_hcl(
-        "web",
-        instance_type,
-        &format!(
-            "  internet_max_bandwidth_out = {out}\n  timeouts {{\n    update = \"{update_timeout}\"\n  }}"
-        ),
-    )
+/// What the matrix resizes: an instance Terraform created, or one created out of band and
+/// adopted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Subject {
+    Instance,
+    /// An update of an adopted instance.
+    Spec,
+    /// The adoption itself resizes the instance.
+    Adoption,
+}
+
+/// The instance id the out-of-band instance of [`Subject::Spec`] gets.
+const ADOPTED_ID: &str = "i-adopted00001";
+
+impl Subject {
+    fn address(self) -> &'static str {
+        match self {
+            Subject::Instance => "ecs_instance.web",
+            Subject::Spec | Subject::Adoption => "ecs_instance_spec.web",
+        }
+    }
+
+    fn resource(self, update_timeout: &str, out: u32, instance_type: &str) -> String {
+        // An adoption runs under timeouts.create.
+        let create = if self == Subject::Adoption {
+            format!("    create = \"{update_timeout}\"\n")
+        } else {
+            String::new()
+        };
+        let extra = format!(
+            "  internet_max_bandwidth_out = {out}\n  timeouts {{\n{create}    update = \"{update_timeout}\"\n  }}"
+        );
+        match self {
+            Subject::Instance => instance_hcl("web", instance_type, &extra),
+            Subject::Spec | Subject::Adoption => format!(
+                "resource \"ecs_instance_spec\" \"web\" {{\n  instance_id   = \"{ADOPTED_ID}\"\n  instance_type = \"{instance_type}\"\n{extra}\n}}\n"
+            ),
+        }
+    }
 }
 
 /// The hook that makes the apply reach `step` and stay there long enough to be interrupted
@@ -123,9 +159,23 @@ fn started_again(cloud: &Cloud, id: &str) -> bool {
 }
 
 /// What the state says must not contradict the instance.
-fn check_state_truthful(cloud: &Cloud, id: &str, when: &str) -> Result<(), String> {
+fn check_state_truthful(
+    cloud: &Cloud,
+    subject: Subject,
+    id: &str,
+    when: &str,
+) -> Result<(), String> {
     let inst = cloud.instance(id);
-    let status = cloud.state_attr("ecs_instance.web", "status");
+    if subject == Subject::Adoption
+        && !cloud
+            .state_addresses()
+            .iter()
+            .any(|a| a == subject.address())
+    {
+        // An adoption cut short may leave nothing in state: nothing claimed, nothing false.
+        return Ok(());
+    }
+    let status = cloud.state_attr(subject.address(), "status");
     let settled = match inst["Status"].as_str().unwrap_or_default() {
         "Stopping" | "Stopped" => "Stopped",
         _ => "Running",
@@ -138,7 +188,7 @@ fn check_state_truthful(cloud: &Cloud, id: &str, when: &str) -> Result<(), Strin
     }
     if inst["InstanceType"] != FROM {
         for (attr, real) in [("cpu", &inst["Cpu"]), ("memory", &inst["Memory"])] {
-            let kept = cloud.state_attr("ecs_instance.web", attr);
+            let kept = cloud.state_attr(subject.address(), attr);
             if !kept.is_null() && kept != *real {
                 return Err(format!(
                     "{when}: state {attr} = {kept} after the type change to {} ({real})",
@@ -155,6 +205,7 @@ fn check_state_truthful(cloud: &Cloud, id: &str, when: &str) -> Result<(), Strin
 /// the apply's output has one diagnostic saying how the instance was left.
 fn check_ctrl_c_left_it_running(
     cloud: &Cloud,
+    subject: Subject,
     id: &str,
     step: Step,
     run: &TfRun,
@@ -177,7 +228,7 @@ fn check_ctrl_c_left_it_running(
             "the stop marker is still on the running instance: {inst:#}"
         ));
     }
-    if cloud.state_attr("ecs_instance.web", "status") != "Running" {
+    if cloud.state_attr(subject.address(), "status") != "Running" {
         return Err("the state does not say Running after Ctrl-C".into());
     }
     let said = text.matches("Update Interrupted").count();
@@ -211,7 +262,7 @@ fn check_ctrl_c_left_it_running(
 }
 
 /// Runs one cell; the outcome for the table, or what went wrong.
-fn cell(step: Step, ending: Ending) -> Result<String, String> {
+fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> {
     let cloud = Cloud::start(TRANSITION, COOLDOWN, &[]);
     let provider = format!(
         "{}\nprovider \"ecs\" {{\n  modification_cooldown = \"3s\"\n  max_retries = 2\n}}\n",
@@ -222,15 +273,27 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
             .dir
             .write("main.tf", &format!("{provider}\n{resources}"))
     };
-    write(resource("10m", 5, FROM));
-    cloud.apply();
-    let id = id_of(&cloud, "ecs_instance.web");
+    if subject != Subject::Instance {
+        // Created by someone else: Running, FROM, 5 Mbit/s out.
+        seed_instance(
+            &cloud,
+            ADOPTED_ID,
+            serde_json::json!({"InstanceType": FROM, "InternetMaxBandwidthOut": 5}),
+        );
+    }
+    let id = if subject == Subject::Adoption {
+        ADOPTED_ID.to_string()
+    } else {
+        write(subject.resource("10m", 5, FROM));
+        cloud.apply();
+        id_of(&cloud, subject.address())
+    };
     let timeout = if ending == Ending::Timeout {
         format!("{SHORT_TIMEOUT_S}s")
     } else {
         "10m".to_string()
     };
-    write(resource(&timeout, 10, TO));
+    write(subject.resource(&timeout, 10, TO));
     if let Some(h) = hook_for(step, ending) {
         cloud.hook(h);
     }
@@ -271,10 +334,10 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
     }
     if ending != Ending::Kill {
         // Terraform wrote what the provider returned.
-        check_state_truthful(&cloud, &id, "after the interruption")?;
+        check_state_truthful(&cloud, subject, &id, "after the interruption")?;
     }
     if ending == Ending::CtrlC {
-        check_ctrl_c_left_it_running(&cloud, &id, step, &first)?;
+        check_ctrl_c_left_it_running(&cloud, subject, &id, step, &first)?;
     }
     let left = cloud.instance(&id);
     let left = format!(
@@ -298,7 +361,7 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
         Ending::Timeout | Ending::LostConnection => 3000,
     };
     std::thread::sleep(Duration::from_millis(settle_ms));
-    write(resource("10m", 10, TO));
+    write(subject.resource("10m", 10, TO));
     let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     if again.code != 0 {
         return Err(format!("the second apply failed:\n{}", flat(&again)));
@@ -310,7 +373,7 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
     {
         return Err(format!("did not converge: {inst:#}"));
     }
-    check_state_truthful(&cloud, &id, "after the second apply")?;
+    check_state_truthful(&cloud, subject, &id, "after the second apply")?;
     let plan = cloud.plan();
     if plan.code != 0 {
         return Err(format!("the plan after is not empty:\n{}", plan.stdout));
@@ -340,8 +403,26 @@ fn cell(step: Step, ending: Ending) -> Result<String, String> {
     Ok(format!("left {left} -> ok"))
 }
 
+/// One matrix at a time: each runs two cells at once, and CI has two cores.
+static ONE_MATRIX: Mutex<()> = Mutex::new(());
+
 #[test]
 fn every_step_times_every_ending_converges_on_the_next_apply() {
+    matrix(Subject::Instance);
+}
+
+#[test]
+fn every_step_times_every_ending_converges_for_an_adopted_instance() {
+    matrix(Subject::Spec);
+}
+
+#[test]
+fn every_step_times_every_ending_converges_while_adopting() {
+    matrix(Subject::Adoption);
+}
+
+fn matrix(subject: Subject) {
+    let _one = ONE_MATRIX.lock().unwrap_or_else(|e| e.into_inner());
     let cells: Vec<(Step, Ending)> = STEPS
         .iter()
         .flat_map(|s| ENDINGS.iter().map(move |e| (*s, *e)))
@@ -355,14 +436,14 @@ fn every_step_times_every_ending_converges_on_the_next_apply() {
                 let Some((step, ending)) = queue.lock().unwrap().pop() else {
                     break;
                 };
-                let outcome = std::panic::catch_unwind(|| cell(step, ending))
+                let outcome = std::panic::catch_unwind(|| cell(subject, step, ending))
                     .unwrap_or_else(|_| Err("panicked (see above)".to_string()));
                 results.lock().unwrap().push((step, ending, outcome));
             });
         }
     });
     let results = results.into_inner().unwrap();
-    let mut table = format!("{:<16}", "step \\ ending");
+    let mut table = format!("{subject:?}\n{:<16}", "step \\ ending");
     for e in ENDINGS {
         table += &format!(" | {:<28}", format!("{e:?}"));
     }

@@ -1,4 +1,6 @@
-//! Merges concurrent single-instance lookups into one DescribeInstances.
+//! Merges concurrent single-instance lookups into one DescribeInstances
+//! (and, with a [`Batcher`] of another [`Keyed`] item, concurrent
+//! single-disk lookups into one DescribeDisks).
 //!
 //! `terraform plan -parallelism=100` refreshes 100 instances at once, and
 //! status polls during applies pile up the same way. But Terraform hands
@@ -43,7 +45,24 @@ use tokio::time::Instant;
 
 use super::codes;
 use super::error::{Error, ErrorKind, Result};
-use super::model::Instance;
+use super::model::{Disk, Instance};
+
+/// What a batch answers with: each item names the id it answers.
+pub trait Keyed: Clone + Send + 'static {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Instance {
+    fn key(&self) -> &str {
+        &self.instance_id
+    }
+}
+
+impl Keyed for Disk {
+    fn key(&self) -> &str {
+        &self.disk_id
+    }
+}
 
 /// DescribeInstances takes at most 100 ids per call.
 pub const MAX_IDS: usize = 100;
@@ -74,13 +93,13 @@ struct Pace {
     answered_at: Option<Instant>,
 }
 
-/// The call that answers a batch: ids in, the instances found out.
-pub type Fetch =
-    Arc<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<Instance>>> + Send + Sync>;
+/// The call that answers a batch: ids in, the items found out.
+pub type Fetch<T = Instance> =
+    Arc<dyn Fn(Vec<String>) -> BoxFuture<'static, Result<Vec<T>>> + Send + Sync>;
 
-type Reply = oneshot::Sender<Result<Option<Instance>>>;
+type Reply<T> = oneshot::Sender<Result<Option<T>>>;
 
-struct Open {
+struct Open<T> {
     generation: u64,
     opened: Instant,
     /// When the last new id joined.
@@ -98,13 +117,13 @@ struct Open {
     /// Wakes the closer when `everyone` shortens the quiet time.
     rearm: Arc<Notify>,
     ids: Vec<String>,
-    waiters: HashMap<String, Vec<Reply>>,
+    waiters: HashMap<String, Vec<Reply<T>>>,
 }
 
-pub struct Batcher {
+pub struct Batcher<T = Instance> {
     window: Duration,
     pace: Arc<Mutex<Pace>>,
-    open: Arc<Mutex<Option<Open>>>,
+    open: Arc<Mutex<Option<Open<T>>>>,
     generations: std::sync::atomic::AtomicU64,
     /// Reads started and not yet answered (or given up).
     outstanding: AtomicUsize,
@@ -131,8 +150,8 @@ impl Drop for Outstanding<'_> {
     }
 }
 
-impl Batcher {
-    pub fn new(window: Duration) -> Batcher {
+impl<T: Keyed> Batcher<T> {
+    pub fn new(window: Duration) -> Batcher<T> {
         Batcher {
             window,
             pace: Arc::default(),
@@ -186,7 +205,7 @@ impl Batcher {
     /// arrive at the same instant) closes it after the short window. Only
     /// reads teach and use the peak: they come from Terraform's bounded pool
     /// of workers, where waits come and go with the instances' transitions.
-    pub async fn lookup(&self, id: &str, fetch: Fetch, kind: Kind) -> Result<Option<Instance>> {
+    pub async fn lookup(&self, id: &str, fetch: Fetch<T>, kind: Kind) -> Result<Option<T>> {
         let read = kind == Kind::Read;
         let _counted = read.then(|| {
             self.outstanding.fetch_add(1, Ordering::Relaxed);
@@ -268,7 +287,7 @@ impl Batcher {
 
     /// Closes batch `generation` once no id has joined for its quiet time,
     /// or at [`MAX_AGE`] (unless it filled up and closed before).
-    fn close_later(&self, generation: u64, fetch: Fetch, rearm: Arc<Notify>) {
+    fn close_later(&self, generation: u64, fetch: Fetch<T>, rearm: Arc<Notify>) {
         let open = Arc::clone(&self.open);
         let pace = Arc::clone(&self.pace);
         let window = self.window;
@@ -303,16 +322,13 @@ impl Batcher {
     }
 }
 
-async fn answer(batch: Open, fetch: Fetch, pace: Arc<Mutex<Pace>>) {
-    tracing::debug!(ids = batch.ids.len(), "ecs batched DescribeInstances");
+async fn answer<T: Keyed>(batch: Open<T>, fetch: Fetch<T>, pace: Arc<Mutex<Pace>>) {
+    tracing::debug!(ids = batch.ids.len(), "ecs batched lookup");
     let result = fetch(batch.ids).await;
     pace.lock().unwrap().answered_at = Some(Instant::now());
     match result {
         Ok(instances) => {
-            let found: HashMap<&str, &Instance> = instances
-                .iter()
-                .map(|i| (i.instance_id.as_str(), i))
-                .collect();
+            let found: HashMap<&str, &T> = instances.iter().map(|i| (i.key(), i)).collect();
             for (id, replies) in batch.waiters {
                 let hit = found.get(id.as_str()).map(|i| (*i).clone());
                 for reply in replies {

@@ -20,9 +20,9 @@ use super::error::{Error, ErrorKind, Result};
 use super::explain::{self, Origins};
 use super::limiter::{Limiter, Limiters};
 use super::model::{
-    AvailableType, Disk, DiskFilter, Image, Instance, InstanceType, InstanceTypeFilter, KeyPair,
-    ModifyAttributes, ModifySpec, ModifyVpcAttributes, ReplaceSystemDiskRequest, ResizeType,
-    RunInstancesRequest, VSwitch,
+    AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
+    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
+    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -61,6 +61,8 @@ struct Inner {
     transport: Transport,
     limiters: Limiters,
     batcher: Batcher,
+    /// Merges Terraform's concurrent reads of system disks by id.
+    disk_batcher: Batcher<Disk>,
     tag_batcher: TagBatcher,
     cancel: CancellationToken,
     /// Never cancelled: the token of [`Client::uncancellable`] handles.
@@ -109,6 +111,7 @@ impl Client {
                 transport,
                 limiters: Limiters::new(cfg.max_requests_per_second),
                 batcher: Batcher::new(tuning.batch_window),
+                disk_batcher: Batcher::new(tuning.batch_window),
                 // Tag changes come from steps of many instances that do not
                 // line up to the millisecond: a wider window (250 ms by
                 // default) merges more. It costs no downtime: the tag goes
@@ -345,6 +348,55 @@ impl Client {
                     .param("InstanceIds", ids_json.clone())
                     .param("MaxResults", "100")
                     .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
+                let page: wire::DescribeInstances = self.run(call).await.result?;
+                out.extend(page.instances.instance.into_iter().map(Instance::from));
+                if page.next_token.is_empty() || page.next_token == next_token {
+                    break;
+                }
+                next_token = page.next_token;
+            }
+        }
+        Ok(out)
+    }
+
+    /// DescribeInstances with `filter`, every page (`MaxResults` 100, the
+    /// API's most): ⌈n/100⌉ calls for n matching instances. Ids go 100 at
+    /// a time (the API's limit for `InstanceIds`), each group with every
+    /// other filter.
+    pub async fn list_instances(&self, filter: &InstanceFilter) -> Result<Vec<Instance>> {
+        let groups: Vec<Option<String>> = match &filter.ids {
+            None => vec![None],
+            Some(ids) => {
+                let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if !unique.contains(&id) {
+                        unique.push(id);
+                    }
+                }
+                unique
+                    .chunks(batch::MAX_IDS)
+                    .map(|c| Some(serde_json::to_string(c).expect("strings serialize")))
+                    .collect()
+            }
+        };
+        let mut out = Vec::new();
+        for ids_json in groups {
+            let mut next_token = String::new();
+            loop {
+                let mut call = self
+                    .call_of("DescribeInstances", Method::Get)
+                    .opt("InstanceIds", ids_json.as_ref())
+                    .opt("Status", filter.status.as_ref())
+                    .opt("InstanceType", filter.instance_type.as_ref())
+                    .opt("VSwitchId", filter.vswitch_id.as_ref())
+                    .param("MaxResults", "100")
+                    .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
+                for (i, (k, v)) in filter.tags.iter().enumerate() {
+                    call = call.param(format!("Tag.{}.Key", i + 1), k.clone());
+                    if !v.is_empty() {
+                        call = call.param(format!("Tag.{}.Value", i + 1), v.clone());
+                    }
+                }
                 let page: wire::DescribeInstances = self.run(call).await.result?;
                 out.extend(page.instances.instance.into_iter().map(Instance::from));
                 if page.next_token.is_empty() || page.next_token == next_token {
@@ -1081,6 +1133,32 @@ impl Client {
             }
         }
         Ok(out)
+    }
+
+    /// Batched lookup of one disk by id, for Terraform's reads: concurrent
+    /// calls share one DescribeDisks of up to 100 `DiskIds`, with the same
+    /// rules as [`Client::read_instance`]. `Ok(None)`: no such disk. For a
+    /// fleet's refresh this is one call per 100 instances where
+    /// [`Client::system_disk`] is one per instance.
+    pub async fn read_disk(&self, disk_id: &str) -> Result<Option<Disk>> {
+        let base = Client {
+            inner: Arc::clone(&self.inner),
+            deadline: None,
+            ignore_cancel: false,
+        };
+        let fetch: Fetch<Disk> = Arc::new(move |ids: Vec<String>| {
+            let c = base.clone();
+            async move {
+                let filter = DiskFilter {
+                    disk_ids: ids,
+                    ..Default::default()
+                };
+                c.describe_disks(&filter).await
+            }
+            .boxed()
+        });
+        let lookup = self.inner.disk_batcher.lookup(disk_id, fetch, Kind::Read);
+        self.bounded("DescribeDisks", lookup).await
     }
 
     /// The system disk of instance `id` (DescribeDisks, one call).

@@ -7,7 +7,8 @@
 //! - `transport`: sends an attempt, maps the answer or failure to [`Error`].
 //! - `retry`: backoff + jitter, deadline, cancellation; `limiter`: the
 //!   shared AIMD token buckets, one per action; `batch`: merges
-//!   single-instance lookups into few DescribeInstances calls;
+//!   single-instance lookups into few DescribeInstances calls (and disk
+//!   lookups into few DescribeDisks);
 //!   `tag_batch`: merges tag changes of many instances.
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies;
@@ -40,7 +41,7 @@ pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Disk, DiskFilter, Image, Instance, InstanceType,
+    parse_api_time, AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
     InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
     ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
 };

@@ -164,6 +164,12 @@ pub struct ModifyVpcAttributes {
 }
 
 /// ReplaceSystemDisk (instance Stopped): a new system disk from `image_id`.
+///
+/// The new disk has only the password and key pair this call names: send
+/// the configured ones even when they do not change, or the instance comes
+/// back without them (the key pair binding is dropped; users of the alicloud
+/// provider met this as keys lost after an image change until a second
+/// apply). The emulator models it so.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct ReplaceSystemDiskRequest {
     pub image_id: String,
@@ -261,6 +267,19 @@ pub struct Image {
 pub struct InstanceTypeFilter {
     pub family: Option<String>,
     pub instance_type_ids: Vec<String>,
+}
+
+/// Which instances to list with DescribeInstances: every filter here is
+/// one ECS applies itself, so paging runs over the filtered set.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct InstanceFilter {
+    /// `InstanceIds`; `None` lists every instance, `Some([])` none.
+    pub ids: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub instance_type: Option<String>,
+    pub vswitch_id: Option<String>,
+    /// `Tag.N.Key` / `Tag.N.Value` (≤ 20); an empty value matches any.
+    pub tags: Vec<(String, String)>,
 }
 
 /// What one ModifyInstanceSpec call changes: the API takes one or the other.

@@ -128,6 +128,11 @@ pub struct InstanceFields {
     pub spot_strategy: Option<String>,
     pub serial_number: Option<String>,
     pub flags: Option<FlagsPatch>,
+    /// Emulator-only (DescribeInstances does not show them): user data as
+    /// Base64, and the system disk's size (GiB) and category.
+    pub user_data: Option<String>,
+    pub system_disk_size: Option<i64>,
+    pub system_disk_category: Option<String>,
     // Derived by the emulator: accepted (so a Describe answer can be fed
     // back) and ignored.
     #[allow(dead_code)]
@@ -242,12 +247,31 @@ impl InstanceFields {
         if !public_given && inst.bandwidth_out > 0 {
             inst.public_ips.push(store.alloc_public_ip());
         }
+        // A seeded vSwitch or group that is not built in exists from now on,
+        // as for RunInstances (see `network`).
+        if inst.is_vpc()
+            && !inst.vswitch_id.is_empty()
+            && network::vswitch(store, &inst.vswitch_id).is_none()
+        {
+            let v = network::VSwitch {
+                id: inst.vswitch_id.clone(),
+                vpc_id: inst.vpc_id.clone(),
+                zone: inst.zone_id.clone(),
+                cidr: "172.16.0.0/16".into(),
+            };
+            store.implicit_vswitches.insert(v.id.clone(), v);
+        }
+        network::adopt_groups(store, &inst.security_group_ids, &inst.vpc_id);
         let image_size = network::image(&inst.image_id).map_or(20, |i| i.size);
-        inst.system_disk = SystemDisk {
-            id: new_disk_id(),
-            size: image_size.max(40),
-            category: DEFAULT_DISK_CATEGORY.into(),
-        };
+        if inst.system_disk.id.is_empty() {
+            inst.system_disk.id = new_disk_id();
+        }
+        if inst.system_disk.size == 0 {
+            inst.system_disk.size = image_size.max(40);
+        }
+        if inst.system_disk.category.is_empty() {
+            inst.system_disk.category = DEFAULT_DISK_CATEGORY.into();
+        }
         inst.restart();
         Ok(inst)
     }
@@ -351,6 +375,20 @@ impl InstanceFields {
         if let Some(f) = self.flags {
             f.apply(&mut inst.flags);
         }
+        if let Some(u) = self.user_data {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(u.trim())
+                .map_err(|_| "UserData must be Base64".to_string())?;
+            inst.user_data = u.trim().to_string();
+        }
+        if let Some(n) = self.system_disk_size {
+            if !(1..=2048).contains(&n) {
+                return Err(format!("SystemDiskSize {n} must be 1–2048 (GiB)"));
+            }
+            inst.system_disk.size = n;
+        }
+        set(&mut inst.system_disk.category, self.system_disk_category);
         Ok(())
     }
 }

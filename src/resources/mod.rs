@@ -4,8 +4,10 @@
 
 pub mod attrs;
 pub mod data_instance_types;
+pub mod data_instances;
 pub mod data_type_modifications;
 pub mod instance;
+pub mod instance_spec;
 pub mod provider_config;
 pub mod resource;
 pub mod rolling;
@@ -138,9 +140,13 @@ fn not_configured() -> Diagnostic {
 
 impl EcsProvider {
     pub fn new(env: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
-        let resources: Vec<Box<dyn Resource>> = vec![Box::new(instance::EcsInstance)];
+        let resources: Vec<Box<dyn Resource>> = vec![
+            Box::new(instance::EcsInstance),
+            Box::new(instance_spec::EcsInstanceSpec),
+        ];
         let data_sources: Vec<Box<dyn DataSource>> = vec![
             Box::new(data_instance_types::InstanceTypes),
+            Box::new(data_instances::Instances),
             Box::new(data_type_modifications::TypeModifications),
         ];
         EcsProvider {
@@ -368,12 +374,19 @@ mod tests {
     }
 
     #[test]
-    fn schema_lists_the_resource_and_both_data_sources() {
+    fn schema_lists_the_resources_and_data_sources() {
         let s = EcsProvider::new(env).schema();
-        assert_eq!(s.resources.keys().collect::<Vec<_>>(), ["ecs_instance"]);
+        assert_eq!(
+            s.resources.keys().collect::<Vec<_>>(),
+            ["ecs_instance", "ecs_instance_spec"]
+        );
         assert_eq!(
             s.data_sources.keys().collect::<Vec<_>>(),
-            ["ecs_instance_type_modifications", "ecs_instance_types"]
+            [
+                "ecs_instance_type_modifications",
+                "ecs_instance_types",
+                "ecs_instances"
+            ]
         );
     }
 

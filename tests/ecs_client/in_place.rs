@@ -638,3 +638,38 @@ async fn user_data_that_is_not_base64_is_an_error_not_garbage() {
     let err = client.describe_user_data("i-1").await.unwrap_err();
     assert_eq!(err.code, "InvalidResponse");
 }
+
+#[tokio::test]
+async fn concurrent_disk_reads_share_one_describe_disks() {
+    let server = Server::start(|r: &Req| {
+        let ids: Vec<String> = serde_json::from_str(r.param("DiskIds").unwrap()).unwrap();
+        let disks: Vec<serde_json::Value> = ids
+            .iter()
+            .filter(|id| *id != "d-gone")
+            .map(|id| json!({"DiskId": id, "Type": "system", "Size": 40}))
+            .collect();
+        Reply::json(
+            200,
+            json!({"RequestId": "R", "NextToken": "", "Disks": {"Disk": disks}}),
+        )
+    })
+    .await;
+    let client = client_for(&server, BOTH[0], |_| {});
+    let ids = ["d-1", "d-2", "d-3", "d-4", "d-gone"];
+    let reads = ids.iter().map(|id| {
+        let c = client.clone();
+        async move { c.read_disk(id).await }
+    });
+    let found = futures::future::join_all(reads).await;
+    for (id, r) in ids.iter().zip(&found) {
+        let r = r.as_ref().unwrap();
+        assert_eq!(
+            r.as_ref().map(|d| d.disk_id.as_str()),
+            (*id != "d-gone").then_some(*id)
+        );
+    }
+    let calls = sent(&server, "DescribeDisks");
+    assert_eq!(calls.len(), 1, "one call for five concurrent reads");
+    let asked: Vec<String> = serde_json::from_str(calls[0].param("DiskIds").unwrap()).unwrap();
+    assert_eq!(asked.len(), 5);
+}

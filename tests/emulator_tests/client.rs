@@ -150,6 +150,12 @@ async fn every_in_place_call_round_trips_through_the_client() {
         (d.disk_id.as_str(), d.size_gib),
         (new_disk.as_str(), Some(80))
     );
+    let read = c.read_disk(&new_disk).await.unwrap().unwrap();
+    assert_eq!(
+        (read.instance_id.as_str(), read.disk_type.as_str()),
+        (id.as_str(), "system")
+    );
+    assert!(c.read_disk("d-nope").await.unwrap().is_none());
     c.detach_key_pair(&id, "emu-key-c").await.unwrap();
 
     // A Windows instance refuses a key inside a 200: an error all the same.

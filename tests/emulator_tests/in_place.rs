@@ -1077,3 +1077,39 @@ async fn attributes_user_data_groups_and_reads() {
         "a key is ignored on Windows"
     );
 }
+
+#[tokio::test]
+async fn seeded_vswitches_and_groups_exist_like_created_ones() {
+    let env = start_default().await;
+    let api = &env.api;
+    let (code, _) = api
+        .admin_post(
+            "/_emulator/instances/i-seeded",
+            json!({"VSwitchId": "vsw-seed", "SecurityGroupIds": {"SecurityGroupId": ["sg-seed-a"]},
+                   "KeyPairName": "emu-key-a"}),
+        )
+        .await;
+    assert_eq!(code, 201);
+    let set = |g: &'static str| {
+        [
+            ("InstanceId", "i-seeded"),
+            ("SecurityGroupIds.1", "sg-seed-a"),
+            ("SecurityGroupIds.2", g),
+        ]
+    };
+    api.call("ModifyInstanceAttribute", &set("sg-seed-a"))
+        .await
+        .ok();
+    api.call("ModifyInstanceAttribute", &set("sg-emu-web"))
+        .await
+        .expect_err(404, "InvalidSecurityGroupId.NotFound");
+    let v = api
+        .call("DescribeVSwitches", &[("VSwitchId", "vsw-seed")])
+        .await;
+    assert_eq!(v.ok()["VSwitches"]["VSwitch"][0]["VpcId"], "vpc-seed");
+    let g = guest(api, "i-seeded").await;
+    assert_eq!(
+        g["Effective"]["KeyPairName"], "emu-key-a",
+        "a seed is as started"
+    );
+}

@@ -401,3 +401,99 @@ async fn vpc_inbound_bandwidth_can_be_reported_unset_like_real_ecs() {
         80
     );
 }
+
+/// What `ecs_instances` relies on: `MaxResults` clamped to 10..=100, `NextToken` pages over
+/// the *filtered* set (ending with `""`), and the Status, InstanceType, VSwitchId, Tag.N
+/// (a key without a value matches any value) and InstanceIds filters combined.
+#[tokio::test]
+async fn describe_instances_filters_and_pages_by_token() {
+    let env = start_default().await;
+    let api = &env.api;
+    for n in 0..130 {
+        let (status, _) = api
+            .admin_post(
+                &format!("/_emulator/instances/i-page{n:03}"),
+                serde_json::json!({
+                    "Status": if n % 2 == 0 { "Running" } else { "Stopped" },
+                    "InstanceType": if n < 100 { "ecs.g6.large" } else { "ecs.g6.xlarge" },
+                    "VpcAttributes": {"VpcId": "vpc-1", "VSwitchId": if n % 3 == 0 { "vsw-a" } else { "vsw-b" }},
+                    "InstanceNetworkType": "vpc",
+                    "Tags": {"Tag": [{"TagKey": "team", "TagValue": if n < 65 { "a" } else { "b" }}]},
+                }),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let count = |body: &serde_json::Value| body["Instances"]["Instance"].as_array().unwrap().len();
+    let small = api.call("DescribeInstances", &[("MaxResults", "3")]).await;
+    assert_eq!(count(small.ok()), 10, "MaxResults below 10 reads as 10");
+    let big = api
+        .call("DescribeInstances", &[("MaxResults", "500")])
+        .await;
+    assert_eq!(count(big.ok()), 100, "MaxResults above 100 reads as 100");
+    assert_eq!(big.ok()["NextToken"], "100");
+    let last = api
+        .call(
+            "DescribeInstances",
+            &[("MaxResults", "100"), ("NextToken", "100")],
+        )
+        .await;
+    assert_eq!(count(last.ok()), 30);
+    assert_eq!(last.ok()["NextToken"], "", "\"\" is the last page");
+    // Filters narrow the set the pages run over: one page for 65 matches.
+    let team_a = api
+        .call(
+            "DescribeInstances",
+            &[
+                ("MaxResults", "100"),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "a"),
+            ],
+        )
+        .await;
+    assert_eq!(count(team_a.ok()), 65);
+    assert_eq!(team_a.ok()["NextToken"], "");
+    let any_team = api
+        .call(
+            "DescribeInstances",
+            &[("MaxResults", "100"), ("Tag.1.Key", "team")],
+        )
+        .await;
+    assert_eq!(
+        any_team.ok()["NextToken"],
+        "100",
+        "a key alone matches any value"
+    );
+    let combined = api
+        .call(
+            "DescribeInstances",
+            &[
+                ("MaxResults", "100"),
+                ("Status", "Running"),
+                ("InstanceType", "ecs.g6.xlarge"),
+                ("VSwitchId", "vsw-a"),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "b"),
+            ],
+        )
+        .await;
+    let want = (100..130).filter(|n| n % 2 == 0 && n % 3 == 0).count();
+    assert_eq!(count(combined.ok()), want);
+    let ids = api
+        .call(
+            "DescribeInstances",
+            &[
+                ("InstanceIds", r#"["i-page001","i-page002","i-nope"]"#),
+                ("Status", "Stopped"),
+            ],
+        )
+        .await;
+    assert_eq!(count(ids.ok()), 1);
+    let too_many: Vec<String> = (0..101).map(|n| format!("i-page{n:03}")).collect();
+    api.call(
+        "DescribeInstances",
+        &[("InstanceIds", &serde_json::to_string(&too_many).unwrap())],
+    )
+    .await
+    .expect_err(400, "InvalidInstanceIds.Malformed");
+}

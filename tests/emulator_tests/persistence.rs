@@ -273,3 +273,79 @@ async fn kill_9_loses_nothing_acknowledged() {
         "vm-1"
     );
 }
+
+#[tokio::test]
+async fn restart_keeps_pending_guest_settings_and_the_stop_window_but_no_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config();
+    cfg.state = Some(dir.path().join("state.json"));
+    let env = start(cfg.clone()).await;
+    let id = env
+        .api
+        .run_one(&[("VSwitchId", "vsw-emu-h1"), ("Password", "Fir5t-Secret")])
+        .await;
+    env.api
+        .call(
+            "ModifyInstanceAttribute",
+            &[
+                ("InstanceId", id.as_str()),
+                ("Password", "Sec0nd-Secret"),
+                ("HostName", "web-2"),
+            ],
+        )
+        .await
+        .ok();
+    env.api.stop(&id).await;
+    env.api
+        .call(
+            "ModifyInstanceVpcAttribute",
+            &[("InstanceId", id.as_str()), ("VSwitchId", "vsw-emu-h2")],
+        )
+        .await
+        .ok();
+    let guest_before = env
+        .api
+        .admin_get(&format!("/_emulator/instances/{id}/guest"))
+        .await;
+    env.handle.shutdown().await;
+    let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+    assert!(!state.contains("Fir5t-Secret") && !state.contains("Sec0nd-Secret"));
+
+    let env = start(cfg).await;
+    let guest = env
+        .api
+        .admin_get(&format!("/_emulator/instances/{id}/guest"))
+        .await;
+    assert_eq!(guest, guest_before);
+    assert_eq!(guest["PendingRestart"], true);
+    env.api
+        .call(
+            "ModifyInstanceVpcAttribute",
+            &[("InstanceId", id.as_str()), ("VSwitchId", "vsw-emu-h1")],
+        )
+        .await
+        .expect_err(400, "InvalidPrivateIp.Changing");
+    // Drift of the emulator-only fields through the admin API.
+    let (code, _) = env
+        .api
+        .admin_post(
+            &format!("/_emulator/instances/{id}"),
+            json!({"UserData": "ZHJpZnQ=", "SystemDiskSize": 90, "KeyPairName": "emu-key-c"}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let ud = env
+        .api
+        .call("DescribeUserData", &[("InstanceId", id.as_str())])
+        .await;
+    assert_eq!(ud.ok()["UserData"], "ZHJpZnQ=");
+    let disks = env
+        .api
+        .call("DescribeDisks", &[("InstanceId", id.as_str())])
+        .await;
+    assert_eq!(disks.ok()["Disks"]["Disk"][0]["Size"], 90);
+    assert_eq!(
+        env.api.instance(&id).await.unwrap()["KeyPairName"],
+        "emu-key-c"
+    );
+}
