@@ -223,3 +223,22 @@ fn import_with_tags_groups_key_and_user_data_plans_nothing() {
     assert_eq!(tags, serde_json::json!({"env": "dev", "team": "web"}));
     cloud.assert_converged();
 }
+
+#[test]
+fn a_private_ip_outside_its_vswitch_and_a_key_on_windows_are_refused_at_plan() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    let before_calls = calls_after_create(&cloud, &id).len();
+    cloud.config(&before().replace("172.16.1.10", "172.16.9.10"));
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("Private IP Outside The vSwitch"), "{text}");
+    cloud.config(&before().replace(IMAGE, "win2022_datacenter_x64_40G_alibase_20240101.vhd"));
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("Key Pair On A Windows Image"), "{text}");
+    // Nothing was sent to change the instance.
+    assert_eq!(calls_after_create(&cloud, &id).len(), before_calls);
+}

@@ -9,7 +9,9 @@
 //! - [`schema`]: the schema built from it, names and defaults;
 //!   [`validate`]: static checks.
 //! - [`plan`]: PlanResourceChange (replace paths, unknowns, diagnostics,
-//!   the stop warning), with [`type_check`] for the one API question.
+//!   the stop warning), with [`type_check`] and [`place_check`] for the
+//!   API questions (type availability; private IP in its vSwitch, key pair
+//!   on a Windows image).
 //! - [`apply`]: create / update / delete; [`execute`] runs the planner's
 //!   steps; [`wait`] polls; [`api`] holds the traits that make both testable.
 //! - [`read`]: Read and Import; [`state`]: API ⇄ state ⇄ planner values.
@@ -30,6 +32,7 @@ pub mod error;
 pub mod execute;
 pub mod interrupted;
 pub mod marker;
+pub mod place_check;
 pub mod plan;
 pub mod private;
 pub mod read;

@@ -466,6 +466,11 @@ pub async fn plan(
             .diagnostics
             .extend(type_check::check(&ctx.client, &ctx.offers, &change).await);
     }
+    if let (Some(ctx), false) = (&ctx, matches!(planned.state, Value::Null)) {
+        planned
+            .diagnostics
+            .extend(super::place_check::check(&ctx.client, &req.prior_state, &planned.state).await);
+    }
     let creating =
         matches!(req.prior_state, Value::Null) && !matches!(req.proposed_new_state, Value::Null);
     if let (Some(ctx), true, Some(to)) =
