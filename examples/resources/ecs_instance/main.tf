@@ -12,13 +12,27 @@ terraform {
 provider "ecs" {}
 
 resource "ecs_instance" "web" {
-  image_id      = "aliyun_3_x64_20G_alibase_20240819.vhd" # changing it replaces the instance
+  image_id      = "aliyun_3_x64_20G_alibase_20240819.vhd" # in place: ReplaceSystemDisk
   instance_type = "ecs.g6.large"                          # changes in place: stop, change, start
   zone_id       = "cn-hangzhou-h"                         # replaces
   vswitch_id    = "vsw-web"                               # set: VPC network; unset: classic
 
   instance_name = "web-1"
   description   = "front end"
+
+  # In place, no stop:
+  security_group_ids  = ["sg-web"] # one ModifyInstanceAttribute for the whole list
+  tags                = { team = "web" }
+  deletion_protection = false
+  system_disk_size    = 40 # grows online; never shrinks
+  # In place, taking effect at one restart (RebootInstance) or inside the stop below:
+  host_name = "web-1"
+  key_name  = "web-key" # Linux images only
+  # password = var.password (sensitive; 8-30 characters, three character classes)
+  # In place with one stop (stop, change, start), whatever else changes with them:
+  # instance_type, vswitch_id / private_ip (same zone and VPC), image_id (wipes the
+  # system disk), user_data (not run again; user_data_replace_on_change = true replaces).
+  system_disk_category = "cloud_essd" # replaces
 
   internet_charge_type       = "PayByTraffic"
   internet_max_bandwidth_out = 10  # Mbit/s, 0-100, in place without a stop
@@ -29,7 +43,7 @@ resource "ecs_instance" "web" {
   # Unset: Running at creation, then whatever the instance is (a resize restores it).
   status = "Running"
 
-  # false: a plan that would stop this Running instance to change its type is refused.
+  # false: a plan that would stop or restart this Running instance is refused.
   allow_stopping_for_update = true
   stopped_mode              = "KeepCharging"
 
