@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::subscription::Subscription;
+
 /// The five API states. Transitional ones (Pending, Starting, Stopping) end
 /// by themselves after `--transition`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +111,9 @@ pub struct Instance {
     pub pending: Option<Transition>,
     /// Last successful ModifyInstanceSpec/ModifyInstanceNetworkSpec.
     pub last_modified: Option<DateTime<Utc>>,
+    /// Subscription (PrePaid) bookkeeping; empty for pay-as-you-go.
+    #[serde(default)]
+    pub subscription: Subscription,
 }
 
 /// `yyyy-MM-ddTHH:mmZ`, the minute-precision form ECS uses for times.
@@ -209,7 +214,7 @@ impl Instance {
             .s("SerialNumber", &self.serial_number)
             .s("CreationTime", &self.creation_time)
             .s("StartTime", &self.start_time)
-            .s("ExpiredTime", "2099-12-31T15:59Z")
+            .s("ExpiredTime", &self.subscription.expired_time_text())
             .s("AutoReleaseTime", "")
             .v("VpcAttributes", vpc)
             .v("InnerIpAddress", strings("IpAddress", &self.inner_ips))

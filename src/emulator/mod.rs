@@ -12,7 +12,9 @@
 //! - `actions`: one module per group of ECS actions, pure functions over
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
-//!   transitions, the instance-type catalog with stock per zone.
+//!   transitions, the instance-type catalog with stock per zone;
+//!   `subscription`: what a subscription (PrePaid) instance carries beyond
+//!   the API's fields, and the orders of its changes.
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
@@ -45,6 +47,7 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+mod subscription;
 pub mod tls;
 mod wire;
 

@@ -76,6 +76,7 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
+    let subscription = super::prepay::subscription_of(params, &charge, ctx.now)?;
     let (name, description, host) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
     let zones = ctx.config.zones();
@@ -141,6 +142,7 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         seq: 0,
         pending: None,
         last_modified: None,
+        subscription,
     })
 }
 

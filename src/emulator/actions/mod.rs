@@ -14,6 +14,7 @@ mod create;
 mod describe;
 mod modify;
 mod power;
+mod prepay;
 mod tags;
 mod types;
 
@@ -127,6 +128,24 @@ const ACTIONS: &[Action] = &[
         true,
         true,
         billing::modify_instance_charge_type,
+    ),
+    act(
+        "ModifyPrepayInstanceSpec",
+        true,
+        true,
+        prepay::modify_prepay_instance_spec,
+    ),
+    act(
+        "DescribeInstanceAutoRenewAttribute",
+        false,
+        true,
+        prepay::describe_instance_auto_renew_attribute,
+    ),
+    act(
+        "ModifyInstanceAutoRenewAttribute",
+        true,
+        true,
+        prepay::modify_instance_auto_renew_attribute,
     ),
     act("TagResources", true, true, tags::tag_resources),
     act("UntagResources", true, true, tags::untag_resources),
@@ -249,9 +268,5 @@ fn with(mut fields: Value, key: &str, value: Value) -> Value {
 
 /// A random order number, as billing would return.
 fn order_id() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..15)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
+    super::subscription::new_order_id()
 }
