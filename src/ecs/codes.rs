@@ -204,7 +204,7 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
     ("ModifyPrepayInstanceSpec", "QuotaExceed.RufundVcpu", "this month's refund quota (vCPUs) of the account is used up, and a downgrade is a refund; downgrade next month, or keep the larger size"),
     ("ModifyPrepayInstanceSpec", "IncorrectInstanceStatus", "a subscription upgrade needs the instance Running or Stopped; wait until it settles and apply again"),
     ("ModifyPrepayInstanceSpec", "OperationDenied", "ECS denied the type change for this account or instance; see the message, or change the type in the console"),
-    ("ModifyInstanceNetworkSpec", "OperationDenied", "ECS denied the bandwidth change: after a bandwidth downgrade a subscription's bandwidth is frozen until its next billing cycle (renewal); see the message"),
+    ("ModifyInstanceNetworkSpec", "OperationDenied", "ECS denied it: a subscription's PayByBandwidth bandwidth only rises via the API, and after a downgrade it is frozen until the next billing cycle"),
     ("ModifyInstanceNetworkSpec", "InstanceDowngrade.QuotaExceed", "a lower outbound bandwidth is a downgrade, and the instance has used all three downgrades (refunds) ECS allows; keep the bandwidth, or replace the instance"),
     ("DescribeInstanceAutoRenewAttribute", "ChargeTypeViolation", "auto-renewal exists for subscription (PrePaid) instances only; ask for those"),
     ("ModifyInstanceAutoRenewAttribute", "ChargeTypeViolation", "auto-renewal exists for subscription (PrePaid) instances only; remove auto_renew from pay-as-you-go instances"),

@@ -393,11 +393,7 @@ async fn three_refunds_per_instance_counting_bandwidth_downgrades() {
     let id = prepaid(
         api,
         "ecs.g6.4xlarge",
-        &[
-            VPC,
-            ("InternetChargeType", "PayByBandwidth"),
-            ("InternetMaxBandwidthOut", "10"),
-        ],
+        &[VPC, ("InternetMaxBandwidthOut", "10")],
     )
     .await;
     api.stop(&id).await;
@@ -479,18 +475,46 @@ async fn subscription_bandwidth_ranges_public_ip_and_cycle_lock() {
         1,
         "a rise from 0 gives a subscription a public IP by itself"
     );
-    network(api, &id, &[("InternetMaxBandwidthOut", "100")])
+    // A fixed bandwidth only rises through the API, and stays fixed.
+    for (rule, extra) in [
+        (
+            "a lower PayByBandwidth",
+            [("InternetMaxBandwidthOut", "100")],
+        ),
+        (
+            "back to PayByTraffic",
+            [("NetworkChargeType", "PayByTraffic")],
+        ),
+    ] {
+        let r = network(api, &id, &extra).await;
+        assert_eq!((r.status, r.code()), (403, "OperationDenied"), "{rule}");
+        assert!(r.message().contains("only be upgraded"), "{}", r.message());
+    }
+    assert_eq!(admin_instance(api, &id).await["RefundsUsed"], 0);
+
+    // PayByTraffic bandwidth goes down too, as a refund, and then stays
+    // until the next billing cycle.
+    let traffic = prepaid(
+        api,
+        "ecs.g6.large",
+        &[VPC, ("InternetMaxBandwidthOut", "50")],
+    )
+    .await;
+    network(api, &traffic, &[("InternetMaxBandwidthOut", "101")])
+        .await
+        .expect_err(400, "InvalidParameter");
+    network(api, &traffic, &[("InternetMaxBandwidthOut", "20")])
         .await
         .ok();
-    assert_eq!(admin_instance(api, &id).await["RefundsUsed"], 1);
-    for out in ["50", "150"] {
-        let r = network(api, &id, &[("InternetMaxBandwidthOut", out)]).await;
+    assert_eq!(admin_instance(api, &traffic).await["RefundsUsed"], 1);
+    for out in ["10", "30"] {
+        let r = network(api, &traffic, &[("InternetMaxBandwidthOut", out)]).await;
         r.expect_err(403, "OperationDenied");
         assert!(r.message().contains("billing cycle"), "{}", r.message());
     }
     assert_eq!(
-        api.instance(&id).await.unwrap()["InternetMaxBandwidthOut"],
-        100
+        api.instance(&traffic).await.unwrap()["InternetMaxBandwidthOut"],
+        20
     );
 }
 

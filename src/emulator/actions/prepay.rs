@@ -15,6 +15,7 @@
 //! - at most [`MAX_REFUNDS`] downgrades per instance, type and bandwidth
 //!   together (`InstanceDowngrade.QuotaExceed`); a bandwidth downgrade locks
 //!   bandwidth changes until the end of the billing cycle (`OperationDenied`);
+//!   a fixed (PayByBandwidth) bandwidth only rises through the API;
 //! - every change opens an order: `AutoPay=false` leaves it unpaid, a low
 //!   balance (admin `LowBalance`) leaves it abnormal, and in both cases
 //!   nothing changes until it is paid (admin API); an open order refuses
@@ -322,7 +323,16 @@ pub fn modify_network_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer,
             "The bandwidth of this subscription instance was downgraded in the current billing cycle and cannot be changed again until the next one.",
         ));
     }
+    // Through the API a subscription's fixed bandwidth (PayByBandwidth) only
+    // rises, and only the console turns it back into PayByTraffic.
     let downgrade = bw.out.is_some_and(|v| v < inst.bandwidth_out);
+    if inst.internet_charge_type == "PayByBandwidth" && (downgrade || charge == "PayByTraffic") {
+        return Err(ApiError::new(
+            403,
+            "OperationDenied",
+            "The fixed bandwidth (PayByBandwidth) of a subscription instance can only be upgraded through the API.",
+        ));
+    }
     if downgrade && inst.subscription.refunds >= MAX_REFUNDS {
         return Err(quota_exceeded());
     }
