@@ -1054,3 +1054,52 @@ async fn downgrade_candidates_are_smaller_types() {
     .await
     .ok();
 }
+
+#[tokio::test]
+async fn a_restart_keeps_orders_refunds_expiry_and_the_pending_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config();
+    cfg.state = Some(dir.path().join("state.json"));
+    let env = start(cfg.clone()).await;
+    let api = &env.api;
+    let id = prepaid(api, "ecs.g6.xlarge", &[VPC]).await;
+    let expires = api.instance(&id).await.unwrap()["ExpiredTime"].clone();
+    api.stop(&id).await;
+    prepay_spec(
+        api,
+        &id,
+        &[
+            ("InstanceType", "ecs.g6.large"),
+            ("OperatorType", "downgrade"),
+        ],
+    )
+    .await
+    .ok();
+    let unpaid = prepaid(api, "ecs.g6.large", &[]).await;
+    let r = prepay_spec(
+        api,
+        &unpaid,
+        &[("InstanceType", "ecs.g6.xlarge"), ("AutoPay", "false")],
+    )
+    .await;
+    let oid = order_id(&r);
+    env.handle.shutdown().await;
+
+    let env = start(cfg).await;
+    let api = &env.api;
+    let view = admin_instance(api, &id).await;
+    assert_eq!(
+        (
+            view["RefundsUsed"].clone(),
+            view["PendingInstanceType"].clone()
+        ),
+        (json!(1), json!("ecs.g6.large"))
+    );
+    assert_eq!(api.instance(&id).await.unwrap()["ExpiredTime"], expires);
+    assert_eq!(order(api, &oid).await["Status"], "Unpaid");
+    prepay_spec(api, &unpaid, &[("InstanceType", "ecs.g6.2xlarge")])
+        .await
+        .expect_err(400, "InvalidInstance.UnpaidOrder");
+    start_it(api, &id).await;
+    assert_eq!(type_of(api, &id).await, "ecs.g6.large");
+}

@@ -472,7 +472,7 @@ pub fn describe_instance_auto_renew_attribute(
         .collect();
     let items: Vec<Value> = matching
         .iter()
-        .skip((page - 1) * size)
+        .skip((page - 1).saturating_mul(size))
         .take(size)
         .map(|i| renew_json(i))
         .collect();
