@@ -231,7 +231,8 @@ pub async fn settle_order(
     };
     let (view, snapshot) = {
         let mut store = emu.lock();
-        match subscription::settle(&mut store, &id, pay, Utc::now()) {
+        let shown = subscription::Shown::of(emu.config().subscription_type_shown_early);
+        match subscription::settle(&mut store, &id, pay, shown, Utc::now()) {
             Ok(Some(order)) => (order.to_json(), emu.changed(&mut store)),
             Ok(None) => return error(StatusCode::NOT_FOUND, format!("no order {id:?}")),
             Err(m) => return error(StatusCode::CONFLICT, m),

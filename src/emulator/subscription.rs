@@ -80,10 +80,14 @@ pub fn period_end(from: DateTime<Utc>, n: i64, unit: &str) -> DateTime<Utc> {
 /// Applies a pending type change: the instance restarts on it. Called when
 /// an instance starts through the API (Stopped → Starting, or a restart).
 pub fn take_effect(inst: &mut Instance) {
-    let Some(type_id) = inst.subscription.pending_type.take() else {
-        return;
-    };
-    if let Some(spec) = catalog::find(&type_id) {
+    if let Some(type_id) = inst.subscription.pending_type.take() {
+        show_type(inst, &type_id);
+    }
+}
+
+/// Sets the type DescribeInstances shows (and its Cpu, Memory, family).
+fn show_type(inst: &mut Instance, type_id: &str) {
+    if let Some(spec) = catalog::find(type_id) {
         inst.instance_type = spec.id.clone();
         inst.family = spec.family.clone();
         inst.cpu = spec.cpu;
@@ -166,8 +170,30 @@ pub fn new_order_id() -> String {
         .collect()
 }
 
+/// How a paid type change shows before the restart that puts it in effect
+/// (`Config::subscription_type_shown_early`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// DescribeInstances shows the old type until the restart.
+    AtRestart,
+    /// DescribeInstances shows the new type at once; the restart is owed all
+    /// the same.
+    AtOrder,
+}
+
+impl Shown {
+    pub fn of(early: bool) -> Shown {
+        if early {
+            Shown::AtOrder
+        } else {
+            Shown::AtRestart
+        }
+    }
+}
+
 /// Records an order for `instance_id` and, when it is paid, applies its
 /// change. Returns the order id.
+#[allow(clippy::too_many_arguments)]
 pub fn place(
     store: &mut Store,
     instance_id: &str,
@@ -175,11 +201,12 @@ pub fn place(
     operation: &str,
     status: OrderStatus,
     change: Change,
+    shown: Shown,
     now: DateTime<Utc>,
 ) -> String {
     let order_id = new_order_id();
     if status == OrderStatus::Paid {
-        apply(store, instance_id, &change, now);
+        apply(store, instance_id, &change, shown, now);
     }
     store.orders.push(Order {
         order_id: order_id.clone(),
@@ -196,7 +223,7 @@ pub fn place(
 /// Applies a paid change: a type waits for the next API start or restart;
 /// bandwidth changes at once, and a rise from 0 gives a subscription
 /// instance a public IP automatically.
-fn apply(store: &mut Store, instance_id: &str, change: &Change, now: DateTime<Utc>) {
+fn apply(store: &mut Store, instance_id: &str, change: &Change, shown: Shown, now: DateTime<Utc>) {
     let Some(inst) = store.instances.get(instance_id) else {
         return;
     };
@@ -211,7 +238,12 @@ fn apply(store: &mut Store, instance_id: &str, change: &Change, now: DateTime<Ut
         return;
     };
     match change {
-        Change::InstanceType(t) => inst.subscription.pending_type = Some(t.clone()),
+        Change::InstanceType(t) => {
+            inst.subscription.pending_type = Some(t.clone());
+            if shown == Shown::AtOrder {
+                show_type(inst, t);
+            }
+        }
         Change::Bandwidth { out, inbound } => {
             if let Some(v) = out {
                 inst.bandwidth_out = *v;
@@ -236,6 +268,7 @@ pub fn settle(
     store: &mut Store,
     order_id: &str,
     pay: bool,
+    shown: Shown,
     now: DateTime<Utc>,
 ) -> Result<Option<Order>, String> {
     let Some(i) = store.orders.iter().position(|o| o.order_id == order_id) else {
@@ -253,7 +286,7 @@ pub fn settle(
     }
     if pay {
         let (id, change) = (order.instance_id.clone(), order.change.clone());
-        apply(store, &id, &change, now);
+        apply(store, &id, &change, shown, now);
     }
     store.orders[i].status = if pay {
         OrderStatus::Paid

@@ -1103,3 +1103,34 @@ async fn a_restart_keeps_orders_refunds_expiry_and_the_pending_type() {
     start_it(api, &id).await;
     assert_eq!(type_of(api, &id).await, "ecs.g6.large");
 }
+
+#[tokio::test]
+async fn shown_early_the_new_type_is_visible_before_the_restart_it_still_needs() {
+    let mut cfg = config();
+    cfg.subscription_type_shown_early = true;
+    let env = start(cfg).await;
+    let api = &env.api;
+    let id = prepaid(api, "ecs.g6.large", &[]).await;
+    prepay_spec(api, &id, &[("InstanceType", "ecs.g6.xlarge")])
+        .await
+        .ok();
+    assert_eq!(type_of(api, &id).await, "ecs.g6.xlarge", "shown at once");
+    assert_eq!(
+        admin_instance(api, &id).await["PendingInstanceType"],
+        "ecs.g6.xlarge",
+        "but a restart is still owed"
+    );
+    prepay_spec(api, &id, &[("InstanceType", "ecs.g6.2xlarge")])
+        .await
+        .expect_err(403, "InvalidOperation.RebootingRequired");
+    api.stop(&id).await;
+    start_it(api, &id).await;
+    assert_eq!(type_of(api, &id).await, "ecs.g6.xlarge");
+    assert_eq!(
+        admin_instance(api, &id).await["PendingInstanceType"],
+        Value::Null
+    );
+    prepay_spec(api, &id, &[("InstanceType", "ecs.g6.2xlarge")])
+        .await
+        .ok();
+}

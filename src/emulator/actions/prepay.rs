@@ -36,7 +36,7 @@ use crate::emulator::error::ApiError;
 use crate::emulator::instance::{Instance, Status};
 use crate::emulator::params::Params;
 use crate::emulator::subscription::{
-    period_end, place, Change, OrderStatus, Subscription, MAX_REFUNDS,
+    period_end, place, Change, OrderStatus, Shown, Subscription, MAX_REFUNDS,
 };
 
 /// RunInstances `Period` values per `PeriodUnit`.
@@ -257,6 +257,7 @@ pub fn modify_prepay_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result
         operation,
         status,
         Change::InstanceType(spec_id),
+        Shown::of(ctx.config.subscription_type_shown_early),
         now,
     );
     // RebootWhenFinished restarts a Running instance; a Stopped one stays
@@ -363,6 +364,7 @@ pub fn modify_network_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer,
             out: bw.out,
             inbound: bw.inbound,
         },
+        Shown::AtRestart,
         now,
     );
     Ok(Answer::new(
