@@ -1134,3 +1134,31 @@ async fn shown_early_the_new_type_is_visible_before_the_restart_it_still_needs()
         .await
         .ok();
 }
+
+#[tokio::test]
+async fn a_conversion_keeps_the_type_change_owed_a_restart() {
+    let env = start_default().await;
+    let api = &env.api;
+    let id = prepaid(api, "ecs.g6.large", &[]).await;
+    prepay_spec(api, &id, &[("InstanceType", "ecs.g6.xlarge")])
+        .await
+        .ok();
+    api.call(
+        "ModifyInstanceChargeType",
+        &[
+            ("InstanceIds", &format!("[\"{id}\"]")),
+            ("InstanceChargeType", "PostPaid"),
+        ],
+    )
+    .await
+    .ok();
+    api.stop(&id).await;
+    api.call(
+        "ModifyInstanceSpec",
+        &[("InstanceId", &id), ("InstanceType", "ecs.g6.2xlarge")],
+    )
+    .await
+    .expect_err(403, "InvalidOperation.RebootingRequired");
+    start_it(api, &id).await;
+    assert_eq!(type_of(api, &id).await, "ecs.g6.xlarge");
+}

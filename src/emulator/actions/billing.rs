@@ -95,11 +95,13 @@ pub fn modify_instance_charge_type(ctx: &mut Ctx<'_>, params: &Params) -> Result
         let inst = ctx.store.get_mut(id)?;
         inst.instance_charge_type = target.to_string();
         // A subscription starts its paid period now; a conversion to
-        // pay-as-you-go ends it. The refunds used stay with the instance.
-        let refunds = inst.subscription.refunds;
+        // pay-as-you-go ends it. The refunds used, and a type change still
+        // owed a restart, stay with the instance.
+        let old = std::mem::take(&mut inst.subscription);
         inst.subscription = Subscription {
             expired_time: (target == "PrePaid").then(|| period_end(now, period, "Month")),
-            refunds,
+            refunds: old.refunds,
+            pending_type: old.pending_type,
             ..Subscription::default()
         };
         fees.push(json!({"InstanceId": id, "Fee": "0", "Currency": "CNY"}));

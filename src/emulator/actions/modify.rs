@@ -193,7 +193,10 @@ pub fn modify_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer
         return Err(ApiError::charge_type_violation());
     }
     let spec = match new_type {
-        Some(t) => Some(check_new_type(inst, t)?),
+        Some(t) => {
+            super::prepay::check_no_pending_type(inst)?;
+            Some(check_new_type(inst, t)?)
+        }
         None => {
             bw.check_ranges(100)?;
             if inst.is_vpc() {

@@ -58,6 +58,19 @@ fn expired() -> ApiError {
     )
 }
 
+/// A type change still owed a restart refuses another one (also through
+/// ModifyInstanceSpec, after a conversion to pay-as-you-go).
+pub(super) fn check_no_pending_type(inst: &Instance) -> Result<(), ApiError> {
+    if inst.subscription.pending_type.is_some() {
+        return Err(ApiError::new(
+            403,
+            "InvalidOperation.RebootingRequired",
+            "The specified instance needs to be rebooted.",
+        ));
+    }
+    Ok(())
+}
+
 fn quota_exceeded() -> ApiError {
     ApiError::new(
         400,
@@ -189,13 +202,7 @@ pub fn modify_prepay_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result
     }
     check_subscription(ctx, inst)?;
     check_security_lock(inst)?;
-    if inst.subscription.pending_type.is_some() {
-        return Err(ApiError::new(
-            403,
-            "InvalidOperation.RebootingRequired",
-            "The specified instance needs to be rebooted.",
-        ));
-    }
+    check_no_pending_type(inst)?;
     let spec = check_new_type(inst, type_id)?;
     let upgrade = is_upgrade(inst, spec);
     match (upgrade, operator) {
