@@ -1162,3 +1162,29 @@ async fn a_conversion_keeps_the_type_change_owed_a_restart() {
     start_it(api, &id).await;
     assert_eq!(type_of(api, &id).await, "ecs.g6.xlarge");
 }
+
+#[tokio::test]
+async fn a_resent_token_answers_the_same_order_and_counts_one_refund() {
+    let env = start_default().await;
+    let api = &env.api;
+    let id = prepaid(
+        api,
+        "ecs.g6.xlarge",
+        &[VPC, ("InternetMaxBandwidthOut", "10")],
+    )
+    .await;
+    api.stop(&id).await;
+    let down = [
+        ("InstanceType", "ecs.g6.large"),
+        ("OperatorType", "downgrade"),
+        ("ClientToken", "down-once"),
+    ];
+    let first = order_id(&prepay_spec(api, &id, &down).await);
+    let again = order_id(&prepay_spec(api, &id, &down).await);
+    assert_eq!(first, again);
+    let bw = [("InternetMaxBandwidthOut", "5"), ("ClientToken", "bw-once")];
+    let first_bw = order_id(&network(api, &id, &bw).await);
+    assert_eq!(order_id(&network(api, &id, &bw).await), first_bw);
+    assert_eq!(orders(api).await.len(), 2, "one order per change");
+    assert_eq!(admin_instance(api, &id).await["RefundsUsed"], 2);
+}
