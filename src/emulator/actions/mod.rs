@@ -4,8 +4,11 @@
 //! no clock reads happen here: `now` comes in through [`Ctx`], so the
 //! rules are plain functions and the HTTP layer owns everything else.
 //!
-//! Each mutating action validates everything first, then honours `DryRun`,
-//! and only then changes the store; a refused call changes nothing.
+//! Each mutating action validates everything first, then honours `DryRun`
+//! (where the reference has it: not ModifyPrepayInstanceSpec nor
+//! ModifyInstanceAutoRenewAttribute, whose `DryRun=true` is ignored as ECS
+//! ignores unknown parameters), and only then changes the store; a refused
+//! call changes nothing.
 
 mod address;
 mod attribute;

@@ -244,7 +244,8 @@ pub fn modify_prepay_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result
             "The resource is out of stock in the specified zone. Please try other types, or choose other regions and zones.",
         ));
     }
-    dry_run(params)?;
+    // No DryRun: the reference lists none, and ECS ignores parameters it
+    // does not know, so `DryRun=true` does not protect anything here.
     let running = inst.status == Status::Running;
     // A downgrade is a refund: AutoPay does not apply to it.
     let status = if upgrade {
@@ -551,7 +552,7 @@ pub fn modify_instance_auto_renew_attribute(
             return Err(ApiError::incorrect_status());
         }
     }
-    dry_run(params)?;
+    // No DryRun in the reference (see ModifyPrepayInstanceSpec).
     for id in &ids {
         let s = &mut ctx.store.get_mut(id)?.subscription;
         if let Some(status) = status {
