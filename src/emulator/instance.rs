@@ -214,7 +214,10 @@ impl Instance {
             .s("SerialNumber", &self.serial_number)
             .s("CreationTime", &self.creation_time)
             .s("StartTime", &self.start_time)
-            .s("ExpiredTime", &self.subscription.expired_time_text())
+            .v(
+                "ExpiredTime",
+                Value::String(self.subscription.expired_time_text()),
+            )
             .s("AutoReleaseTime", "")
             .v("VpcAttributes", vpc)
             .v("InnerIpAddress", strings("IpAddress", &self.inner_ips))
