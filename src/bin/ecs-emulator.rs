@@ -73,6 +73,10 @@ struct Cli {
     /// bandwidth was never set, as real ECS does (default: 200).
     #[arg(long)]
     vpc_bandwidth_in_unset: bool,
+    /// Show a paid subscription type change in DescribeInstances as soon as
+    /// it is ordered (default: only from the restart that puts it in effect).
+    #[arg(long)]
+    subscription_type_shown_early: bool,
     /// Run the gateway's clock this far ahead of the clients' (beyond 15
     /// minutes, every signed request is refused as InvalidTimeStamp.Expired).
     #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
@@ -123,6 +127,7 @@ impl From<Cli> for Config {
             strict_bandwidth: c.strict_bandwidth,
             default_stopped_mode: c.default_stopped_mode,
             vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
+            subscription_type_shown_early: c.subscription_type_shown_early,
             clock_skew: c.clock_skew,
             tls,
         }

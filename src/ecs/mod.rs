@@ -41,9 +41,10 @@ pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
-    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
-    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
+    parse_api_time, AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image,
+    Instance, InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair,
+    ModifyAttributes, ModifySpec, ModifyVpcAttributes, PeriodUnit, PrepaySpec, RenewalStatus,
+    ReplaceSystemDiskRequest, Resize, ResizeType, RunInstancesRequest, SubscriptionTerms, VSwitch,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -63,6 +63,12 @@ pub struct Config {
     /// VPC instances whose inbound bandwidth was never set, as real ECS
     /// does, instead of the default 200.
     pub vpc_bandwidth_in_unset: bool,
+    /// DescribeInstances shows a paid subscription type change as soon as
+    /// it is ordered, before the restart that puts it in effect (the reading
+    /// the alicloud provider relies on for Stopped instances). Off: the old
+    /// type until the restart (the stricter reading; docs/design/emulator.md,
+    /// "Subscription instances"). Either way the change is owed a restart.
+    pub subscription_type_shown_early: bool,
     /// The gateway's clock runs this far ahead of the clients' (a fault:
     /// beyond 15 minutes every signed request is `InvalidTimeStamp.Expired`).
     pub clock_skew: Duration,
@@ -88,6 +94,7 @@ impl Default for Config {
             strict_bandwidth: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
+            subscription_type_shown_early: false,
             clock_skew: Duration::ZERO,
             tls: None,
         }
@@ -164,6 +171,10 @@ impl fmt::Debug for Config {
             .field("strict_bandwidth", &self.strict_bandwidth)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
+            .field(
+                "subscription_type_shown_early",
+                &self.subscription_type_shown_early,
+            )
             .field("clock_skew", &self.clock_skew)
             .field("tls", &self.tls)
             .finish()

@@ -14,7 +14,9 @@
 //! - `store`, `instance`, `catalog`, `network`: the world: instances and
 //!   their timed transitions (and the settings that wait for a restart), the
 //!   instance-type catalog with stock per zone, and the VPCs, vSwitches,
-//!   security groups, key pairs and images around instances.
+//!   security groups, key pairs and images around instances;
+//!   `subscription`: what a subscription (PrePaid) instance carries beyond
+//!   the API's fields, and the orders of its changes.
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
@@ -48,6 +50,7 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+mod subscription;
 pub mod tls;
 mod wire;
 

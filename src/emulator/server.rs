@@ -59,6 +59,8 @@ pub fn router(emu: Emulator) -> Router {
         )
         .route("/_emulator/instances/{id}/guest", get(admin::guest))
         .route("/_emulator/account", post(admin::account))
+        .route("/_emulator/orders", get(admin::orders))
+        .route("/_emulator/orders/{id}", post(admin::settle_order))
         .route("/_emulator/journal", get(admin::journal))
         .route(
             "/_emulator/hooks",

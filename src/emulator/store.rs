@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::instance::{minute_time, Instance, Status, Transition};
 use super::journal::Journal;
+use super::subscription::{self, Order};
 
 /// Account-wide conditions, from the seed file's `Account` object or the
 /// admin API.
@@ -29,6 +30,11 @@ pub struct AccountFlags {
     pub arrearage: bool,
     /// `InvalidAccountStatus.NotEnoughBalance` (403) for the same calls.
     pub not_enough_balance: bool,
+    /// The balance is too low to pay subscription orders: a change sent
+    /// with `AutoPay=true` still answers with its `OrderId`, but the order
+    /// stays unpaid (ECS: an abnormal order, to be cancelled) and nothing
+    /// changes.
+    pub low_balance: bool,
 }
 
 /// The first successful answer to a ClientToken.
@@ -57,6 +63,9 @@ pub struct Store {
     pub implicit_vswitches: BTreeMap<String, super::network::VSwitch>,
     #[serde(default)]
     pub implicit_groups: BTreeMap<String, super::network::Group>,
+    /// Orders of subscription changes, oldest first.
+    #[serde(default)]
+    pub orders: Vec<Order>,
     #[serde(skip)]
     pub journal: Journal,
     /// ClientTokens whose first call has not answered yet.
@@ -86,6 +95,7 @@ impl Store {
                 inst.public_ips.clear();
             }
             if t.to == Status::Running {
+                subscription::take_effect(inst);
                 inst.start_time = minute_time(t.at);
                 inst.started_once = true;
                 if economical && inst.public_ips.is_empty() && inst.bandwidth_out > 0 {
@@ -128,6 +138,11 @@ impl Store {
         };
         let from = inst.status;
         inst.status = to;
+        if to == Status::Starting {
+            // An API start or restart: a pending subscription type change
+            // takes effect now.
+            subscription::take_effect(inst);
+        }
         inst.pending = then.map(|(status, after)| Transition {
             to: status,
             at: now + ChronoDuration::from_std(after).unwrap_or(ChronoDuration::zero()),
@@ -199,6 +214,13 @@ impl Store {
     pub fn alloc_public_ip(&mut self) -> String {
         let (a, b) = self.next_host();
         format!("47.96.{a}.{b}")
+    }
+
+    /// The first unpaid or abnormal order of instance `id`.
+    pub fn open_order(&self, id: &str) -> Option<&Order> {
+        self.orders
+            .iter()
+            .find(|o| o.instance_id == id && o.status.is_open())
     }
 
     /// Forgets ClientTokens older than [`TOKEN_TTL_HOURS`].

@@ -311,7 +311,9 @@ async fn attributes_and_deletion_guards() {
         .await
         .expect_err(403, "InvalidOperation.DeletionProtection");
 
-    let prepaid = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    let prepaid = api
+        .run_one(&[("InstanceChargeType", "PrePaid"), ("Period", "1")])
+        .await;
     api.stop(&prepaid).await;
     api.call("DeleteInstance", &[("InstanceId", &prepaid)])
         .await

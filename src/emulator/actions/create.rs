@@ -106,6 +106,7 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
+    let subscription = super::prepay::subscription_of(params, &charge, ctx.now)?;
     let (name, description, _) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
     let known_vswitch = network::vswitch(ctx.store, &vswitch);
@@ -264,6 +265,7 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
         guest: Guest::default(),
         started_once: false,
         vpc_changed: false,
+        subscription,
     };
     Ok(Plan {
         inst,
