@@ -4,20 +4,50 @@
 //! so a parent process can read the port of `--listen 127.0.0.1:0`); logs
 //! go to stderr (`RUST_LOG` filters them, default `info`). Stops on Ctrl-C
 //! or SIGTERM.
+//!
+//! `ecs-emulator timeline --journal FILE` writes a saved journal (the body of
+//! `GET /_emulator/journal`) as the timeline page to stdout, without serving.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use terraform_provider_ecs::emulator::tls::TlsSetting;
 use terraform_provider_ecs::emulator::{self, config, Config};
 
 /// A local, faithful Alibaba Cloud ECS endpoint for demos, tests and CI.
 #[derive(Parser)]
-#[command(name = "ecs-emulator", version)]
+#[command(name = "ecs-emulator", version, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: Serve,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a saved journal as the timeline page (self-contained HTML) to
+    /// stdout: `ecs-emulator timeline --journal journal.json > timeline.html`.
+    Timeline {
+        /// The journal: a file holding the body of GET /_emulator/journal.
+        #[arg(long)]
+        journal: PathBuf,
+        /// The page's title.
+        #[arg(long, default_value = "ecs-emulator timeline")]
+        title: String,
+        /// The emulator's --cooldown, to shade cooldown windows when the
+        /// journal does not say it (journals carry it in "settings").
+        #[arg(long, value_parser = humantime::parse_duration)]
+        cooldown: Option<Duration>,
+    },
+}
+
+/// Serving (no subcommand).
+#[derive(Args)]
+struct Serve {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
@@ -97,8 +127,8 @@ struct Cli {
     tls_key: Option<PathBuf>,
 }
 
-impl From<Cli> for Config {
-    fn from(c: Cli) -> Self {
+impl From<Serve> for Config {
+    fn from(c: Serve) -> Self {
         let tls = match (c.tls_cert, c.tls_key) {
             (Some(cert), Some(key)) => Some(TlsSetting::Files { cert, key }),
             _ if c.tls => Some(TlsSetting::Generate {
@@ -144,6 +174,47 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// `ecs-emulator timeline`: the page to stdout, or one line naming the
+/// problem on stderr.
+fn write_timeline(
+    path: &std::path::Path,
+    title: &str,
+    cooldown: Option<Duration>,
+) -> std::process::ExitCode {
+    let page = std::fs::read(path)
+        .map_err(|e| format!("cannot read the journal {}: {e}", path.display()))
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map_err(|e| format!("{} is not JSON: {e}", path.display()))
+        })
+        .and_then(|v| {
+            emulator::timeline::Timeline::from_journal(&v)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .map(|mut tl| {
+            if cooldown.is_some() {
+                tl.cooldown = cooldown;
+            }
+            emulator::timeline::render(&tl, title)
+        });
+    match page {
+        Ok(html) => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(html.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("ecs-emulator timeline: cannot write the page: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("ecs-emulator timeline: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -154,7 +225,16 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config: Config = Cli::parse().into();
+    let cli = Cli::parse();
+    if let Some(Command::Timeline {
+        journal,
+        title,
+        cooldown,
+    }) = cli.command
+    {
+        return write_timeline(&journal, &title, cooldown);
+    }
+    let config: Config = cli.serve.into();
     tracing::info!(?config, "starting");
     let handle = match emulator::start(config).await {
         Ok(h) => h,

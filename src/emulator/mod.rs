@@ -19,6 +19,9 @@
 //!   status-change journal; `hooks`: test hooks that hold, drop or slow one
 //!   chosen request (interrupting a client at an exact step).
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
+//! - [`timeline`]: the journal drawn as a self-contained HTML page (pure:
+//!   journal in, page out), served at `/_emulator/timeline` and written by
+//!   `ecs-emulator timeline --journal FILE`.
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
 //! models), so a wrong field name cannot pass on both sides at once.
@@ -45,6 +48,7 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+pub mod timeline;
 pub mod tls;
 mod wire;
 

@@ -59,6 +59,7 @@ pub fn router(emu: Emulator) -> Router {
         )
         .route("/_emulator/account", post(admin::account))
         .route("/_emulator/journal", get(admin::journal))
+        .route("/_emulator/timeline", get(admin::timeline))
         .route(
             "/_emulator/hooks",
             get(admin::hooks)

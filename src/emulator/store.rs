@@ -85,8 +85,13 @@ impl Store {
                     new_address.push(inst.id.clone());
                 }
             }
-            self.journal
-                .record_status(t.at, &inst.id, Some(from.as_str()), t.to.as_str());
+            self.journal.record_status(
+                t.at,
+                &inst.id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                t.to.as_str(),
+            );
         }
         for id in new_address {
             let ip = self.alloc_public_ip();
@@ -126,8 +131,13 @@ impl Store {
             at: now + ChronoDuration::from_std(after).unwrap_or(ChronoDuration::zero()),
         });
         if from != to {
-            self.journal
-                .record_status(now, id, Some(from.as_str()), to.as_str());
+            self.journal.record_status(
+                now,
+                id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                to.as_str(),
+            );
         }
     }
 
@@ -135,16 +145,26 @@ impl Store {
     pub fn insert(&mut self, mut inst: Instance, now: DateTime<Utc>) {
         inst.seq = self.next_seq;
         self.next_seq += 1;
-        self.journal
-            .record_status(now, &inst.id, None, inst.status.as_str());
+        self.journal.record_status(
+            now,
+            &inst.id,
+            &inst.instance_type,
+            None,
+            inst.status.as_str(),
+        );
         self.instances.insert(inst.id.clone(), inst);
     }
 
     /// Removes an instance and journals it as `Deleted`.
     pub fn remove(&mut self, id: &str, now: DateTime<Utc>) -> Option<Instance> {
         let inst = self.instances.remove(id)?;
-        self.journal
-            .record_status(now, id, Some(inst.status.as_str()), "Deleted");
+        self.journal.record_status(
+            now,
+            id,
+            &inst.instance_type,
+            Some(inst.status.as_str()),
+            "Deleted",
+        );
         Some(inst)
     }
 
