@@ -80,6 +80,18 @@ struct Serve {
     /// Time spent in Pending, Starting and Stopping.
     #[arg(long, default_value = "3s", value_parser = humantime::parse_duration)]
     transition: Duration,
+    /// Make transition times differ: by instance family (built-in factors,
+    /// see --transition-factor) and from one transition to the next, within
+    /// ± this fraction (e.g. 0.3). 0: every transition takes --transition.
+    #[arg(long, default_value_t = 0.0)]
+    transition_spread: f64,
+    /// A family's transition factor, FAMILY=FACTOR (e.g. ecs.r6=1.4);
+    /// repeatable; replaces the built-in one.
+    #[arg(long, value_parser = parse_factor)]
+    transition_factor: Vec<(String, f64)>,
+    /// Seed of the spread's random draws, for reproducible runs.
+    #[arg(long)]
+    transition_seed: Option<u64>,
     /// Probability that a mutating call answers 500 InternalError, unchanged.
     #[arg(long, default_value_t = 0.0)]
     fail_rate: f64,
@@ -146,6 +158,9 @@ impl From<Serve> for Config {
             seed: c.seed,
             cooldown: c.cooldown,
             transition: c.transition,
+            transition_spread: c.transition_spread,
+            transition_factors: c.transition_factor.into_iter().collect(),
+            transition_seed: c.transition_seed,
             fail_rate: c.fail_rate,
             drop_rate: c.drop_rate,
             throttle_qps: c.throttle_qps,
@@ -157,6 +172,17 @@ impl From<Serve> for Config {
             tls,
         }
     }
+}
+
+/// `ecs.r6=1.4` → (`ecs.r6`, 1.4).
+fn parse_factor(s: &str) -> Result<(String, f64), String> {
+    let (family, f) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected FAMILY=FACTOR (e.g. ecs.r6=1.4), got {s:?}"))?;
+    let f: f64 = f
+        .parse()
+        .map_err(|_| format!("{f:?} is not a number (in {s:?})"))?;
+    Ok((family.to_string(), f))
 }
 
 async fn shutdown_signal() {

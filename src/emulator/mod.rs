@@ -12,7 +12,9 @@
 //! - `actions`: one module per group of ECS actions, pure functions over
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
-//!   transitions, the instance-type catalog with stock per zone.
+//!   transitions, the instance-type catalog with stock per zone; `timing`:
+//!   how long each transition takes (`--transition`, or spread by family
+//!   and at random with `--transition-spread`).
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
@@ -49,6 +51,7 @@ pub mod server;
 mod state;
 mod store;
 pub mod timeline;
+mod timing;
 pub mod tls;
 mod wire;
 

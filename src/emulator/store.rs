@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::instance::{minute_time, Instance, Status, Transition};
 use super::journal::Journal;
+use super::timing::Timing;
 
 /// Account-wide conditions, from the seed file's `Account` object or the
 /// admin API.
@@ -59,6 +60,9 @@ pub struct Store {
     /// Bumped by every acknowledged change; orders state-file writes.
     #[serde(skip)]
     pub generation: u64,
+    /// How long transitions take (set from the config at start).
+    #[serde(skip)]
+    pub timing: Timing,
 }
 
 impl Store {
@@ -111,6 +115,23 @@ impl Store {
         self.instances
             .get_mut(id)
             .ok_or_else(ApiError::instance_not_found)
+    }
+
+    /// Moves `id` to `to` now, and schedules `then` after a transition time
+    /// drawn for its type from `base` (`--transition`, see `timing`).
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: Status,
+        now: DateTime<Utc>,
+        then: Status,
+        base: std::time::Duration,
+    ) {
+        let Some(ty) = self.instances.get(id).map(|i| i.instance_type.clone()) else {
+            return;
+        };
+        let after = self.timing.draw(base, &ty);
+        self.set_status(id, to, now, Some((then, after)));
     }
 
     /// Moves `id` to `to` now, and schedules `then` after `transition`.
