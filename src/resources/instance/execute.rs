@@ -68,6 +68,11 @@ pub struct Progress {
     /// What the update waits for right now, if anything (for the message
     /// when it is interrupted): [`WAIT_SLOT`] or [`WAIT_COOLDOWN`].
     pub waiting: Option<&'static str>,
+    /// How long our stop took, from StopInstance accepted to Stopped seen
+    /// (the plan's downtime estimate learns from it).
+    pub stop_took: Option<Duration>,
+    /// How long our start took, from StartInstance accepted to Running seen.
+    pub start_took: Option<Duration>,
 }
 
 impl Progress {
@@ -244,6 +249,7 @@ impl Executor<'_> {
             progress.marked = true;
         }
         tracing::info!(id = self.id, "stopping instance");
+        let sent = self.clock().now();
         if let Err(e) = self.api().stop(self.id, self.stopped_mode).await {
             if e.kind == ErrorKind::Cancelled {
                 // The call may have gone out: count it as ours, so the
@@ -275,6 +281,7 @@ impl Executor<'_> {
         progress.stopped_by_us = true;
         progress.done.push(Step::Stop);
         self.waiter.status(self.id, "Stopped").await?;
+        progress.stop_took = Some(self.clock().now().saturating_sub(sent));
         Ok(())
     }
 
@@ -282,6 +289,7 @@ impl Executor<'_> {
     /// the instance comes up by itself: the marker is removed then.
     pub async fn start(&self, progress: &mut Progress) -> Result<(), ApplyError> {
         tracing::info!(id = self.id, "starting instance");
+        let mut sent = self.clock().now();
         if let Err(e) = self.api().start(self.id).await {
             if e.kind == ErrorKind::Cancelled {
                 return Err(e.into());
@@ -293,6 +301,7 @@ impl Executor<'_> {
                 // start it for real.
                 "Stopping" if e.kind == ErrorKind::InvalidStatus => {
                     self.waiter.status(self.id, "Stopped").await?;
+                    sent = self.clock().now();
                     self.api().start(self.id).await?;
                 }
                 _ => return Err(e.into()),
@@ -315,6 +324,7 @@ impl Executor<'_> {
             );
         }
         running?;
+        progress.start_took = Some(self.clock().now().saturating_sub(sent));
         Ok(())
     }
 
