@@ -232,7 +232,7 @@ fn provenance(f: &Figure, instance_type: &str) -> String {
 /// The figures for a warning's summary, short enough that Terraform's
 /// consolidation ("and N more similar warnings") keeps them in sight:
 /// "down ≈ 40 s, done in ≈ 5 min 40 s", with "(assumed)" when nothing was
-/// observed.
+/// observed ("(stop assumed)" when only the start was).
 pub fn headline(e: &Estimate) -> String {
     let assumed = e.stop.source == Source::Assumed && e.start.source == Source::Assumed;
     let down = if e.stays_stopped {
@@ -247,6 +247,10 @@ pub fn headline(e: &Estimate) -> String {
     };
     if assumed {
         s += " (assumed)";
+    } else if e.stop.source == Source::Assumed {
+        s += " (stop assumed)";
+    } else if e.start.source == Source::Assumed && !e.stays_stopped {
+        s += " (start assumed)";
     }
     s
 }

@@ -280,8 +280,10 @@ impl Executor<'_> {
         // interrupted wait must still leave a note to start it again.
         progress.stopped_by_us = true;
         progress.done.push(Step::Stop);
-        self.waiter.status(self.id, "Stopped").await?;
-        progress.stop_took = Some(self.clock().now().saturating_sub(sent));
+        // Until we see it Stopped it stays down (the type change waits for
+        // that look), so the stop lasts until the look that saw it.
+        let (_, _, seen) = self.waiter.status_timed(self.id, "Stopped").await?;
+        progress.stop_took = Some(seen.saturating_sub(sent));
         Ok(())
     }
 
@@ -313,7 +315,7 @@ impl Executor<'_> {
         // The untag (batched with other instances') overlaps the wait.
         let (unmarked, running) = tokio::join!(
             async { marked && self.api().unmark(self.id).await.is_ok() },
-            self.waiter.status(self.id, "Running")
+            self.waiter.status_timed(self.id, "Running")
         );
         if unmarked {
             progress.marked = false;
@@ -323,8 +325,13 @@ impl Executor<'_> {
                 "could not remove the stop marker tag; the next update will"
             );
         }
-        running?;
-        progress.start_took = Some(self.clock().now().saturating_sub(sent));
+        let (_, missed, seen) = running?;
+        // It was Running somewhere between the last look that missed it and
+        // the one that saw it (polls grow apart): the middle is the estimate.
+        let reached = missed
+            .filter(|m| *m >= sent)
+            .map_or(seen, |m| m + (seen - m) / 2);
+        progress.start_took = Some(reached.saturating_sub(sent));
         Ok(())
     }
 
