@@ -23,27 +23,6 @@ fn plan_text(cloud: &Cloud) -> String {
     e2e_support::flat(&run)
 }
 
-/// "down ≈ 1.1 s" → 1.1 s (the summary's figure).
-fn down_figure(text: &str) -> Duration {
-    let at = text
-        .find("Instance Will Be Stopped: down ≈ ")
-        .unwrap_or_else(|| panic!("no estimate in the summary: {text}"))
-        + "Instance Will Be Stopped: down ≈ ".len();
-    let words: Vec<&str> = text[at..].split_whitespace().take(4).collect();
-    let n: f64 = words[0].parse().unwrap_or_else(|_| panic!("{words:?}"));
-    match words[1].trim_end_matches(',') {
-        "ms" => Duration::from_secs_f64(n / 1000.0),
-        "s" => Duration::from_secs_f64(n),
-        "min" => Duration::from_secs_f64(
-            n * 60.0
-                + words[2]
-                    .parse::<f64>()
-                    .unwrap_or_else(|_| panic!("{words:?}")),
-        ),
-        unit => panic!("unit {unit:?} in {words:?}"),
-    }
-}
-
 #[test]
 fn a_second_resize_is_estimated_from_the_first_within_twenty_percent() {
     let cloud = Cloud::start(Duration::from_millis(600), Duration::from_secs(1), &[]);
@@ -74,7 +53,8 @@ fn a_second_resize_is_estimated_from_the_first_within_twenty_percent() {
         "the second estimate is measured: {second}"
     );
     assert!(!second.contains("assumed"), "{second}");
-    let estimated = down_figure(&second);
+    let estimated = e2e_support::announced_downtime(&second)
+        .unwrap_or_else(|| panic!("no estimate in the summary: {second}"));
     cloud.apply();
     let journal = cloud.journal();
     let downtimes = journal.downtimes("i-seen");
