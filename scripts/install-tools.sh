@@ -242,7 +242,7 @@ install_chromium() {
     printf '<html><body>ok</body></html>' >"${tmp}/probe.html"
     run_logged chromium timeout 120 "${bin}" --headless --no-sandbox --disable-gpu --disable-quic \
         --no-first-run --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="${tmp}/profile" --screenshot="${tmp}/probe.png" --window-size=200,100 \
+        --disable-dev-shm-usage --user-data-dir="${tmp}/profile" --screenshot="${tmp}/probe.png" --window-size=200,100 \
         "file://${tmp}/probe.html" ||
         die "chromium: ${bin} does not start headless (see .tools/logs/chromium.log)"
     [[ -s "${tmp}/probe.png" ]] || die "chromium: ${bin} wrote no screenshot"

@@ -107,6 +107,8 @@ fn screenshot(html: &Path, png: &Path, width: u32, height: u32) -> Shot {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            // Containers often give /dev/shm a few MiB: use /tmp instead.
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
         ])
