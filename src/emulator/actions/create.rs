@@ -166,12 +166,8 @@ fn materialize(ctx: &mut Ctx<'_>, mut inst: Instance, public_ip: bool, settle: S
     }
     let id = inst.id.clone();
     ctx.store.insert(inst, ctx.now);
-    ctx.store.set_status(
-        &id,
-        Status::Pending,
-        ctx.now,
-        Some((settle, ctx.config.transition)),
-    );
+    ctx.store
+        .transition(&id, Status::Pending, ctx.now, settle, ctx.config.transition);
     id
 }
 

@@ -33,11 +33,12 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
     }
     params.boolean("InitLocalDisk")?;
     dry_run(params)?;
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Starting,
         ctx.now,
-        Some((Status::Running, ctx.config.transition)),
+        Status::Running,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -62,11 +63,12 @@ pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
     }
     dry_run(params)?;
     ctx.store.get_mut(id)?.stopped_mode = mode.to_string();
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Stopping,
         ctx.now,
-        Some((Status::Stopped, ctx.config.transition)),
+        Status::Stopped,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }

@@ -144,7 +144,7 @@ async fn a_type_change_is_planned_by_the_engine_with_its_stop_warning() {
     let warning = r
         .diagnostics
         .iter()
-        .find(|d| d.summary == "Instance Will Be Stopped")
+        .find(|d| d.summary.starts_with("Instance Will Be Stopped"))
         .unwrap_or_else(|| panic!("{:?}", r.diagnostics));
     assert_eq!(
         warning.attribute,
