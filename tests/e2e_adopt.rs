@@ -11,7 +11,9 @@
 //!   provider (the journal never shows more down than the cap), with the same plan
 //!   warnings; drift is planned back; destroying the specs sends no mutating call and leaves
 //!   the instances Running on their new type; an instance deleted out of band leaves state
-//!   with a warning.
+//!   with a warning; a saved adoption plan applied after the instance changed (with
+//!   `status` unset, and with `status = "Running"` set on an instance started since, where
+//!   the plan showed no stop) is refused by Terraform with no call.
 //! - `examples/adopt/resize` (the ecs half of `examples/adopt`),
 //!   `examples/resources/ecs_instance_spec` as written (data source by tag, then a rolling
 //!   resize) and the migration steps of `docs/guides/migrate.md` (state rm, import, an empty
