@@ -18,7 +18,9 @@
 //! - `GET /_emulator/orders` → `{"Orders":[…]}`, subscription change orders;
 //!   `POST /_emulator/orders/{id}` with `{"Status":"Paid"|"Cancelled"}`
 //!   pays (applies its change) or cancels an unpaid or abnormal order
-//! - `GET /_emulator/journal` → `{"requests":[…],"status_changes":[…]}`
+//! - `GET /_emulator/journal` → `{"settings":{…},"requests":[…],"status_changes":[…]}`
+//! - `GET /_emulator/timeline` → the journal as a self-contained HTML page
+//!   (see `timeline`)
 //! - `POST /_emulator/hooks` with a [`HookSpec`] → 201 `{"Id":n}`;
 //!   `GET /_emulator/hooks` → `{"Hooks":[…],"Fired":[…]}`;
 //!   `DELETE /_emulator/hooks` → 204 (see `hooks`)
@@ -38,9 +40,11 @@ use serde_json::{json, Value};
 use super::fields::InstanceFields;
 use super::hooks::HookSpec;
 use super::instance::Instance;
+use super::journal::JournalSettings;
 use super::server::PeerAddr;
 use super::state::Emulator;
 use super::subscription::{self, Order};
+use super::timeline::{render, Timeline};
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
@@ -130,6 +134,7 @@ pub async fn upsert(State(emu): State<Emulator>, Path(id): Path<String>, body: B
                     store.journal.record_status(
                         now,
                         &id,
+                        &inst.instance_type,
                         Some(before.as_str()),
                         inst.status.as_str(),
                     );
@@ -258,7 +263,22 @@ pub async fn settle_order(
 }
 
 pub async fn journal(State(emu): State<Emulator>) -> Json<Value> {
-    Json(emu.lock().journal.to_json())
+    let settings = JournalSettings::of(emu.config());
+    Json(emu.lock().journal.to_json(&settings))
+}
+
+pub async fn timeline(State(emu): State<Emulator>) -> Response {
+    let settings = JournalSettings::of(emu.config());
+    let journal = emu.lock().journal.to_json(&settings);
+    let title = format!("ecs-emulator timeline ({})", emu.config().region);
+    match Timeline::from_journal(&journal) {
+        Ok(tl) => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            render(&tl, &title),
+        )
+            .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
 }
 
 pub async fn hooks(State(emu): State<Emulator>) -> Json<Value> {

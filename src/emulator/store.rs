@@ -20,6 +20,7 @@ use super::error::ApiError;
 use super::instance::{minute_time, Instance, Status, Transition};
 use super::journal::Journal;
 use super::subscription::{self, Order};
+use super::timing::Timing;
 
 /// Account-wide conditions, from the seed file's `Account` object or the
 /// admin API.
@@ -74,6 +75,9 @@ pub struct Store {
     /// Bumped by every acknowledged change; orders state-file writes.
     #[serde(skip)]
     pub generation: u64,
+    /// How long transitions take (set from the config at start).
+    #[serde(skip)]
+    pub timing: Timing,
 }
 
 impl Store {
@@ -102,8 +106,13 @@ impl Store {
                     new_address.push(inst.id.clone());
                 }
             }
-            self.journal
-                .record_status(t.at, &inst.id, Some(from.as_str()), t.to.as_str());
+            self.journal.record_status(
+                t.at,
+                &inst.id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                t.to.as_str(),
+            );
         }
         for id in new_address {
             let ip = self.alloc_public_ip();
@@ -123,6 +132,23 @@ impl Store {
         self.instances
             .get_mut(id)
             .ok_or_else(ApiError::instance_not_found)
+    }
+
+    /// Moves `id` to `to` now, and schedules `then` after a transition time
+    /// drawn for its type from `base` (`--transition`, see `timing`).
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: Status,
+        now: DateTime<Utc>,
+        then: Status,
+        base: std::time::Duration,
+    ) {
+        let Some(ty) = self.instances.get(id).map(|i| i.instance_type.clone()) else {
+            return;
+        };
+        let after = self.timing.draw(base, &ty);
+        self.set_status(id, to, now, Some((then, after)));
     }
 
     /// Moves `id` to `to` now, and schedules `then` after `transition`.
@@ -148,8 +174,13 @@ impl Store {
             at: now + ChronoDuration::from_std(after).unwrap_or(ChronoDuration::zero()),
         });
         if from != to {
-            self.journal
-                .record_status(now, id, Some(from.as_str()), to.as_str());
+            self.journal.record_status(
+                now,
+                id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                to.as_str(),
+            );
         }
     }
 
@@ -157,16 +188,26 @@ impl Store {
     pub fn insert(&mut self, mut inst: Instance, now: DateTime<Utc>) {
         inst.seq = self.next_seq;
         self.next_seq += 1;
-        self.journal
-            .record_status(now, &inst.id, None, inst.status.as_str());
+        self.journal.record_status(
+            now,
+            &inst.id,
+            &inst.instance_type,
+            None,
+            inst.status.as_str(),
+        );
         self.instances.insert(inst.id.clone(), inst);
     }
 
     /// Removes an instance and journals it as `Deleted`.
     pub fn remove(&mut self, id: &str, now: DateTime<Utc>) -> Option<Instance> {
         let inst = self.instances.remove(id)?;
-        self.journal
-            .record_status(now, id, Some(inst.status.as_str()), "Deleted");
+        self.journal.record_status(
+            now,
+            id,
+            &inst.instance_type,
+            Some(inst.status.as_str()),
+            "Deleted",
+        );
         Some(inst)
     }
 

@@ -322,12 +322,8 @@ fn materialize(ctx: &mut Ctx<'_>, plan: &Plan<'_>, public_ip: bool, settle: Stat
     }
     let id = inst.id.clone();
     ctx.store.insert(inst, ctx.now);
-    ctx.store.set_status(
-        &id,
-        Status::Pending,
-        ctx.now,
-        Some((settle, ctx.config.transition)),
-    );
+    ctx.store
+        .transition(&id, Status::Pending, ctx.now, settle, ctx.config.transition);
     id
 }
 

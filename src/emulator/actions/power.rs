@@ -39,11 +39,12 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
     inst.restart();
     inst.started_once = true;
     inst.vpc_changed = false;
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Starting,
         ctx.now,
-        Some((Status::Running, ctx.config.transition)),
+        Status::Running,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -60,11 +61,12 @@ pub fn reboot_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, Api
     }
     dry_run(params)?;
     ctx.store.get_mut(id)?.restart();
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Starting,
         ctx.now,
-        Some((Status::Running, ctx.config.transition)),
+        Status::Running,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -89,11 +91,12 @@ pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
     }
     dry_run(params)?;
     ctx.store.get_mut(id)?.stopped_mode = mode.to_string();
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Stopping,
         ctx.now,
-        Some((Status::Stopped, ctx.config.transition)),
+        Status::Stopped,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
