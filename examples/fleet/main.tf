@@ -1,6 +1,6 @@
 # Twenty instances from one module with for_each, resized together:
 #
-#   terraform get          # installs the local module (no provider download needed)
+#   terraform init         # installs the local module and the provider (after `make install`)
 #   terraform apply -parallelism=20
 #   terraform apply -parallelism=20 -var instance_type=ecs.g6.xlarge -var max_unavailable=3
 #

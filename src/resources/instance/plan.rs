@@ -198,7 +198,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
         state: planned,
         requires_replace: replace.iter().map(|a| AttributePath::attr(*a)).collect(),
         // Refused now rather than by DeleteInstance halfway through.
-        diagnostics: release_refusal(input.prior, Removal::Replace)
+        diagnostics: release_refusal(input.prior, Removal::Replace(replace))
             .into_iter()
             .collect(),
         ..Planned::default()
@@ -206,7 +206,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
 }
 
 /// Whether ECS would refuse to release the instance `prior` describes.
-fn release_refusal(prior: &Value, removal: Removal) -> Option<Diagnostic> {
+fn release_refusal(prior: &Value, removal: Removal<'_>) -> Option<Diagnostic> {
     let charge_type = attrs::string(prior, "instance_charge_type").unwrap_or_default();
     let facts = ReleaseFacts {
         charge_type: &charge_type,
