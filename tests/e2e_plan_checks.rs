@@ -52,7 +52,7 @@ fn prepaid_instances_refuse_in_place_changes_at_plan() {
         instance_hcl(
             "web",
             t,
-            &format!("  instance_charge_type = \"PrePaid\"\n  internet_max_bandwidth_out = {out}"),
+            &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n  internet_max_bandwidth_out = {out}"),
         )
     };
     cloud.config(&prepaid("ecs.g6.large", 1));

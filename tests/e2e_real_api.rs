@@ -169,7 +169,7 @@ fn an_api_refusal_points_at_the_attribute_it_is_about() {
 #[test]
 fn a_subscription_is_released_only_with_force_delete_and_converted_once() {
     let cloud = Cloud::quick();
-    let prepaid = "  instance_charge_type = \"PrePaid\"";
+    let prepaid = "  instance_charge_type = \"PrePaid\"\n  period = 1";
     cloud.config(&instance_hcl("sub", "ecs.g6.large", prepaid));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.sub");

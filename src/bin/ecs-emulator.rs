@@ -65,6 +65,10 @@ struct Cli {
     /// Count InternetMaxBandwidthOut and In in one call as two modifications.
     #[arg(long)]
     strict_bandwidth: bool,
+    /// Model a legacy account that may still create classic-network
+    /// instances (RunInstances without VSwitchId); new accounts cannot.
+    #[arg(long)]
+    classic_network: bool,
     /// StoppedMode of a StopInstance that names none (VPC pay-as-you-go):
     /// KeepCharging, or StopCharging like an account in economical mode.
     #[arg(long, default_value = "KeepCharging", value_parser = ["KeepCharging", "StopCharging"])]
@@ -121,6 +125,7 @@ impl From<Cli> for Config {
             throttle_qps: c.throttle_qps,
             latency: c.latency,
             strict_bandwidth: c.strict_bandwidth,
+            classic_network: c.classic_network,
             default_stopped_mode: c.default_stopped_mode,
             vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
             clock_skew: c.clock_skew,

@@ -480,6 +480,8 @@ impl Client {
             .opt("InternetMaxBandwidthOut", req.internet_max_bandwidth_out)
             .opt("InternetMaxBandwidthIn", req.internet_max_bandwidth_in)
             .opt("InstanceChargeType", req.instance_charge_type.as_ref())
+            .opt("Period", req.period)
+            .opt("PeriodUnit", req.period_unit.as_ref())
             .param("Amount", "1")
             .param("ClientToken", client_token);
         for (i, sg) in req.security_group_ids.iter().enumerate() {

@@ -54,6 +54,10 @@ pub struct Config {
     /// Count InternetMaxBandwidthOut and InternetMaxBandwidthIn given
     /// together as two modifications (refused with InvalidParameter.Mismatch).
     pub strict_bandwidth: bool,
+    /// The account may create instances on the classic network, as accounts
+    /// created before classic was retired can; new accounts cannot
+    /// (RunInstances without VSwitchId is refused).
+    pub classic_network: bool,
     /// `StoppedMode` of a StopInstance that names none, for VPC
     /// pay-as-you-go instances: `KeepCharging`, or `StopCharging` as on an
     /// account with economical mode switched on (the public IP is released
@@ -86,6 +90,7 @@ impl Default for Config {
             throttle_qps: None,
             latency: Duration::ZERO,
             strict_bandwidth: false,
+            classic_network: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
             clock_skew: Duration::ZERO,
@@ -162,6 +167,7 @@ impl fmt::Debug for Config {
             .field("throttle_qps", &self.throttle_qps)
             .field("latency", &self.latency)
             .field("strict_bandwidth", &self.strict_bandwidth)
+            .field("classic_network", &self.classic_network)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
             .field("clock_skew", &self.clock_skew)

@@ -198,6 +198,7 @@ impl InstanceFields {
             seq: 0,
             pending: None,
             last_modified: None,
+            expired_time: String::new(),
         };
         let public_given = self.public_ip_address.is_some();
         let bandwidth_in_given = self.internet_max_bandwidth_in.is_some();

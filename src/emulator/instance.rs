@@ -109,6 +109,10 @@ pub struct Instance {
     pub pending: Option<Transition>,
     /// Last successful ModifyInstanceSpec/ModifyInstanceNetworkSpec.
     pub last_modified: Option<DateTime<Utc>>,
+    /// `ExpiredTime` of a subscription (creation + Period); empty: the
+    /// far-future time ECS shows for pay-as-you-go.
+    #[serde(default)]
+    pub expired_time: String,
 }
 
 /// `yyyy-MM-ddTHH:mmZ`, the minute-precision form ECS uses for times.
@@ -209,7 +213,14 @@ impl Instance {
             .s("SerialNumber", &self.serial_number)
             .s("CreationTime", &self.creation_time)
             .s("StartTime", &self.start_time)
-            .s("ExpiredTime", "2099-12-31T15:59Z")
+            .s(
+                "ExpiredTime",
+                if self.expired_time.is_empty() {
+                    "2099-12-31T15:59Z"
+                } else {
+                    &self.expired_time
+                },
+            )
             .s("AutoReleaseTime", "")
             .v("VpcAttributes", vpc)
             .v("InnerIpAddress", strings("IpAddress", &self.inner_ips))

@@ -311,7 +311,9 @@ async fn attributes_and_deletion_guards() {
         .await
         .expect_err(403, "InvalidOperation.DeletionProtection");
 
-    let prepaid = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    let prepaid = api
+        .run_one(&[("InstanceChargeType", "PrePaid"), ("Period", "1")])
+        .await;
     api.stop(&prepaid).await;
     api.call("DeleteInstance", &[("InstanceId", &prepaid)])
         .await
@@ -496,4 +498,50 @@ async fn describe_instances_filters_and_pages_by_token() {
     )
     .await
     .expect_err(400, "InvalidInstanceIds.Malformed");
+}
+
+#[tokio::test]
+async fn a_subscription_needs_a_period_and_expires_after_it() {
+    let env = start_default().await;
+    let api = &env.api;
+    let base = [
+        ("ImageId", X86_IMAGE),
+        ("InstanceType", "ecs.g6.large"),
+        ("InstanceChargeType", "PrePaid"),
+    ];
+    // ECS sells subscriptions for a period: none given is refused, as are lengths it
+    // does not sell.
+    api.call("RunInstances", &base)
+        .await
+        .expect_err(400, "MissingParameter");
+    for (period, unit) in [("5", "Week"), ("10", "Month"), ("0", "Month")] {
+        let mut p = base.to_vec();
+        p.extend([("Period", period), ("PeriodUnit", unit)]);
+        api.call("RunInstances", &p)
+            .await
+            .expect_err(400, "InvalidPeriod");
+    }
+    // ExpiredTime follows Period and PeriodUnit (default Month), not the far future.
+    let now = chrono::Utc::now();
+    for (period, unit, days) in [("2", "Week", 14), ("3", "", 89)] {
+        let mut extra = vec![("InstanceChargeType", "PrePaid"), ("Period", period)];
+        if !unit.is_empty() {
+            extra.push(("PeriodUnit", unit));
+        }
+        let id = api.run_one(&extra).await;
+        let inst = api.instance(&id).await.unwrap();
+        let expired = inst["ExpiredTime"].as_str().unwrap().replace('Z', ":00Z");
+        let expired = DateTime::parse_from_rfc3339(&expired).unwrap();
+        let days_left = (expired.with_timezone(&chrono::Utc) - now).num_days();
+        assert!(
+            (days - 1..=days + 3).contains(&days_left),
+            "Period {period} {unit}: expires in {days_left} days ({expired})"
+        );
+    }
+    // Pay-as-you-go shows ECS's far-future time.
+    let postpaid = api.run_one(&[]).await;
+    assert_eq!(
+        api.instance(&postpaid).await.unwrap()["ExpiredTime"],
+        "2099-12-31T15:59Z"
+    );
 }

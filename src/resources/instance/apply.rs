@@ -213,6 +213,9 @@ fn run_request(planned: &Value) -> RunInstancesRequest {
         internet_max_bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out"),
         internet_max_bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in"),
         instance_charge_type: s("instance_charge_type"),
+        period: attrs::int(planned, "period"),
+        period_unit: s("period_unit")
+            .or_else(|| attrs::int(planned, "period").map(|_| "Month".into())),
     }
 }
 
