@@ -313,6 +313,7 @@ resource "ecs_instance" "other" {{
   provider      = ecs.seed
   image_id      = "{image}"
   instance_type = "ecs.g6.large"
+  security_group_ids = ["sg-emulator-test"]
 }}
 
 provider "ecs" {{

@@ -121,6 +121,7 @@ impl Scripted {
 
 fn web() -> RunInstancesRequest {
     RunInstancesRequest {
+        security_group_ids: vec!["sg-emulator-test".into()],
         image_id: "aliyun_3_x64_20G_alibase_20240819.vhd".into(),
         instance_type: "ecs.g6.large".into(),
         ..Default::default()

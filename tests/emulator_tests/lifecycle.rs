@@ -545,3 +545,47 @@ async fn a_subscription_needs_a_period_and_expires_after_it() {
         "2099-12-31T15:59Z"
     );
 }
+
+#[tokio::test]
+async fn creation_needs_a_security_group_and_a_vswitch_unless_the_account_is_legacy() {
+    // A new account (the emulator's default): no classic network.
+    let env = start(Config {
+        classic_network: false,
+        ..config()
+    })
+    .await;
+    let api = &env.api;
+    let base = [("ImageId", X86_IMAGE), ("InstanceType", "ecs.g6.large")];
+    let vpc = [("VSwitchId", "vsw-1"), ("SecurityGroupId", "sg-1")];
+    for action in ["RunInstances", "CreateInstance"] {
+        // No security group: refused, naming the parameter.
+        let r = api
+            .call_exact(action, &[base.as_slice(), &vpc[..1]].concat())
+            .await;
+        r.expect_err(400, "MissingParameter");
+        assert!(r.message().contains("SecurityGroupId"), "{}", r.message());
+        // No vSwitch: the classic network, which this account cannot use.
+        api.call_exact(action, &[base.as_slice(), &vpc[1..]].concat())
+            .await
+            .expect_err(400, "InvalidVSwitchId.IsNull");
+        // Both: created, on the VPC.
+        let ok = api
+            .call_exact(action, &[base.as_slice(), &vpc].concat())
+            .await;
+        assert_eq!(ok.code(), "OK", "{:?}", ok.body);
+    }
+    // A launch template supplies the network.
+    let templated = api
+        .call_exact(
+            "RunInstances",
+            &[base.as_slice(), &[("LaunchTemplateId", "lt-1")]].concat(),
+        )
+        .await;
+    assert_eq!(templated.code(), "OK", "{:?}", templated.body);
+    // A legacy account may still create on the classic network (with a group).
+    let legacy = start_default().await;
+    let id = legacy.api.run_one(&[]).await;
+    let inst = legacy.api.instance(&id).await.unwrap();
+    assert_eq!(inst["InstanceNetworkType"], "classic");
+    assert_eq!(inst["SecurityGroupIds"]["SecurityGroupId"][0], TEST_GROUP);
+}

@@ -182,8 +182,27 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     }
     Planned {
         state: planned,
+        diagnostics: missing_security_group(config).into_iter().collect(),
         ..Planned::default()
     }
+}
+
+/// ECS creates no instance without a security group (unless a launch
+/// template names one, which this resource does not take): said at plan
+/// time, at the attribute, rather than by RunInstances.
+fn missing_security_group(config: &Value) -> Option<Diagnostic> {
+    let none = match attrs::get(config, "security_group_ids") {
+        Value::Null => true,
+        Value::Set(v) | Value::List(v) => v.is_empty(),
+        _ => false,
+    };
+    none.then(|| {
+        Diagnostic::error(
+            "Security Group Required",
+            "ECS creates an instance only in at least one security group: set security_group_ids, e.g. security_group_ids = [\"sg-…\"] (a group of the same VPC as vswitch_id). Security groups are managed outside this provider (console, or the alicloud provider's alicloud_security_group).",
+        )
+        .at(AttributePath::attr("security_group_ids"))
+    })
 }
 
 /// A replacement: Terraform plans the new instance again with a null prior
