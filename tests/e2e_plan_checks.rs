@@ -55,9 +55,16 @@ fn prepaid_instances_refuse_in_place_changes_at_plan() {
             &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n  internet_max_bandwidth_out = {out}"),
         )
     };
-    cloud.config(&prepaid("ecs.g6.large", 1));
+    // Created pay-as-you-go and converted behind Terraform's back: creating
+    // a subscription needs `period`, which this test is not about.
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  internet_max_bandwidth_out = 1",
+    ));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.web");
+    cloud.drift(&id, serde_json::json!({"InstanceChargeType": "PrePaid"}));
     refused(
         &cloud,
         &id,

@@ -55,6 +55,13 @@ const NAMES: &[&str] = &[
     "InternetChargeType",
     "InstanceChargeType",
     "VSwitchId",
+    "Period",
+    "PeriodUnit",
+    "AutoRenewPeriod",
+    "OperatorType",
+    "RenewalStatus",
+    "Duration",
+    "RebootTime",
     "Bogus",
 ];
 

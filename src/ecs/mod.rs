@@ -40,8 +40,9 @@ pub use config::{ClientConfig, SignatureVersion};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Instance, InstanceFilter, InstanceType, InstanceTypeFilter,
-    ModifySpec, RunInstancesRequest,
+    parse_api_time, AutoRenewAttribute, AutoRenewSetting, AvailableType, Instance, InstanceBilling,
+    InstanceFilter, InstanceType, InstanceTypeFilter, ModifySpec, PeriodUnit, PrepaySpec,
+    RenewalStatus, Resize, RunInstancesRequest, SubscriptionTerms,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::subscription::Subscription;
+
 /// The five API states. Transitional ones (Pending, Starting, Stopping) end
 /// by themselves after `--transition`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,10 +111,9 @@ pub struct Instance {
     pub pending: Option<Transition>,
     /// Last successful ModifyInstanceSpec/ModifyInstanceNetworkSpec.
     pub last_modified: Option<DateTime<Utc>>,
-    /// `ExpiredTime` of a subscription (creation + Period); empty: the
-    /// far-future time ECS shows for pay-as-you-go.
+    /// Subscription (PrePaid) bookkeeping; empty for pay-as-you-go.
     #[serde(default)]
-    pub expired_time: String,
+    pub subscription: Subscription,
 }
 
 /// `yyyy-MM-ddTHH:mmZ`, the minute-precision form ECS uses for times.
@@ -213,13 +214,9 @@ impl Instance {
             .s("SerialNumber", &self.serial_number)
             .s("CreationTime", &self.creation_time)
             .s("StartTime", &self.start_time)
-            .s(
+            .v(
                 "ExpiredTime",
-                if self.expired_time.is_empty() {
-                    "2099-12-31T15:59Z"
-                } else {
-                    &self.expired_time
-                },
+                Value::String(self.subscription.expired_time_text()),
             )
             .s("AutoReleaseTime", "")
             .v("VpcAttributes", vpc)

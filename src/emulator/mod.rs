@@ -12,13 +12,20 @@
 //! - `actions`: one module per group of ECS actions, pure functions over
 //!   the store.
 //! - `store`, `instance`, `catalog`: the world: instances and their timed
-//!   transitions, the instance-type catalog with stock per zone.
+//!   transitions, the instance-type catalog with stock per zone;
+//!   `subscription`: what a subscription (PrePaid) instance carries beyond
+//!   the API's fields, and the orders of its changes; `timing`: how long
+//!   each transition takes (`--transition`, or spread by family and at
+//!   random with `--transition-spread`).
 //! - `fuzzing`: requests through the router with no socket, for `fuzz/`.
 //! - [`tls`]: `--tls`, a generated CA and server certificate or given files.
 //! - `admin`, `journal`: the loopback-only admin API and its request and
 //!   status-change journal; `hooks`: test hooks that hold, drop or slow one
 //!   chosen request (interrupting a client at an exact step).
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
+//! - [`timeline`]: the journal drawn as a self-contained HTML page (pure:
+//!   journal in, page out), served at `/_emulator/timeline` and written by
+//!   `ecs-emulator timeline --journal FILE`.
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
 //! models), so a wrong field name cannot pass on both sides at once.
@@ -45,6 +52,9 @@ mod seed;
 pub mod server;
 mod state;
 mod store;
+mod subscription;
+pub mod timeline;
+mod timing;
 pub mod tls;
 mod wire;
 

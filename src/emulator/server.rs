@@ -58,7 +58,10 @@ pub fn router(emu: Emulator) -> Router {
             post(admin::upsert).delete(admin::remove),
         )
         .route("/_emulator/account", post(admin::account))
+        .route("/_emulator/orders", get(admin::orders))
+        .route("/_emulator/orders/{id}", post(admin::settle_order))
         .route("/_emulator/journal", get(admin::journal))
+        .route("/_emulator/timeline", get(admin::timeline))
         .route(
             "/_emulator/hooks",
             get(admin::hooks)

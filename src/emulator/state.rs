@@ -18,6 +18,7 @@ use super::hooks::Hooks;
 use super::persist::{self, Persister};
 use super::seed;
 use super::store::Store;
+use super::timing::Timing;
 
 /// Why an emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,12 @@ impl Emulator {
                 }
             })?;
         }
+        let mut store = store;
+        store.timing = Timing::new(
+            config.transition_spread,
+            &config.transition_factors,
+            config.transition_seed,
+        );
         let persister = config.state.clone().map(Persister::new);
         Ok(Emulator {
             shared: Arc::new(Shared {

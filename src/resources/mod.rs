@@ -52,6 +52,10 @@ pub struct Context {
     /// The region's instance type names, listed once per provider process
     /// (on the first create plan) and shared by every instance's plan.
     pub type_names: tokio::sync::OnceCell<Vec<String>>,
+    /// Transitions kept in the private state of the instances planned so
+    /// far, by type: what a plan's estimate falls back on for an instance
+    /// never stopped yet.
+    pub transitions: instance::plan::SeenTransitions,
 }
 
 impl Context {
@@ -94,6 +98,7 @@ impl Context {
             slots,
             offers: Default::default(),
             type_names: tokio::sync::OnceCell::new(),
+            transitions: Default::default(),
         })
     }
 

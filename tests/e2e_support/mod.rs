@@ -491,6 +491,25 @@ pub fn seed_instance(cloud: &Cloud, id: &str, fields: Value) {
     cloud.emu.post(&format!("/_emulator/instances/{id}"), &body);
 }
 
+/// The downtime a plan's stop warning announces in its summary
+/// ("Instance Will Be Stopped: down ≈ 1.3 s"), read from Terraform's output made flat
+/// ([`flat`]): the first such warning's; None when there is none.
+pub fn announced_downtime(text: &str) -> Option<Duration> {
+    const LEAD: &str = "Instance Will Be Stopped: down ≈ ";
+    let at = text.find(LEAD)? + LEAD.len();
+    let words: Vec<&str> = text[at..].split_whitespace().take(4).collect();
+    let n: f64 = words.first()?.parse().ok()?;
+    let unit = words.get(1)?.trim_end_matches(',');
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "min" => n * 60.0 + words.get(2)?.parse::<f64>().ok()?,
+        "h" => n * 3600.0 + words.get(2)?.parse::<f64>().ok()? * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
 /// Terraform's stdout and stderr together, with every run of whitespace made one space:
 /// Terraform wraps diagnostic text at 78 columns.
 pub fn flat(run: &TfRun) -> String {

@@ -589,3 +589,56 @@ async fn creation_needs_a_security_group_and_a_vswitch_unless_the_account_is_leg
     assert_eq!(inst["InstanceNetworkType"], "classic");
     assert_eq!(inst["SecurityGroupIds"]["SecurityGroupId"][0], TEST_GROUP);
 }
+
+/// Milliseconds each instance spent in `status`, per the journal, in order.
+fn spent_in(journal: &Value, id: &str, status: &str) -> Vec<i64> {
+    let changes = changes_of(journal, id);
+    let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+    changes
+        .windows(2)
+        .filter(|w| w[0].2 == status)
+        .map(|w| (t(&w[1].0) - t(&w[0].0)).num_milliseconds())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_transition_spread_varies_times_by_family_and_from_run_to_run() {
+    let env = start(Config {
+        transition: std::time::Duration::from_millis(100),
+        transition_spread: 0.3,
+        transition_factors: [("ecs.r6".to_string(), 3.0)].into(),
+        transition_seed: Some(11),
+        ..config()
+    })
+    .await;
+    let api = &env.api;
+    let g6 = api.run_one(&[]).await;
+    let r6 = api.run_one(&[("InstanceType", "ecs.r6.large")]).await;
+    api.wait_status(&g6, "Running").await;
+    api.wait_status(&r6, "Running").await;
+    for _ in 0..3 {
+        for id in [&g6, &r6] {
+            api.stop(id).await;
+            api.call("StartInstance", &[("InstanceId", id)]).await.ok();
+            api.wait_status(id, "Running").await;
+        }
+    }
+    let journal = api.journal().await;
+    let g6_stops = spent_in(&journal, &g6, "Stopping");
+    let r6_stops = spent_in(&journal, &r6, "Stopping");
+    assert_eq!((g6_stops.len(), r6_stops.len()), (3, 3));
+    // ecs.g6: 100 ms ± 30 %; ecs.r6 (factor 3): 300 ms ± 30 %.
+    assert!(
+        g6_stops.iter().all(|ms| (70..=135).contains(ms)),
+        "{g6_stops:?}"
+    );
+    assert!(
+        r6_stops.iter().all(|ms| (210..=395).contains(ms)),
+        "{r6_stops:?}"
+    );
+    let starts = spent_in(&journal, &g6, "Starting");
+    let mut all: Vec<i64> = g6_stops.iter().chain(&starts).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert!(all.len() >= 4, "times differ from run to run: {all:?}");
+}

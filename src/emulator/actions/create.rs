@@ -79,6 +79,7 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
+    let subscription = super::prepay::subscription_of(params, &charge, ctx.now)?;
     let (name, description, host) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
     let zones = ctx.config.zones();
@@ -107,7 +108,6 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         groups.insert(0, g.to_string());
     }
     check_network(ctx, params, &vswitch, &groups)?;
-    let expired_time = subscription_end(ctx, params, &charge)?;
     Ok(Instance {
         id: String::new(),
         name: name.unwrap_or_default(),
@@ -146,7 +146,7 @@ fn template(ctx: &Ctx<'_>, params: &Params) -> Result<Instance, ApiError> {
         seq: 0,
         pending: None,
         last_modified: None,
-        expired_time,
+        subscription,
     })
 }
 
@@ -179,47 +179,6 @@ fn check_network(
     Ok(())
 }
 
-/// Months a subscription may run, by `PeriodUnit`.
-const MONTHS: [i64; 14] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60];
-
-/// `ExpiredTime` of a new subscription (creation + Period); empty for
-/// pay-as-you-go. PrePaid requires `Period` (Week 1-4; Month 1-9, 12, 24,
-/// 36, 48, 60), `PeriodUnit` Week | Month (default Month).
-fn subscription_end(ctx: &Ctx<'_>, params: &Params, charge: &str) -> Result<String, ApiError> {
-    if charge != "PrePaid" {
-        return Ok(String::new());
-    }
-    let unit = one_of(
-        params,
-        "PeriodUnit",
-        &["Week", "Month"],
-        "Month",
-        "InvalidPeriodUnit.ValueNotSupported",
-    )?;
-    let Some(period) = params.number::<i64>("Period")? else {
-        return Err(ApiError::new(
-            400,
-            "MissingParameter",
-            "The input parameter \"Period\" that is mandatory for processing this request is not supplied.",
-        ));
-    };
-    let end = match unit.as_str() {
-        "Week" if (1..=4).contains(&period) => ctx.now + chrono::Duration::weeks(period),
-        "Month" if MONTHS.contains(&period) => ctx
-            .now
-            .checked_add_months(chrono::Months::new(period as u32))
-            .unwrap_or(ctx.now),
-        _ => {
-            return Err(ApiError::new(
-                400,
-                "InvalidPeriod",
-                "The specified period is not valid.",
-            ))
-        }
-    };
-    Ok(minute_time(end))
-}
-
 /// Turns the template into a stored instance settling into `settle`.
 fn materialize(ctx: &mut Ctx<'_>, mut inst: Instance, public_ip: bool, settle: Status) -> String {
     inst.id = ctx.store.new_instance_id();
@@ -240,12 +199,8 @@ fn materialize(ctx: &mut Ctx<'_>, mut inst: Instance, public_ip: bool, settle: S
     }
     let id = inst.id.clone();
     ctx.store.insert(inst, ctx.now);
-    ctx.store.set_status(
-        &id,
-        Status::Pending,
-        ctx.now,
-        Some((settle, ctx.config.transition)),
-    );
+    ctx.store
+        .transition(&id, Status::Pending, ctx.now, settle, ctx.config.transition);
     id
 }
 

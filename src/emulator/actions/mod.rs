@@ -4,8 +4,11 @@
 //! no clock reads happen here: `now` comes in through [`Ctx`], so the
 //! rules are plain functions and the HTTP layer owns everything else.
 //!
-//! Each mutating action validates everything first, then honours `DryRun`,
-//! and only then changes the store; a refused call changes nothing.
+//! Each mutating action validates everything first, then honours `DryRun`
+//! (where the reference has it: not ModifyPrepayInstanceSpec nor
+//! ModifyInstanceAutoRenewAttribute, whose `DryRun=true` is ignored as ECS
+//! ignores unknown parameters), and only then changes the store; a refused
+//! call changes nothing.
 
 mod address;
 mod attribute;
@@ -14,6 +17,7 @@ mod create;
 mod describe;
 mod modify;
 mod power;
+mod prepay;
 mod tags;
 mod types;
 
@@ -127,6 +131,24 @@ const ACTIONS: &[Action] = &[
         true,
         true,
         billing::modify_instance_charge_type,
+    ),
+    act(
+        "ModifyPrepayInstanceSpec",
+        true,
+        true,
+        prepay::modify_prepay_instance_spec,
+    ),
+    act(
+        "DescribeInstanceAutoRenewAttribute",
+        false,
+        true,
+        prepay::describe_instance_auto_renew_attribute,
+    ),
+    act(
+        "ModifyInstanceAutoRenewAttribute",
+        true,
+        true,
+        prepay::modify_instance_auto_renew_attribute,
     ),
     act("TagResources", true, true, tags::tag_resources),
     act("UntagResources", true, true, tags::untag_resources),
@@ -249,9 +271,5 @@ fn with(mut fields: Value, key: &str, value: Value) -> Value {
 
 /// A random order number, as billing would return.
 fn order_id() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..15)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
+    super::subscription::new_order_id()
 }

@@ -28,6 +28,7 @@ use super::schema::{
 use super::state;
 use super::timeouts::Timeouts;
 use super::type_check;
+use crate::planner::estimate;
 use crate::planner::{self, Limits, Step};
 use crate::protocol::diag::has_errors;
 use crate::protocol::{
@@ -35,7 +36,8 @@ use crate::protocol::{
 };
 use crate::resources::provider_config::DEFAULT_COOLDOWN;
 use crate::resources::{attrs, Context};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What a plan is computed from.
@@ -54,7 +56,12 @@ pub struct PlanInput<'a> {
     pub cooldown: Duration,
     /// Time since the UNIX epoch.
     pub now: Duration,
+    /// Transitions seen before, for the downtime estimate (words only).
+    pub history: estimate::History<'a>,
 }
+
+/// Transitions seen in this provider process, by instance type, then id.
+pub type SeenTransitions = Mutex<HashMap<String, HashMap<String, estimate::Observed>>>;
 
 /// A type change that the API should be asked about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -361,7 +368,24 @@ fn explain(
                 .at(AttributePath::attr(attr)),
         );
     }
-    if let Some(text) = planner::stop_warning(id, observed, desired, steps, input.now) {
+    if let Some(mut text) = planner::stop_warning(id, observed, desired, steps, input.now) {
+        // The figures go into the summary too: Terraform shows one of the
+        // warnings sharing a summary and folds the rest into "and N more
+        // similar warnings", so alike estimates fold together and differing
+        // ones stay in sight.
+        let mut summary = String::from("Instance Will Be Stopped");
+        let mut history = input.history.clone();
+        let rolling = steps
+            .iter()
+            .position(|s| *s == Step::Stop)
+            .is_some_and(|i| crate::resources::rolling::stops_for_update(&steps[i..]));
+        if !rolling {
+            history.rolling_cap = None;
+        }
+        if let Some(e) = estimate::estimate(steps, input.now, &history) {
+            summary += &format!(": {}", estimate::headline(&e));
+            text += &format!(" {}", estimate::sentence(&e, input.history.instance_type));
+        }
         let because_of_type = steps.iter().any(|s| matches!(s, Step::ModifyType { .. }));
         let because_of_bandwidth = steps
             .windows(2)
@@ -372,9 +396,8 @@ fn explain(
             _ if because_of_bandwidth => "internet_max_bandwidth_out",
             _ => "status",
         };
-        out.diagnostics.push(
-            Diagnostic::warning("Instance Will Be Stopped", text).at(AttributePath::attr(attr)),
-        );
+        out.diagnostics
+            .push(Diagnostic::warning(summary, text).at(AttributePath::attr(attr)));
     }
     let last_wait = steps.iter().rev().find_map(|s| match s {
         Step::WaitUntil { until } => Some(*until),
@@ -410,6 +433,29 @@ fn now_since_epoch() -> Duration {
         .unwrap_or_default()
 }
 
+/// Records `this` (an instance's own observations) under its type and id,
+/// and returns what the other instances of that type planned so far had.
+fn seen_alike(
+    seen: &SeenTransitions,
+    instance_type: &str,
+    id: &str,
+    this: &estimate::Observed,
+) -> Vec<estimate::Observed> {
+    if instance_type.is_empty() || id.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let alike = seen.entry(instance_type.to_string()).or_default();
+    if !this.is_empty() {
+        alike.insert(id.to_string(), this.clone());
+    }
+    alike
+        .iter()
+        .filter(|(other, _)| other.as_str() != id)
+        .map(|(_, o)| o.clone())
+        .collect()
+}
+
 /// PlanResourceChange: the pure plan, then (when the provider is configured
 /// and the instance exists) the availability check of a new type.
 pub async fn plan(
@@ -417,6 +463,12 @@ pub async fn plan(
     req: PlanResourceChangeRequest,
 ) -> PlanResourceChangeResponse {
     let private = Private::decode(&req.prior_private);
+    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
+    let instance_type = attrs::string(&req.prior_state, "instance_type").unwrap_or_default();
+    let this = private.transitions.observed();
+    let peers = ctx.as_ref().map_or_else(Vec::new, |c| {
+        seen_alike(&c.transitions, &instance_type, &id, &this)
+    });
     let input = PlanInput {
         prior: &req.prior_state,
         proposed: &req.proposed_new_state,
@@ -428,9 +480,14 @@ pub async fn plan(
             .as_ref()
             .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),
         now: now_since_epoch(),
+        history: estimate::History {
+            this,
+            peers,
+            instance_type: &instance_type,
+            rolling_cap: ctx.as_ref().and_then(|c| c.slots.cap()),
+        },
     };
     let mut planned = plan_change(&input);
-    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
     if let Some(w) = ctx
         .as_ref()
         .and_then(|c| c.slots.plan_warning(&id, &planned.steps))

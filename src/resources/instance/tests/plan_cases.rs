@@ -3,7 +3,7 @@
 //! and checks the planned values, replace paths and diagnostics (with their
 //! attribute paths).
 
-use crate::planner::Step;
+use crate::planner::{estimate, Step};
 use crate::protocol::{AttributePath, Diagnostic, Severity, Value};
 use crate::resources::attrs;
 use crate::resources::instance::plan::{plan_change, PlanInput, Planned};
@@ -65,6 +65,7 @@ struct Case {
     last_modified: Option<Duration>,
     restart_pending: bool,
     stopped_charging: bool,
+    history: estimate::History<'static>,
 }
 
 impl Case {
@@ -75,6 +76,7 @@ impl Case {
             last_modified: None,
             restart_pending: false,
             stopped_charging: false,
+            history: estimate::History::default(),
         }
     }
 
@@ -89,6 +91,7 @@ impl Case {
             stopped_charging: self.stopped_charging,
             cooldown: COOLDOWN,
             now: NOW,
+            history: self.history.clone(),
         })
     }
 }
@@ -239,6 +242,39 @@ fn type_change_on_running_instance_is_in_place_with_the_stop_warning() {
     assert_eq!(
         (change.from.as_str(), change.to.as_str()),
         ("ecs.g6.large", "ecs.g6.xlarge")
+    );
+}
+
+#[test]
+fn the_stop_warning_carries_the_estimate_in_its_summary_and_the_estimate_changes_no_step() {
+    let cfg = config(&[("instance_type", s("ecs.g6.xlarge"))]);
+    let assumed = Case::new(running_prior(), cfg.clone()).plan();
+    let mut seen = Case::new(running_prior(), cfg);
+    seen.history = estimate::History {
+        this: estimate::Observed {
+            stops: vec![Duration::from_secs(15)],
+            starts: vec![Duration::from_secs(25)],
+            create: None,
+        },
+        instance_type: "ecs.g6.large",
+        ..estimate::History::default()
+    };
+    let seen = seen.plan();
+    assert_eq!(assumed.steps, seen.steps, "an estimate is words only");
+    assert_eq!(assumed.state, seen.state);
+    let (a, b) = (warnings(&assumed)[0], warnings(&seen)[0]);
+    assert_eq!(
+        a.summary,
+        "Instance Will Be Stopped: down ≈ 1 min 30 s (assumed)"
+    );
+    assert!(a.detail.contains("is an assumption"), "{}", a.detail);
+    assert_eq!(b.summary, "Instance Will Be Stopped: down ≈ 40 s");
+    assert!(
+        b.detail.contains(
+            "Expected downtime: about 40 s (stop ≈ 15 s + start ≈ 25 s, as observed on this instance)"
+        ),
+        "{}",
+        b.detail
     );
 }
 
@@ -437,6 +473,7 @@ fn destroy_plans_null() {
         stopped_charging: false,
         cooldown: COOLDOWN,
         now: NOW,
+        history: Default::default(),
     });
     assert_eq!(p.state, Value::Null);
     assert!(p.diagnostics.is_empty());
