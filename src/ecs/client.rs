@@ -22,7 +22,6 @@ use super::limiter::{Limiter, Limiters};
 use super::model::{
     AutoRenewAttribute, AutoRenewSetting, AvailableType, Instance, InstanceBilling, InstanceFilter,
     InstanceType, InstanceTypeFilter, ModifySpec, PrepaySpec, RunInstancesRequest,
-    SubscriptionTerms,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -481,24 +480,13 @@ impl Client {
         Ok(r.instance_types())
     }
 
-    /// RunInstances for one instance; returns its id. Retries reuse
-    /// `client_token`, so a lost answer never creates a second instance.
+    /// RunInstances for one instance, with the subscription terms of a
+    /// PrePaid one (`Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`);
+    /// returns its id. Retries reuse `client_token`, so a lost answer never
+    /// creates a second instance.
     pub async fn run_instances(
         &self,
         req: &RunInstancesRequest,
-        client_token: &str,
-    ) -> Result<String> {
-        self.run_instances_with_terms(req, None, client_token).await
-    }
-
-    /// RunInstances for one instance, with the subscription terms of a
-    /// PrePaid one (`Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`;
-    /// ECS refuses a PrePaid instance without a period). Like
-    /// [`Client::run_instances`] otherwise.
-    pub async fn run_instances_with_terms(
-        &self,
-        req: &RunInstancesRequest,
-        terms: Option<&SubscriptionTerms>,
         client_token: &str,
     ) -> Result<String> {
         check_token("RunInstances", client_token)?;
@@ -514,14 +502,12 @@ impl Client {
             .opt("InternetMaxBandwidthOut", req.internet_max_bandwidth_out)
             .opt("InternetMaxBandwidthIn", req.internet_max_bandwidth_in)
             .opt("InstanceChargeType", req.instance_charge_type.as_ref())
-            .opt("Period", req.period)
-            .opt("PeriodUnit", req.period_unit.as_ref())
             .param("Amount", "1")
             .param("ClientToken", client_token);
         for (i, sg) in req.security_group_ids.iter().enumerate() {
             call = call.param(format!("SecurityGroupIds.{}", i + 1), sg.clone());
         }
-        if let Some(t) = terms {
+        if let Some(t) = &req.terms {
             call = call
                 .param("Period", t.period.to_string())
                 .param("PeriodUnit", t.period_unit.as_str())

@@ -87,10 +87,9 @@ pub struct RunInstancesRequest {
     pub internet_max_bandwidth_out: Option<i64>,
     pub internet_max_bandwidth_in: Option<i64>,
     pub instance_charge_type: Option<String>,
-    /// Subscription length (PrePaid only), in `period_unit`s.
-    pub period: Option<i64>,
-    /// `Week` | `Month`.
-    pub period_unit: Option<String>,
+    /// The subscription terms of a PrePaid instance (ECS refuses one
+    /// without a period); `None` for pay-as-you-go.
+    pub terms: Option<SubscriptionTerms>,
 }
 
 /// Which instance types to list: a family (`ecs.g6`) and/or exact ids.
