@@ -99,10 +99,53 @@ struct Cli {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Lifetime of every credential STS, the metadata service and the
+    /// credentials URI issue (default: the DurationSeconds asked, or 1 h);
+    /// scale it down (e.g. 20s) to exercise renewal. Expired ones are refused
+    /// with InvalidSecurityToken.Expired.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    credential_lifetime: Option<Duration>,
+    /// A role ARN AssumeRole and AssumeRoleWithOIDC may assume (repeatable;
+    /// default acs:ram::1000000000000000:role/terraform).
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// An OIDC provider ARN AssumeRoleWithOIDC accepts (repeatable; default
+    /// acs:ram::1000000000000000:oidc-provider/ci).
+    #[arg(long = "oidc-provider")]
+    oidc_providers: Vec<String>,
+    /// The RAM role the metadata service serves (none: it answers 404).
+    #[arg(long)]
+    ecs_role: Option<String>,
+    /// A RAM policy document (JSON): API actions it does not allow are
+    /// refused with 403 Forbidden.RAM.
+    #[arg(long)]
+    ram_policy: Option<PathBuf>,
 }
 
-impl From<Cli> for Config {
-    fn from(c: Cli) -> Self {
+impl TryFrom<Cli> for Config {
+    type Error = String;
+
+    fn try_from(c: Cli) -> Result<Self, String> {
+        let defaults = emulator::identity::IdentityConfig::default();
+        let identity = emulator::identity::IdentityConfig {
+            credential_lifetime: c.credential_lifetime,
+            roles: if c.roles.is_empty() {
+                defaults.roles
+            } else {
+                c.roles.clone()
+            },
+            oidc_providers: if c.oidc_providers.is_empty() {
+                defaults.oidc_providers
+            } else {
+                c.oidc_providers.clone()
+            },
+            ecs_role: c.ecs_role.clone(),
+            ram_policy: c
+                .ram_policy
+                .as_deref()
+                .map(emulator::identity::RamPolicy::load)
+                .transpose()?,
+        };
         let tls = match (c.tls_cert, c.tls_key) {
             (Some(cert), Some(key)) => Some(TlsSetting::Files { cert, key }),
             _ if c.tls => Some(TlsSetting::Generate {
@@ -111,7 +154,7 @@ impl From<Cli> for Config {
             }),
             _ => None,
         };
-        Config {
+        Ok(Config {
             listen: c.listen,
             access_key_id: c.access_key_id,
             access_key_secret: c.access_key_secret,
@@ -130,7 +173,8 @@ impl From<Cli> for Config {
             subscription_type_shown_early: c.subscription_type_shown_early,
             clock_skew: c.clock_skew,
             tls,
-        }
+            identity,
+        })
     }
 }
 
@@ -159,7 +203,13 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let config: Config = Cli::parse().into();
+    let config: Config = match Cli::parse().try_into() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ecs-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     tracing::info!(?config, "starting");
     let handle = match emulator::start(config).await {
         Ok(h) => h,

@@ -21,6 +21,9 @@
 //!   status-change journal; `hooks`: test hooks that hold, drop or slow one
 //!   chosen request (interrupting a client at an exact step).
 //! - `persist`, `seed`, `fields`: the state file and the seed file.
+//! - [`identity`]: STS (AssumeRole, AssumeRoleWithOIDC), the ECS metadata
+//!   service, a credentials URI, OIDC tokens, issued credentials that
+//!   expire, and `--ram-policy`.
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
 //! models), so a wrong field name cannot pass on both sides at once.
@@ -39,6 +42,7 @@ pub mod fuzzing;
 mod hooks;
 mod http;
 mod idempotence;
+pub mod identity;
 mod instance;
 mod journal;
 mod params;

@@ -253,19 +253,24 @@ fn anonymous(endpoint: &Url, call: &Call) -> (String, String, String) {
     )
 }
 
-/// What to do about an STS refusal, by its code.
-fn sts_fix(code: &str, what: &str) -> String {
+/// What to do about an STS refusal, by its code; `token_file`: the OIDC
+/// token's file, when there is one.
+fn sts_fix(code: &str, what: &str, token_file: Option<&std::path::Path>) -> String {
+    let file = token_file.map_or_else(
+        || "the token file".to_string(),
+        |f| format!("the token file {}", f.display()),
+    );
     match code {
-        c if c.starts_with("AuthenticationFail.OIDCToken.Expired") => format!("the OIDC token has expired: renew the file {what} names (CI systems write a fresh one per job), then run Terraform again"),
-        c if c.starts_with("AuthenticationFail.OIDCToken") => format!("the OIDC token was refused ({c}): check the token file {what} names (its audience must be the OIDC provider's client id, e.g. sts.aliyuncs.com)"),
+        c if c.starts_with("AuthenticationFail.OIDCToken.Expired") => format!("the OIDC token in {file} has expired: write a fresh one there (CI systems issue one per job; it is read again at every renewal), then run Terraform again ({what})"),
+        c if c.starts_with("AuthenticationFail.OIDCToken") => format!("the OIDC token in {file} was refused ({c}): check that it comes from the identity provider of the OIDC provider ARN and that its audience is that provider's client id, e.g. sts.aliyuncs.com ({what})"),
         c if c.starts_with("AuthenticationFail.NoPermission") || c == "NoPermission" || c.starts_with("Forbidden") => format!("the role cannot be assumed: check the role ARN and OIDC provider ARN of {what}, and that the role's trust policy lets this caller assume it"),
         c if c.starts_with("EntityNotExist.Role") || c.contains("RoleArn") => format!("check the role ARN of {what}"),
         _ => format!("check {what}"),
     }
 }
 
-fn wrap(e: Error, origin: &str) -> Error {
-    let fix = sts_fix(&e.code, origin);
+fn wrap(e: Error, origin: &str, token_file: Option<&std::path::Path>) -> Error {
+    let fix = sts_fix(&e.code, origin, token_file);
     let message = if e.http_status.is_some() {
         format!("STS refused {}: {} ({})", e.action, e.code, e.message)
     } else {
@@ -347,7 +352,7 @@ impl Fetch for Oidc {
         self.sts
             .send(&call, None)
             .await
-            .map_err(|e| wrap(e, &self.origin))
+            .map_err(|e| wrap(e, &self.origin, Some(&self.token_file)))
     }
 }
 
@@ -374,7 +379,7 @@ impl Fetch for RoleOnTop {
         self.sts
             .send(&call, Some(&below))
             .await
-            .map_err(|e| wrap(e, &self.origin))
+            .map_err(|e| wrap(e, &self.origin, None))
     }
 }
 
@@ -394,7 +399,9 @@ mod tests {
 
     #[test]
     fn fixes_name_the_setting() {
-        assert!(sts_fix("AuthenticationFail.OIDCToken.Expired", "X").contains("X"));
-        assert!(sts_fix("NoPermission", "assume_role").contains("trust policy"));
+        let f = std::path::Path::new("/run/token");
+        let s = sts_fix("AuthenticationFail.OIDCToken.Expired", "X", Some(f));
+        assert!(s.contains("X") && s.contains("/run/token"), "{s}");
+        assert!(sts_fix("NoPermission", "assume_role", None).contains("trust policy"));
     }
 }
