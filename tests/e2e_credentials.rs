@@ -669,10 +669,12 @@ fn a_renewal_failure_mid_resize_names_the_source_and_converges_on_the_next_apply
         out.contains("ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
         "the error should name the credential source:\n{out}"
     );
+    let error = &out[out.find("Error:").expect("an error")..];
     assert!(
-        out.contains("i-"),
-        "the error should name the instance:\n{out}"
+        error.contains("i-"),
+        "the error should name the instance:\n{error}"
     );
+    eprintln!("the failed apply said: {error}");
     // Nothing was sent with expired credentials, even while renewals failed.
     for r in &s.requests()[before..] {
         assert_ne!(r["code"], "InvalidSecurityToken.Expired", "{r}");

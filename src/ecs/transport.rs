@@ -88,10 +88,11 @@ impl Transport {
         // Taken now, at signing time: a call that waited (a cooldown, a
         // rolling slot, a backoff) never signs with credentials that
         // expired meanwhile.
-        let current = self.credentials.current().await.map_err(|mut e| {
-            e.message = format!("{} could not be signed: {}", call.action, e.message);
-            e
-        })?;
+        let current = self
+            .credentials
+            .current()
+            .await
+            .map_err(|e| unsigned(call.action, e))?;
         let creds = Credentials {
             access_key_id: &current.access_key_id,
             secret: &current.secret,
@@ -168,6 +169,31 @@ impl Transport {
         }
         Err(err)
     }
+}
+
+/// A call that could not be signed because its credential source failed:
+/// the source's error (which names it and the setting to fix) as this
+/// call's, retried when the source's failure may pass.
+fn unsigned(action: &str, e: Error) -> Error {
+    let code = if e.is_retryable() {
+        codes::CREDENTIALS_UNAVAILABLE
+    } else {
+        codes::CREDENTIALS_REFUSED
+    };
+    let inner = if e.code.is_empty() || e.http_status.is_none() {
+        String::new()
+    } else {
+        format!(" [{} {}]", e.action, e.code)
+    };
+    let mut out = Error::local(
+        ErrorKind::Auth,
+        action,
+        code,
+        format!("the request could not be signed: {}{inner}", e.message),
+    );
+    out.hint = e.hint;
+    out.request_id = e.request_id;
+    out
 }
 
 /// The typed error for a non-2xx answer.

@@ -265,6 +265,7 @@ fn sts_fix(code: &str, what: &str, token_file: Option<&std::path::Path>) -> Stri
         c if c.starts_with("AuthenticationFail.OIDCToken") => format!("the OIDC token in {file} was refused ({c}): check that it comes from the identity provider of the OIDC provider ARN and that its audience is that provider's client id, e.g. sts.aliyuncs.com ({what})"),
         c if c.starts_with("AuthenticationFail.NoPermission") || c == "NoPermission" || c.starts_with("Forbidden") => format!("the role cannot be assumed: check the role ARN and OIDC provider ARN of {what}, and that the role's trust policy lets this caller assume it"),
         c if c.starts_with("EntityNotExist.Role") || c.contains("RoleArn") => format!("check the role ARN of {what}"),
+        super::super::codes::TRANSPORT => format!("STS did not answer: check sts_endpoint (or ALIBABA_CLOUD_ENDPOINT_STS) and network access to it, then run Terraform again ({what})"),
         _ => format!("check {what}"),
     }
 }
