@@ -185,13 +185,19 @@ fn unsigned(action: &str, e: Error) -> Error {
     } else {
         format!(" [{} {}]", e.action, e.code)
     };
+    // The fix goes into the message: callers that print the table's
+    // remedy rather than the hint still show it.
+    let fix = e
+        .hint
+        .as_deref()
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
     let mut out = Error::local(
         ErrorKind::Auth,
         action,
         code,
-        format!("the request could not be signed: {}{inner}", e.message),
+        format!("the request could not be signed: {}{inner}{fix}", e.message),
     );
-    out.hint = e.hint;
     out.request_id = e.request_id;
     out
 }

@@ -326,6 +326,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_authentication_docs_name_every_link_and_setting() {
+        let page = include_str!("../../templates/index.md.tmpl");
+        for link in crate::ecs::credentials::chain::CHAIN {
+            assert!(
+                page.contains(&format!("| {} |", link.name)),
+                "templates/index.md.tmpl lacks the link {}",
+                link.name
+            );
+        }
+        for row in ATTRIBUTES.iter().chain(ASSUME_ROLE).chain(OIDC) {
+            for var in row.env {
+                assert!(
+                    page.contains(var),
+                    "templates/index.md.tmpl lacks {var} ({})",
+                    row.name
+                );
+            }
+        }
+        for name in ["assume_role", "assume_role_with_oidc"] {
+            assert!(page.contains(name), "{name}");
+        }
+    }
+
+    #[test]
     fn arns_and_session_names() {
         assert!(role_arn_ok("acs:ram::1234567890:role/ecs-operator"));
         assert!(!role_arn_ok("acs:ram::abc:role/x"));
