@@ -528,7 +528,7 @@ fn bad_configurations_are_refused_at_their_attribute_before_any_api_call() {
     type PlanRow<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [&'a str]);
     let plan_rows: [PlanRow; 4] = [
         (
-            &[],
+            &[("ALICLOUD_REGION", e2e_support::REGION)],
             // No keys anywhere: the default chain found nothing either.
             "Cannot Get Credentials",
             &[
