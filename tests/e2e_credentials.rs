@@ -421,6 +421,9 @@ fn every_provider_block_form_signs_through_terraform() {
     s.assert_logs_clean();
 }
 
+/// (what, provider block body, environment, words the error must hold)
+type Case<'a> = (&'a str, String, &'a [(&'a str, &'a str)], Vec<&'a str>);
+
 #[test]
 fn bad_credential_sources_fail_at_plan_naming_the_setting_with_no_ecs_call() {
     let mut s = Setup::quick();
@@ -432,7 +435,7 @@ fn bad_credential_sources_fail_at_plan_naming_the_setting_with_no_ecs_call() {
     let oidc_block = |file: &str, role: &str| {
         format!("  assume_role_with_oidc {{\n    oidc_provider_arn = \"{OIDC_PROVIDER}\"\n    oidc_token_file = \"{file}\"\n    role_arn = \"{role}\"\n  }}\n")
     };
-    let cases: Vec<(&str, String, &[(&str, &str)], Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "expired OIDC token",
             oidc_block(&expired, ROLE),
