@@ -380,7 +380,12 @@ fn every_provider_block_form_signs_through_terraform() {
              "access_key_secret": SECRET_KEY, "ram_role_arn": ROLE}]})
         .to_string(),
     );
-    s.env(&[("ALIBABA_CLOUD_CONFIG_FILE", &config)]);
+    // Keys left in the environment: every setting written in the block wins over them.
+    s.env(&[
+        ("ALIBABA_CLOUD_CONFIG_FILE", &config),
+        ("ALICLOUD_ACCESS_KEY", ACCESS_KEY),
+        ("ALICLOUD_SECRET_KEY", SECRET_KEY),
+    ]);
     s.plan_ok("  profile = \"deploy\"\n");
     assert_eq!(s.last_signer(), "AssumeRole");
 

@@ -180,67 +180,104 @@ fn seconds(b: &Value) -> u32 {
     attrs::float(b, SESSION_EXPIRATION).map_or(DEFAULT_SESSION_SECONDS, |n| n as u32)
 }
 
+/// The credential settings, in their order: access keys, `profile`,
+/// `credentials_uri`, `ecs_role_name`, `assume_role_with_oidc`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Keys,
+    Profile,
+    Uri,
+    EcsRole,
+    Oidc,
+}
+
 /// The block's credential settings as a request for the chain. `keys`: a
-/// static key pair the block (or its environment variables) set, which
-/// wins over everything but `assume_role`, layered on top.
+/// static key pair from the block or its environment variables, and whether
+/// the block set it. A setting written in the block wins over one that only
+/// an environment variable gives (an explicit `profile` beats ambient keys);
+/// among equals the order of [`Form`] decides. `assume_role` is layered on top.
 pub fn request(
     config: &Value,
     region: &str,
-    keys: Option<(Spec, String)>,
+    keys: Option<(Spec, String, bool)>,
     env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Request, Vec<Diagnostic>> {
     let mut diags = Vec::new();
     let top = |name: &str| value(config, row(ATTRIBUTES, name), None, env);
+    let in_block = |name: &str| attrs::string(config, name).is_some_and(|v| !v.trim().is_empty());
     let oidc_block = attrs::get(config, "assume_role_with_oidc");
-    let explicit = if keys.is_some() {
-        keys
-    } else if let Some((name, origin)) = top("profile") {
-        let e = crate::ecs::credentials::Env { var: env };
-        match crate::ecs::credentials::chain::cli_profile(&e, &name, &origin) {
-            Ok(found) => Some(found),
-            Err(m) => {
-                diags.push(Diagnostic::error("Unknown Profile", format!("{m}. Fix profile (or ALICLOUD_PROFILE), or the profile in the aliyun CLI's config file (`aliyun configure --profile {name}`).")).at(at(&["profile"])));
-                None
+    let mut forms: Vec<(Form, bool)> = Vec::new();
+    if let Some((_, _, block)) = &keys {
+        forms.push((Form::Keys, *block));
+    }
+    for (form, name) in [
+        (Form::Profile, "profile"),
+        (Form::Uri, "credentials_uri"),
+        (Form::EcsRole, "ecs_role_name"),
+    ] {
+        if top(name).is_some() {
+            forms.push((form, in_block(name)));
+        }
+    }
+    if matches!(oidc_block, Value::Object(_)) {
+        forms.push((Form::Oidc, true));
+    }
+    let chosen = forms
+        .iter()
+        .find(|(_, block)| *block)
+        .or(forms.first())
+        .map(|(f, _)| *f);
+    let explicit = match chosen {
+        None => None,
+        Some(Form::Keys) => keys.map(|(spec, origin, _)| (spec, origin)),
+        Some(Form::Profile) => {
+            let (name, origin) = top("profile").expect("present");
+            let e = crate::ecs::credentials::Env { var: env };
+            match crate::ecs::credentials::chain::cli_profile(&e, &name, &origin) {
+                Ok(found) => Some(found),
+                Err(m) => {
+                    diags.push(Diagnostic::error("Unknown Profile", format!("{m}. Fix profile (or ALICLOUD_PROFILE), or the profile in the aliyun CLI's config file (`aliyun configure --profile {name}`).")).at(at(&["profile"])));
+                    None
+                }
             }
         }
-    } else if let Some((url, origin)) = top("credentials_uri") {
-        Some((Spec::Uri { url }, origin))
-    } else if let Some((role, origin)) = top("ecs_role_name") {
-        Some((
-            Spec::EcsRole {
-                role_name: Some(role.clone()),
-            },
-            format!("the ECS instance RAM role {role:?} ({origin})"),
-        ))
-    } else if matches!(oidc_block, Value::Object(_)) {
-        let get = |n: &str| value(oidc_block, row(OIDC, n), Some("assume_role_with_oidc"), env);
-        let mut need = |n: &str| {
-            get(n).map(|(v, _)| v).or_else(|| {
-                let r = row(OIDC, n);
-                diags.push(Diagnostic::error("Missing OIDC Setting", format!("assume_role_with_oidc needs {n}: set it in the block, or the environment variable {}.", r.env.join(" or "))).at(at(&["assume_role_with_oidc", n])));
-                None
-            })
-        };
-        let provider_arn = need("oidc_provider_arn");
-        let token_file = need("oidc_token_file");
-        let role_arn = need("role_arn");
-        match (provider_arn, token_file, role_arn) {
-            (Some(provider_arn), Some(token_file), Some(role_arn)) => Some((
-                Spec::Oidc {
-                    provider_arn,
-                    token_file: token_file.into(),
-                    role_arn,
-                    session_name: get("role_session_name")
-                        .map_or(DEFAULT_SESSION_NAME.into(), |(v, _)| v),
-                    policy: get("policy").map(|(v, _)| v),
-                    duration_seconds: seconds(oidc_block),
+        Some(Form::Uri) => top("credentials_uri").map(|(url, origin)| (Spec::Uri { url }, origin)),
+        Some(Form::EcsRole) => top("ecs_role_name").map(|(role, origin)| {
+            (
+                Spec::EcsRole {
+                    role_name: Some(role.clone()),
                 },
-                "assume_role_with_oidc in the provider block".to_string(),
-            )),
-            _ => None,
+                format!("the ECS instance RAM role {role:?} ({origin})"),
+            )
+        }),
+        Some(Form::Oidc) => {
+            let get = |n: &str| value(oidc_block, row(OIDC, n), Some("assume_role_with_oidc"), env);
+            let mut need = |n: &str| {
+                get(n).map(|(v, _)| v).or_else(|| {
+                    let r = row(OIDC, n);
+                    diags.push(Diagnostic::error("Missing OIDC Setting", format!("assume_role_with_oidc needs {n}: set it in the block, or the environment variable {}.", r.env.join(" or "))).at(at(&["assume_role_with_oidc", n])));
+                    None
+                })
+            };
+            let provider_arn = need("oidc_provider_arn");
+            let token_file = need("oidc_token_file");
+            let role_arn = need("role_arn");
+            match (provider_arn, token_file, role_arn) {
+                (Some(provider_arn), Some(token_file), Some(role_arn)) => Some((
+                    Spec::Oidc {
+                        provider_arn,
+                        token_file: token_file.into(),
+                        role_arn,
+                        session_name: get("role_session_name")
+                            .map_or(DEFAULT_SESSION_NAME.into(), |(v, _)| v),
+                        policy: get("policy").map(|(v, _)| v),
+                        duration_seconds: seconds(oidc_block),
+                    },
+                    "assume_role_with_oidc in the provider block".to_string(),
+                )),
+                _ => None,
+            }
         }
-    } else {
-        None
     };
     let role_block = attrs::get(config, "assume_role");
     let assume_role = if matches!(role_block, Value::Object(_)) {

@@ -343,6 +343,8 @@ impl ProviderSettings {
                 )
             };
         let security_token = from("security_token", SECURITY_TOKEN_ENV).map(|(v, _)| v);
+        let keys_in_block = matches!(access_key_from, Source::Block(_))
+            || matches!(secret_key_from, Source::Block(_));
         let keys = (!access_key.is_empty() && !secret_key.is_empty()).then(|| {
             (
                 crate::ecs::credentials::Spec::Static {
@@ -355,6 +357,7 @@ impl ProviderSettings {
                 } else {
                     format!("{access_key_from} and {secret_key_from}")
                 },
+                keys_in_block,
             )
         });
         let credentials = match super::provider_auth::request(config, &region, keys, &env) {
@@ -552,6 +555,30 @@ mod tests {
         let err = ProviderSettings::resolve(&cfg, no_env).unwrap_err();
         assert_eq!(err.iter().map(path_of).collect::<Vec<_>>(), ["secret_key"]);
         assert!(err[0].detail.contains("ALICLOUD_SECRET_KEY"));
+    }
+
+    #[test]
+    fn a_setting_in_the_block_beats_keys_from_the_environment() {
+        let env = |k: &str| match k {
+            "ALICLOUD_ACCESS_KEY" | "ALICLOUD_SECRET_KEY" => Some("x".to_string()),
+            _ => None,
+        };
+        let cfg = block(&[
+            ("region", attrs::str_value("r")),
+            ("credentials_uri", attrs::str_value("http://127.0.0.1:1/c")),
+        ]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        assert!(matches!(
+            s.credentials.explicit,
+            Some((crate::ecs::credentials::Spec::Uri { .. }, _))
+        ));
+        // Without it, the keys of the environment.
+        let s =
+            ProviderSettings::resolve(&block(&[("region", attrs::str_value("r"))]), env).unwrap();
+        assert!(matches!(
+            s.credentials.explicit,
+            Some((crate::ecs::credentials::Spec::Static { .. }, _))
+        ));
     }
 
     #[test]
