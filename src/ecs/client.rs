@@ -1049,8 +1049,7 @@ mod tests {
         assert_eq!(client.region(), "cn-hangzhou");
         assert_eq!(client.requests_sent(), 0);
         assert!(!format!("{client:?}").contains("sk\""));
-        let mut bad = cfg;
-        bad.access_key_secret = Secret::new("");
+        let bad = ClientConfig::new("cn-hangzhou", "ak", Secret::new(""));
         let err = Client::new(bad).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidParameter);
         assert!(err.to_string().contains("secret_key"), "{err}");

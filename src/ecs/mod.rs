@@ -9,6 +9,8 @@
 //!   shared AIMD token buckets, one per action; `batch`: merges
 //!   single-instance lookups into few DescribeInstances calls;
 //!   `tag_batch`: merges tag changes of many instances.
+//! - [`credentials`]: the credential chain (a table of sources), STS, and
+//!   the shared refresh-ahead cache every request signs with.
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies;
 //!   `explain`: remedies that name this client's endpoint and the origin of
@@ -21,6 +23,7 @@ mod batch;
 mod client;
 pub mod codes;
 mod config;
+pub mod credentials;
 mod error;
 mod explain;
 #[doc(hidden)]
@@ -37,6 +40,7 @@ mod wire;
 
 pub use client::{Client, Tuning};
 pub use config::{ClientConfig, SignatureVersion};
+pub use credentials::{CredentialProvider, Credentials};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{

@@ -86,6 +86,9 @@ pub struct Config {
     pub clock_skew: Duration,
     /// Serve HTTPS instead of plain HTTP (`--tls`); see [`super::tls`].
     pub tls: Option<super::tls::TlsSetting>,
+    /// STS, metadata service, credential lifetime, RAM policy; see
+    /// [`super::identity`].
+    pub identity: super::identity::IdentityConfig,
 }
 
 impl Default for Config {
@@ -113,6 +116,7 @@ impl Default for Config {
             subscription_type_shown_early: false,
             clock_skew: Duration::ZERO,
             tls: None,
+            identity: Default::default(),
         }
     }
 }
@@ -212,6 +216,7 @@ impl fmt::Debug for Config {
             )
             .field("clock_skew", &self.clock_skew)
             .field("tls", &self.tls)
+            .field("identity", &self.identity)
             .finish()
     }
 }

@@ -34,6 +34,12 @@ pub struct RequestEntry {
     /// True when `--drop-rate` closed the connection instead of answering.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dropped: bool,
+    /// The access key id the request was signed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    /// When that credential expires (STS credentials the emulator issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_expires: Option<String>,
 }
 
 /// One status change. `from` is null when the instance appeared (creation,
@@ -57,7 +63,7 @@ pub struct Journal {
 }
 
 /// Parameters never written to the journal.
-const SECRET_PARAMS: [&str; 3] = ["Signature", "SecurityToken", "Password"];
+const SECRET_PARAMS: [&str; 4] = ["Signature", "SecurityToken", "Password", "OIDCToken"];
 
 pub fn redact<'a, I: IntoIterator<Item = (&'a str, &'a str)>>(
     params: I,
