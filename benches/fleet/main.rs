@@ -171,9 +171,10 @@ fn plan_of_1000() -> PlanOf1000 {
     let mut c = cloud(&[]);
     let config = |n: usize| {
         format!(
-            "{}\nvariable \"n\" {{\n  default = {n}\n}}\nresource \"ecs_instance\" \"n\" {{\n  count         = var.n\n  image_id      = \"{}\"\n  instance_type = \"ecs.g6.large\"\n}}\n",
+            "{}\nvariable \"n\" {{\n  default = {n}\n}}\nresource \"ecs_instance\" \"n\" {{\n  count         = var.n\n  image_id      = \"{}\"\n  instance_type = \"ecs.g6.large\"\n{}}}\n",
             c.provider_block(),
-            e2e_support::IMAGE
+            e2e_support::IMAGE,
+            e2e_support::GROUP
         )
     };
     c.dir.write("main.tf", &config(1));

@@ -107,6 +107,10 @@ struct Serve {
     /// Count InternetMaxBandwidthOut and In in one call as two modifications.
     #[arg(long)]
     strict_bandwidth: bool,
+    /// Model a legacy account that may still create classic-network
+    /// instances (RunInstances without VSwitchId); new accounts cannot.
+    #[arg(long)]
+    classic_network: bool,
     /// StoppedMode of a StopInstance that names none (VPC pay-as-you-go):
     /// KeepCharging, or StopCharging like an account in economical mode.
     #[arg(long, default_value = "KeepCharging", value_parser = ["KeepCharging", "StopCharging"])]
@@ -141,10 +145,53 @@ struct Serve {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Lifetime of every credential STS, the metadata service and the
+    /// credentials URI issue (default: the DurationSeconds asked, or 1 h);
+    /// scale it down (e.g. 20s) to exercise renewal. Expired ones are refused
+    /// with InvalidSecurityToken.Expired.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    credential_lifetime: Option<Duration>,
+    /// A role ARN AssumeRole and AssumeRoleWithOIDC may assume (repeatable;
+    /// default acs:ram::1000000000000000:role/terraform).
+    #[arg(long = "role")]
+    roles: Vec<String>,
+    /// An OIDC provider ARN AssumeRoleWithOIDC accepts (repeatable; default
+    /// acs:ram::1000000000000000:oidc-provider/ci).
+    #[arg(long = "oidc-provider")]
+    oidc_providers: Vec<String>,
+    /// The RAM role the metadata service serves (none: it answers 404).
+    #[arg(long)]
+    ecs_role: Option<String>,
+    /// A RAM policy document (JSON): API actions it does not allow are
+    /// refused with 403 Forbidden.RAM.
+    #[arg(long)]
+    ram_policy: Option<PathBuf>,
 }
 
-impl From<Serve> for Config {
-    fn from(c: Serve) -> Self {
+impl TryFrom<Serve> for Config {
+    type Error = String;
+
+    fn try_from(c: Serve) -> Result<Self, String> {
+        let defaults = emulator::identity::IdentityConfig::default();
+        let identity = emulator::identity::IdentityConfig {
+            credential_lifetime: c.credential_lifetime,
+            roles: if c.roles.is_empty() {
+                defaults.roles
+            } else {
+                c.roles.clone()
+            },
+            oidc_providers: if c.oidc_providers.is_empty() {
+                defaults.oidc_providers
+            } else {
+                c.oidc_providers.clone()
+            },
+            ecs_role: c.ecs_role.clone(),
+            ram_policy: c
+                .ram_policy
+                .as_deref()
+                .map(emulator::identity::RamPolicy::load)
+                .transpose()?,
+        };
         let tls = match (c.tls_cert, c.tls_key) {
             (Some(cert), Some(key)) => Some(TlsSetting::Files { cert, key }),
             _ if c.tls => Some(TlsSetting::Generate {
@@ -153,7 +200,7 @@ impl From<Serve> for Config {
             }),
             _ => None,
         };
-        Config {
+        Ok(Config {
             listen: c.listen,
             access_key_id: c.access_key_id,
             access_key_secret: c.access_key_secret,
@@ -170,12 +217,14 @@ impl From<Serve> for Config {
             throttle_qps: c.throttle_qps,
             latency: c.latency,
             strict_bandwidth: c.strict_bandwidth,
+            classic_network: c.classic_network,
             default_stopped_mode: c.default_stopped_mode,
             vpc_bandwidth_in_unset: c.vpc_bandwidth_in_unset,
             subscription_type_shown_early: c.subscription_type_shown_early,
             clock_skew: c.clock_skew,
             tls,
-        }
+            identity,
+        })
     }
 }
 
@@ -265,7 +314,13 @@ async fn main() -> std::process::ExitCode {
     {
         return write_timeline(&journal, &title, cooldown);
     }
-    let config: Config = cli.serve.into();
+    let config: Config = match cli.serve.try_into() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ecs-emulator: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     tracing::info!(?config, "starting");
     let handle = match emulator::start(config).await {
         Ok(h) => h,

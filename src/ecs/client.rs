@@ -23,7 +23,7 @@ use super::model::{
     AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image, Instance,
     InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair, ModifyAttributes,
     ModifySpec, ModifyVpcAttributes, PrepaySpec, ReplaceSystemDiskRequest, ResizeType,
-    RunInstancesRequest, SubscriptionTerms, VSwitch,
+    RunInstancesRequest, VSwitch,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -485,24 +485,13 @@ impl Client {
         Ok(r.instance_types())
     }
 
-    /// RunInstances for one instance; returns its id. Retries reuse
-    /// `client_token`, so a lost answer never creates a second instance.
+    /// RunInstances for one instance, with the subscription terms of a
+    /// PrePaid one (`Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`);
+    /// returns its id. Retries reuse `client_token`, so a lost answer never
+    /// creates a second instance.
     pub async fn run_instances(
         &self,
         req: &RunInstancesRequest,
-        client_token: &str,
-    ) -> Result<String> {
-        self.run_instances_with_terms(req, None, client_token).await
-    }
-
-    /// RunInstances for one instance, with the subscription terms of a
-    /// PrePaid one (`Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`;
-    /// ECS refuses a PrePaid instance without a period). Like
-    /// [`Client::run_instances`] otherwise.
-    pub async fn run_instances_with_terms(
-        &self,
-        req: &RunInstancesRequest,
-        terms: Option<&SubscriptionTerms>,
         client_token: &str,
     ) -> Result<String> {
         check_token("RunInstances", client_token)?;
@@ -536,7 +525,7 @@ impl Client {
                 .param(format!("Tag.{}.Key", i + 1), k.clone())
                 .param(format!("Tag.{}.Value", i + 1), v.clone());
         }
-        if let Some(t) = terms {
+        if let Some(t) = &req.terms {
             call = call
                 .param("Period", t.period.to_string())
                 .param("PeriodUnit", t.period_unit.as_str())
@@ -1469,8 +1458,7 @@ mod tests {
         assert_eq!(client.region(), "cn-hangzhou");
         assert_eq!(client.requests_sent(), 0);
         assert!(!format!("{client:?}").contains("sk\""));
-        let mut bad = cfg;
-        bad.access_key_secret = Secret::new("");
+        let bad = ClientConfig::new("cn-hangzhou", "ak", Secret::new(""));
         let err = Client::new(bad).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidParameter);
         assert!(err.to_string().contains("secret_key"), "{err}");

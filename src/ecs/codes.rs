@@ -30,6 +30,10 @@ pub const TLS_UNTRUSTED: &str = "TlsUntrustedCertificate";
 pub const TLS_EXPIRED: &str = "TlsCertificateExpired";
 pub const TLS_WRONG_HOST: &str = "TlsCertificateWrongHost";
 pub const TLS_HANDSHAKE: &str = "TlsHandshakeFailed";
+// The credential source failed, so a request could not be signed: for a
+// while (STS did not answer; retried), or for good (STS refused).
+pub const CREDENTIALS_UNAVAILABLE: &str = "CredentialsUnavailable";
+pub const CREDENTIALS_REFUSED: &str = "CredentialsRefused";
 
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -351,6 +355,8 @@ fn local(code: &str) -> Option<Class> {
         TLS_EXPIRED => LOCAL_TLS_EXPIRED,
         TLS_WRONG_HOST => LOCAL_TLS_WRONG_HOST,
         TLS_HANDSHAKE => LOCAL_TLS_HANDSHAKE,
+        CREDENTIALS_UNAVAILABLE => c(Auth, true, "the credential source did not answer; it was retried — see the message for the source and its setting"),
+        CREDENTIALS_REFUSED => c(Auth, false, "the credential source refused; see the message for the source and the setting to fix"),
         _ => return None,
     })
 }

@@ -120,6 +120,9 @@ pub struct RunInstancesRequest {
     pub internet_max_bandwidth_out: Option<i64>,
     pub internet_max_bandwidth_in: Option<i64>,
     pub instance_charge_type: Option<String>,
+    /// The subscription terms of a PrePaid instance (ECS refuses one
+    /// without a period); `None` for pay-as-you-go.
+    pub terms: Option<SubscriptionTerms>,
 }
 
 /// ModifyInstanceAttribute: every attribute it changes, sent in one call.

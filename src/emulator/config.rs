@@ -62,6 +62,10 @@ pub struct Config {
     /// Count InternetMaxBandwidthOut and InternetMaxBandwidthIn given
     /// together as two modifications (refused with InvalidParameter.Mismatch).
     pub strict_bandwidth: bool,
+    /// The account may create instances on the classic network, as accounts
+    /// created before classic was retired can; new accounts cannot
+    /// (RunInstances without VSwitchId is refused).
+    pub classic_network: bool,
     /// `StoppedMode` of a StopInstance that names none, for VPC
     /// pay-as-you-go instances: `KeepCharging`, or `StopCharging` as on an
     /// account with economical mode switched on (the public IP is released
@@ -82,6 +86,9 @@ pub struct Config {
     pub clock_skew: Duration,
     /// Serve HTTPS instead of plain HTTP (`--tls`); see [`super::tls`].
     pub tls: Option<super::tls::TlsSetting>,
+    /// STS, metadata service, credential lifetime, RAM policy; see
+    /// [`super::identity`].
+    pub identity: super::identity::IdentityConfig,
 }
 
 impl Default for Config {
@@ -103,11 +110,13 @@ impl Default for Config {
             throttle_qps: None,
             latency: Duration::ZERO,
             strict_bandwidth: false,
+            classic_network: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
             subscription_type_shown_early: false,
             clock_skew: Duration::ZERO,
             tls: None,
+            identity: Default::default(),
         }
     }
 }
@@ -198,6 +207,7 @@ impl fmt::Debug for Config {
             .field("throttle_qps", &self.throttle_qps)
             .field("latency", &self.latency)
             .field("strict_bandwidth", &self.strict_bandwidth)
+            .field("classic_network", &self.classic_network)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
             .field(
@@ -206,6 +216,7 @@ impl fmt::Debug for Config {
             )
             .field("clock_skew", &self.clock_skew)
             .field("tls", &self.tls)
+            .field("identity", &self.identity)
             .finish()
     }
 }

@@ -35,6 +35,12 @@ pub struct RequestEntry {
     /// True when `--drop-rate` closed the connection instead of answering.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dropped: bool,
+    /// The access key id the request was signed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    /// When that credential expires (STS credentials the emulator issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_expires: Option<String>,
 }
 
 /// One status change. `from` is null when the instance appeared (creation,
@@ -58,7 +64,7 @@ pub struct Journal {
 }
 
 /// Parameters never written to the journal.
-const SECRET_PARAMS: [&str; 2] = ["Signature", "SecurityToken"];
+const SECRET_PARAMS: [&str; 3] = ["Signature", "SecurityToken", "OIDCToken"];
 /// Parameters whose presence the journal keeps (a rule or a test needs to
 /// know a password was sent) but whose value it replaces with `***`.
 const MASKED_PARAMS: [&str; 1] = ["Password"];

@@ -28,6 +28,9 @@
 //! - [`timeline`]: the journal drawn as a self-contained HTML page (pure:
 //!   journal in, page out), served at `/_emulator/timeline` and written by
 //!   `ecs-emulator timeline --journal FILE`.
+//! - [`identity`]: STS (AssumeRole, AssumeRoleWithOIDC), the ECS metadata
+//!   service, a credentials URI, OIDC tokens, issued credentials that
+//!   expire, and `--ram-policy`.
 //!
 //! The emulator keeps its own wire shapes (it does not import the client's
 //! models), so a wrong field name cannot pass on both sides at once.
@@ -46,6 +49,7 @@ pub mod fuzzing;
 mod hooks;
 mod http;
 mod idempotence;
+pub mod identity;
 mod instance;
 mod journal;
 mod network;

@@ -69,8 +69,12 @@ pub fn router(emu: Emulator) -> Router {
                 .post(admin::add_hook)
                 .delete(admin::clear_hooks),
         )
+        .merge(super::identity::admin_routes())
         .route_layer(axum::middleware::from_fn(admin::loopback_only));
-    admin_routes.fallback(http::api).with_state(emu)
+    admin_routes
+        .merge(super::identity::routes())
+        .fallback(http::api)
+        .with_state(emu)
 }
 
 /// How long a client gets to complete the TLS handshake.

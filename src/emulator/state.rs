@@ -40,6 +40,7 @@ pub(crate) struct Shared {
     pub throttle: Throttle,
     pub persister: Option<Persister>,
     pub hooks: Hooks,
+    pub identity: super::identity::Identity,
 }
 
 /// A running emulator's state; cheap to clone (one `Arc`).
@@ -92,6 +93,7 @@ impl Emulator {
                 store: Mutex::new(store),
                 persister,
                 hooks: Hooks::default(),
+                identity: Default::default(),
                 config,
             }),
         })

@@ -8,6 +8,7 @@ pub mod data_instances;
 pub mod data_type_modifications;
 pub mod instance;
 pub mod instance_spec;
+pub mod provider_auth;
 pub mod provider_config;
 pub mod resource;
 pub mod rolling;
@@ -63,13 +64,13 @@ impl Context {
     ///
     /// # Errors
     /// A diagnostic naming the setting the client refused.
-    pub fn new(settings: ProviderSettings, poll: PollPolicy) -> Result<Context, Diagnostic> {
-        let mut cfg = ecs::ClientConfig::new(
-            settings.region.clone(),
-            settings.access_key.clone(),
-            ecs::Secret::new(settings.secret_key.clone()),
-        );
-        cfg.security_token = settings.security_token.clone().map(ecs::Secret::new);
+    pub fn new(
+        settings: ProviderSettings,
+        credentials: ecs::CredentialProvider,
+        poll: PollPolicy,
+    ) -> Result<Context, Diagnostic> {
+        let origin = credentials.origin().to_string();
+        let mut cfg = ecs::ClientConfig::with_credentials(settings.region.clone(), credentials);
         cfg.endpoint = settings.endpoint.clone();
         cfg.signature_version = match settings.signature_version {
             SignatureChoice::V1 => ecs::SignatureVersion::V1,
@@ -78,6 +79,11 @@ impl Context {
         cfg.max_requests_per_second = settings.max_requests_per_second;
         cfg.max_retries = settings.max_retries;
         cfg.origins = settings.sources.origins();
+        if settings.sources.access_key == provider_config::Source::Default {
+            // Keys from the chain (a profile, a role...): name that.
+            cfg.origins.access_key = origin.clone();
+            cfg.origins.secret_key = origin;
+        }
         let client = ecs::Client::new(cfg).map_err(|e| {
             Diagnostic::error(
                 "Invalid Provider Configuration",
@@ -267,7 +273,21 @@ impl Provider for EcsProvider {
             Err(diags) => return diags,
         };
         tracing::debug!(?settings, "provider configured");
-        match Context::new(settings, PollPolicy::from_env(&self.env)) {
+        // The first credentials are fetched now: a token STS refuses, a role
+        // that cannot be assumed, an unknown profile or a silent metadata
+        // service fail here, at plan, before any ECS call.
+        let env = |k: &str| (self.env)(k);
+        let resolved = match ecs::credentials::resolve(
+            settings.credentials.clone(),
+            &ecs::credentials::Env { var: &env },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return vec![provider_auth::diagnostic(&e, &config)],
+        };
+        tracing::info!(origin = %resolved.origin, "credentials found");
+        match Context::new(settings, resolved.provider, PollPolicy::from_env(&self.env)) {
             Ok(ctx) => {
                 *self.ctx.write().expect("context lock") = Some(Arc::new(ctx));
                 Vec::new()

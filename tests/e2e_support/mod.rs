@@ -213,10 +213,13 @@ fn visit_resources(module: &Value, f: &mut dyn FnMut(&Value)) {
     }
 }
 
+/// The security group every instance of the tests names (ECS requires one at creation).
+pub const GROUP: &str = "  security_group_ids = [\"sg-emulator-test\"]\n";
+
 /// A resource block for one instance: `name`, then extra HCL lines.
 pub fn instance_hcl(name: &str, instance_type: &str, extra: &str) -> String {
     format!(
-        "resource \"ecs_instance\" \"{name}\" {{\n  image_id      = \"{IMAGE}\"\n  instance_type = \"{instance_type}\"\n{extra}\n}}\n"
+        "resource \"ecs_instance\" \"{name}\" {{\n  image_id      = \"{IMAGE}\"\n  instance_type = \"{instance_type}\"\n{GROUP}{extra}\n}}\n"
     )
 }
 
@@ -578,7 +581,9 @@ pub fn id_of(cloud: &Cloud, address: &str) -> String {
 
 /// An instance seeded straight into the emulator (for import tests).
 pub fn seed_instance(cloud: &Cloud, id: &str, fields: Value) {
-    let mut body = json!({"ImageId": IMAGE, "InstanceType": "ecs.g6.large", "Status": "Running"});
+    // In the tests' security group, as instances created through `instance_hcl` are.
+    let mut body = json!({"ImageId": IMAGE, "InstanceType": "ecs.g6.large", "Status": "Running",
+                          "SecurityGroupIds": {"SecurityGroupId": ["sg-emulator-test"]}});
     if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
         for (k, v) in f {
             b.insert(k.clone(), v.clone());

@@ -403,12 +403,12 @@ async fn a_subscription_round_trip_through_the_emulator() {
         period_unit: PeriodUnit::Week,
         auto_renew_period: Some(1),
     };
+    let req = RunInstancesRequest {
+        terms: Some(terms),
+        ..req
+    };
     let id = client
-        .run_instances_with_terms(
-            &req,
-            Some(&terms),
-            &Client::new_client_token("RunInstances"),
-        )
+        .run_instances(&req, &Client::new_client_token("RunInstances"))
         .await
         .unwrap();
     let ids = vec![id.clone()];

@@ -22,7 +22,7 @@ use super::release::{self, ReleaseFacts, Removal};
 use super::state;
 use super::timeouts::Timeouts;
 use super::wait::Waiter;
-use crate::ecs::{Client, ErrorKind, RunInstancesRequest};
+use crate::ecs::{Client, ErrorKind, PeriodUnit, RunInstancesRequest, SubscriptionTerms};
 use crate::planner::{self, Limits, PowerState, Step};
 use crate::protocol::{
     ApplyResourceChangeRequest, ApplyResourceChangeResponse, AttributePath, Diagnostic, Value,
@@ -213,6 +213,13 @@ fn run_request(planned: &Value) -> RunInstancesRequest {
         internet_max_bandwidth_out: attrs::int(planned, "internet_max_bandwidth_out"),
         internet_max_bandwidth_in: attrs::int(planned, "internet_max_bandwidth_in"),
         instance_charge_type: s("instance_charge_type"),
+        terms: attrs::int(planned, "period").map(|period| SubscriptionTerms {
+            period,
+            period_unit: s("period_unit")
+                .and_then(|u| PeriodUnit::parse(&u))
+                .unwrap_or_default(),
+            auto_renew_period: None,
+        }),
         ..Default::default()
     }
 }

@@ -189,8 +189,27 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     }
     Planned {
         state: planned,
+        diagnostics: missing_security_group(config).into_iter().collect(),
         ..Planned::default()
     }
+}
+
+/// ECS creates no instance without a security group (unless a launch
+/// template names one, which this resource does not take): said at plan
+/// time, at the attribute, rather than by RunInstances.
+fn missing_security_group(config: &Value) -> Option<Diagnostic> {
+    let none = match attrs::get(config, "security_group_ids") {
+        Value::Null => true,
+        Value::Set(v) | Value::List(v) => v.is_empty(),
+        _ => false,
+    };
+    none.then(|| {
+        Diagnostic::error(
+            "Security Group Required",
+            "ECS creates an instance only in at least one security group: set security_group_ids, e.g. security_group_ids = [\"sg-…\"] (a group of the same VPC as vswitch_id). Security groups are managed outside this provider (console, or the alicloud provider's alicloud_security_group).",
+        )
+        .at(AttributePath::attr("security_group_ids"))
+    })
 }
 
 /// A replacement: Terraform plans the new instance again with a null prior
@@ -205,7 +224,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
         state: planned,
         requires_replace: replace.iter().map(|a| AttributePath::attr(*a)).collect(),
         // Refused now rather than by DeleteInstance halfway through.
-        diagnostics: release_refusal(input.prior, Removal::Replace)
+        diagnostics: release_refusal(input.prior, Removal::Replace(replace))
             .into_iter()
             .collect(),
         ..Planned::default()
@@ -213,7 +232,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
 }
 
 /// Whether ECS would refuse to release the instance `prior` describes.
-fn release_refusal(prior: &Value, removal: Removal) -> Option<Diagnostic> {
+fn release_refusal(prior: &Value, removal: Removal<'_>) -> Option<Diagnostic> {
     let charge_type = attrs::string(prior, "instance_charge_type").unwrap_or_default();
     let facts = ReleaseFacts {
         charge_type: &charge_type,

@@ -51,12 +51,21 @@ pub const COMPUTED_ONLY: [&str; 8] = [
 ];
 
 /// Carried from configuration to state; the API does not know them.
-pub const CONFIG_ONLY: [&str; 4] = [
+pub const CONFIG_ONLY: [&str; 6] = [
     "allow_stopping_for_update",
     "stopped_mode",
     "force_delete",
     "timeouts",
+    "period",
+    "period_unit",
 ];
+
+/// Subscription lengths ECS sells at creation (`Period`), by `PeriodUnit`.
+pub const PERIODS: [(&str, &[i64]); 2] = [
+    ("Week", &[1, 2, 3, 4]),
+    ("Month", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60]),
+];
+pub const DEFAULT_PERIOD_UNIT: &str = "Month";
 
 pub const DEFAULT_INTERNET_CHARGE_TYPE: &str = "PayByTraffic";
 pub const DEFAULT_INSTANCE_CHARGE_TYPE: &str = "PostPaid";
@@ -97,6 +106,8 @@ pub fn schema() -> Schema {
                 optional_computed("status", s.clone(), "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it)."),
                 optional("allow_stopping_for_update", Type::Bool, "Whether a Running instance may be stopped to change its type. Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
                 optional("stopped_mode", s.clone(), "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
+                optional("period", n.clone(), "Subscription length at creation, in period_unit: Week 1–4, Month 1–9, 12, 24, 36, 48 or 60. Required when instance_charge_type = \"PrePaid\", not allowed otherwise. Used only to create the instance (renewals are not managed: a later change does nothing)."),
+                optional("period_unit", s.clone(), "Unit of period: Week or Month (default Month)."),
                 optional("force_delete", Type::Bool, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),
                 computed("network_type", s.clone(), "classic or vpc."),
                 computed("public_ip", s.clone(), "Public IP address, if any. Changes after a stop in economical mode (StopCharging)."),

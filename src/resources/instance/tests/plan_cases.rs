@@ -159,7 +159,14 @@ fn create_plans_defaults_and_unknowns() {
     assert_eq!(attrs::get(st, "network_type"), &s("classic"));
     // Config-only attributes stay null: null means the default.
     assert_eq!(attrs::get(st, "allow_stopping_for_update"), &Value::Null);
-    assert!(p.diagnostics.is_empty() && p.requires_replace.is_empty());
+    assert!(p.requires_replace.is_empty());
+    // ECS creates no instance without a security group: said at plan time, at the attribute.
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    assert_eq!(p.diagnostics[0].summary, "Security Group Required");
+    assert_eq!(
+        p.diagnostics[0].attribute,
+        Some(crate::protocol::AttributePath::attr("security_group_ids"))
+    );
 }
 
 #[test]
