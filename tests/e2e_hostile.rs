@@ -383,6 +383,11 @@ const RESOURCE_ROWS: &[Row] = &[
     row("description = \"ddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd\"", "description", "256"),
     row("description = \"\"", "description", "description"),
     row("instance_charge_type = \"Monthly\"", "instance_charge_type", "PrePaid"),
+    row("instance_charge_type = \"PrePaid\"", "instance_charge_type", "set period"),
+    row("instance_charge_type = \"PrePaid\"\n  period_unit = \"Week\"\n  period = 5", "period", "1, 2, 3, 4"),
+    row("instance_charge_type = \"PrePaid\"\n  period = 10", "period", "12, 24"),
+    row("instance_charge_type = \"PrePaid\"\n  period = 1\n  period_unit = \"Year\"", "period_unit", "Week"),
+    row("period = 1", "period", "subscriptions only"),
     row("internet_charge_type = \"PayByHour\"", "internet_charge_type", "PayByTraffic"),
     row("stopped_mode = \"Cheap\"", "stopped_mode", "StopCharging"),
     row("allow_stopping_for_update = \"maybe\"", "allow_stopping_for_update", "bool"),
@@ -538,9 +543,14 @@ fn bad_configurations_are_refused_at_their_attribute_before_any_api_call() {
     type PlanRow<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [&'a str]);
     let plan_rows: [PlanRow; 4] = [
         (
-            &[],
-            "Missing Access Key",
-            &["access_key", "ALICLOUD_ACCESS_KEY"],
+            &[("ALICLOUD_REGION", e2e_support::REGION)],
+            // No keys anywhere: the default chain found nothing either.
+            "Cannot Get Credentials",
+            &[
+                "access_key",
+                "ALICLOUD_ACCESS_KEY",
+                "no credentials were found",
+            ],
         ),
         (
             &[("ALICLOUD_ACCESS_KEY", e2e_support::ACCESS_KEY)],

@@ -295,7 +295,7 @@ fn saved_plan_cell(power: &str, since: Since) -> Result<String, String> {
             Ok("applied as shown".into())
         }
         Since::Deleted => {
-            if run.code == 0 || !text.contains("no longer exists") {
+            if run.code == 0 || !text.contains("no longer exists: it was deleted outside Terraform since Terraform last read it (before this run, if it used -refresh=false or a saved plan") {
                 return Err(format!("a deleted instance:\n{text}"));
             }
             Ok("refused, nothing sent".into())

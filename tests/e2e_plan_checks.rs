@@ -52,12 +52,19 @@ fn prepaid_instances_refuse_in_place_changes_at_plan() {
         instance_hcl(
             "web",
             t,
-            &format!("  instance_charge_type = \"PrePaid\"\n  internet_max_bandwidth_out = {out}"),
+            &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n  internet_max_bandwidth_out = {out}"),
         )
     };
-    cloud.config(&prepaid("ecs.g6.large", 1));
+    // Created pay-as-you-go and converted behind Terraform's back: creating
+    // a subscription needs `period`, which this test is not about.
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  internet_max_bandwidth_out = 1",
+    ));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.web");
+    cloud.drift(&id, serde_json::json!({"InstanceChargeType": "PrePaid"}));
     refused(
         &cloud,
         &id,
@@ -121,4 +128,27 @@ fn an_update_timeout_shorter_than_its_cooldown_waits_is_refused_at_plan() {
         &["not less than timeouts.update", "Raise timeouts.update"],
     );
     cloud.assert_rules_kept();
+}
+
+#[test]
+fn an_instance_without_a_security_group_is_refused_at_plan_before_any_call() {
+    let cloud = Cloud::quick();
+    let without = instance_hcl("web", "ecs.g6.large", "").replace(e2e_support::GROUP, "");
+    cloud.config(&without);
+    let plan = cloud.plan();
+    let text = e2e_support::flat(&plan);
+    assert_eq!(plan.code, 1, "{text}");
+    assert!(
+        text.contains("Security Group Required") && text.contains("set security_group_ids"),
+        "{text}"
+    );
+    assert_eq!(cloud.journal().count("RunInstances"), 0);
+    // Named, the instance is created in it.
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    assert_eq!(
+        cloud.instance(&id)["SecurityGroupIds"]["SecurityGroupId"][0],
+        "sg-emulator-test"
+    );
 }

@@ -114,7 +114,8 @@ data "ecs_instance_types" "all" {}
     let run = dir.tf(&["plan", "-no-color"]);
     assert_ne!(run.code, 0);
     let out = format!("{}{}", run.stdout, run.stderr);
-    assert!(out.contains("Missing Access Key"), "{out}");
+    assert!(out.contains("Cannot Get Credentials"), "{out}");
+    assert!(out.contains("no credentials were found"), "{out}");
     assert!(out.contains("ALICLOUD_ACCESS_KEY"), "{out}");
 }
 

@@ -169,7 +169,7 @@ fn an_api_refusal_points_at_the_attribute_it_is_about() {
 #[test]
 fn a_subscription_is_released_only_with_force_delete_and_converted_once() {
     let cloud = Cloud::quick();
-    let prepaid = "  instance_charge_type = \"PrePaid\"";
+    let prepaid = "  instance_charge_type = \"PrePaid\"\n  period = 1";
     cloud.config(&instance_hcl("sub", "ecs.g6.large", prepaid));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.sub");
@@ -200,13 +200,24 @@ fn a_subscription_is_released_only_with_force_delete_and_converted_once() {
     );
     assert_eq!(cloud.instance(&id)["InstanceChargeType"], "PrePaid");
     assert_eq!(calls(&cloud, "DeleteInstance", &id), 0);
+    assert!(text.contains("then run terraform destroy again"), "{text}");
 
-    // With force_delete applied, the destroy converts, then releases.
+    // force_delete set but not applied: the destroy reads the state, and says so.
     cloud.config(&instance_hcl(
         "sub",
         "ecs.g6.large",
         &format!("{prepaid}\n  force_delete = true"),
     ));
+    let run = cloud.dir.tf(&["destroy", "-auto-approve", "-no-color"]);
+    let text = flat(&run);
+    assert_ne!(run.code, 0, "{text}");
+    assert!(
+        text.contains("run terraform apply once")
+            && text.contains("reads force_delete from the state"),
+        "{text}"
+    );
+
+    // With force_delete applied, the destroy converts, then releases.
     cloud.apply();
     cloud.assert_converged();
     cloud.dir.tf_ok(&["destroy", "-auto-approve", "-no-color"]);
@@ -257,12 +268,22 @@ fn deletion_protection_refuses_replace_at_plan_and_destroy_before_any_change() {
         "{text}"
     );
     assert!(text.contains("DeletionProtection=false"), "{text}");
+    // The attribute that forces the replacement, and the in-place way to keep the instance.
+    assert!(
+        text.contains("forced by the change of image_id") && text.contains("ReplaceSystemDisk"),
+        "{text}"
+    );
 
     cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     let run = cloud.dir.tf(&["destroy", "-auto-approve", "-no-color"]);
     let text = flat(&run);
     assert_ne!(run.code, 0, "{text}");
     assert!(text.contains("deletion protection on"), "{text}");
+    assert!(
+        text.contains("run the same terraform command again")
+            && !text.contains("terraform apply again"),
+        "a destroy is not an apply: {text}"
+    );
     assert_eq!(calls(&cloud, "DeleteInstance", &id), 0);
     assert_eq!(cloud.instances().len(), 1);
 
@@ -292,6 +313,7 @@ resource "ecs_instance" "other" {{
   provider      = ecs.seed
   image_id      = "{image}"
   instance_type = "ecs.g6.large"
+  security_group_ids = ["sg-emulator-test"]
 }}
 
 provider "ecs" {{

@@ -156,7 +156,8 @@ fn type_and_bandwidth_change_keeps_downtime_to_stop_modify_start() {
             "StopInstance",
             "ModifyInstanceSpec(InstanceType=ecs.g6.xlarge)",
             "StartInstance",
-            "ModifyInstanceSpec(InternetMaxBandwidthOut=20)"
+            // The example is a VPC instance: bandwidth through ModifyInstanceNetworkSpec.
+            "ModifyInstanceNetworkSpec(InternetMaxBandwidthOut=20)"
         ]
     );
     let journal = cloud.journal();

@@ -22,6 +22,8 @@ mod redaction;
 mod retries;
 #[path = "ecs_client/sdk_oracle.rs"]
 mod sdk_oracle;
+#[path = "ecs_client/subscription.rs"]
+mod subscription;
 #[path = "ecs_client/tls.rs"]
 mod tls;
 

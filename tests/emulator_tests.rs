@@ -14,6 +14,7 @@ mod emulator_tests {
     mod modify;
     mod network;
     mod persistence;
+    mod prepay;
     pub mod support;
     mod tags;
 }

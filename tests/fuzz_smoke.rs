@@ -66,6 +66,13 @@ const NAMES: &[&str] = &[
     "SystemDisk.Size",
     "SystemDisk.Category",
     "DeletionProtection",
+    "Period",
+    "PeriodUnit",
+    "AutoRenewPeriod",
+    "OperatorType",
+    "RenewalStatus",
+    "Duration",
+    "RebootTime",
     "Bogus",
 ];
 

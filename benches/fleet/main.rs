@@ -9,6 +9,9 @@
 //!   downtime from the emulator's journal, and the apply's wall time;
 //! - `terraform plan -parallelism=100` of 1000 instances: DescribeInstances calls, wall
 //!   time against `plan -refresh=false`, and the provider's share of the CPU;
+//! - the plan's downtime estimates: six instances of three families resized three times
+//!   with transitions spread by family and ±30 % at random (`--transition-spread 0.3`),
+//!   each plan's announced downtime against the journal's (median error once observed);
 //! - a fleet of 100 resized with `-parallelism=100` while the emulator throttles every action
 //!   to 20 requests per second: API calls per instance, wall time against the throttle's own
 //!   limit; then the same with `max_unavailable = 10`: most instances down at once and wall
@@ -18,7 +21,7 @@
 //! leaves its figures in `target/bench-handshake.json`. The table is printed and written to
 //! docs/benchmarks.md (`BENCH_NO_WRITE=1` only prints it).
 //!
-//! For tuning, `BENCH_ONLY=plan` or `BENCH_ONLY=fleet` runs that one part and prints its
+//! For tuning, `BENCH_ONLY=plan`, `BENCH_ONLY=fleet` or `BENCH_ONLY=estimates` runs that one part and prints its
 //! figures (no table, nothing written); `BENCH_VERBOSE=1` adds each plan's calls over time and
 //! the fleet's calls per second by action; `BENCH_TF_LOG=<file>` keeps the plan's provider
 //! log at TRACE (the batcher's decisions).
@@ -168,9 +171,10 @@ fn plan_of_1000() -> PlanOf1000 {
     let mut c = cloud(&[]);
     let config = |n: usize| {
         format!(
-            "{}\nvariable \"n\" {{\n  default = {n}\n}}\nresource \"ecs_instance\" \"n\" {{\n  count         = var.n\n  image_id      = \"{}\"\n  instance_type = \"ecs.g6.large\"\n}}\n",
+            "{}\nvariable \"n\" {{\n  default = {n}\n}}\nresource \"ecs_instance\" \"n\" {{\n  count         = var.n\n  image_id      = \"{}\"\n  instance_type = \"ecs.g6.large\"\n{}}}\n",
             c.provider_block(),
-            e2e_support::IMAGE
+            e2e_support::IMAGE,
+            e2e_support::GROUP
         )
     };
     c.dir.write("main.tf", &config(1));
@@ -397,6 +401,84 @@ fn fleet(max_unavailable: Option<usize>) -> FleetResize {
     }
 }
 
+struct Accuracy {
+    /// |estimate − journal| / journal of each resize after the instance was observed once.
+    observed: Vec<f64>,
+    /// The same for first resizes (creation seen, stops not yet): reported only.
+    first: Vec<f64>,
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// The plan-time downtime estimates against the journal: six instances of three families
+/// (whose transitions the emulator spreads by family and at random, `--transition-spread 0.3`)
+/// resized three times; before each apply, each instance's plan (`-target`, so its warning is
+/// not folded into another's) announces its downtime, and the journal then measures it.
+fn estimates() -> Accuracy {
+    const FAMILIES: [&str; 3] = ["ecs.g6", "ecs.c6", "ecs.r6"];
+    const ROUNDS: usize = 3;
+    let seed = std::env::var("BENCH_SEED").unwrap_or_else(|_| "1".into());
+    let c = cloud(&["--transition-spread", "0.3", "--transition-seed", &seed]);
+    let names: Vec<String> = (0..6).map(|i| format!("n{i}")).collect();
+    let hcl = |size: &str| {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| e2e_support::instance_hcl(n, &format!("{}.{size}", FAMILIES[i % 3]), ""))
+            .collect::<String>()
+    };
+    c.config(&hcl("large"));
+    c.dir
+        .tf_ok(&["apply", "-auto-approve", "-no-color", "-parallelism=10"]);
+    let ids: Vec<String> = names
+        .iter()
+        .map(|n| e2e_support::id_of(&c, &format!("ecs_instance.{n}")))
+        .collect();
+    let mut acc = Accuracy {
+        observed: Vec::new(),
+        first: Vec::new(),
+    };
+    for round in 0..ROUNDS {
+        c.config(&hcl(if round % 2 == 0 { "xlarge" } else { "large" }));
+        let announced: Vec<Duration> = names
+            .iter()
+            .map(|n| {
+                let target = format!("-target=ecs_instance.{n}");
+                let run = c.dir.tf(&["plan", "-no-color", &target]);
+                let text = e2e_support::flat(&run);
+                e2e_support::announced_downtime(&text)
+                    .unwrap_or_else(|| panic!("no downtime announced for {n}: {text}"))
+            })
+            .collect();
+        c.dir
+            .tf_ok(&["apply", "-auto-approve", "-no-color", "-parallelism=10"]);
+        let journal = c.journal();
+        for (id, est) in ids.iter().zip(&announced) {
+            let measured = *journal.downtimes(id).last().expect("an outage");
+            let err = (est.as_secs_f64() - measured.as_secs_f64()).abs() / measured.as_secs_f64();
+            if std::env::var_os("BENCH_VERBOSE").is_some() {
+                eprintln!(
+                    "round {round} {id}: announced {est:?}, journal {measured:?}, error {err:.3}"
+                );
+            }
+            if round == 0 {
+                acc.first.push(err);
+            } else {
+                acc.observed.push(err);
+            }
+        }
+    }
+    acc
+}
+
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -451,6 +533,17 @@ fn main() {
         );
         return;
     }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("estimates") {
+        let a = estimates();
+        eprintln!(
+            "estimates: median error {:.3} once observed ({} resizes), {:.3} on first resizes ({})",
+            median(&a.observed),
+            a.observed.len(),
+            median(&a.first),
+            a.first.len()
+        );
+        return;
+    }
     if std::env::var("BENCH_ONLY").as_deref() == Ok("fleet") {
         let f = fleet(None);
         eprintln!(
@@ -473,6 +566,12 @@ fn main() {
     );
     let r = fleet(Some(CAP));
     eprintln!("rolling fleet: {} down at most, {:?}", r.most_down, r.wall);
+    let a = estimates();
+    eprintln!(
+        "estimates: median error {:.3} once observed, {:.3} on first resizes",
+        median(&a.observed),
+        median(&a.first)
+    );
 
     let secs = |d: Duration| d.as_secs_f64();
     let mut rows = Vec::new();
@@ -603,6 +702,25 @@ fn main() {
         met: Some(waves <= 1.2),
     });
 
+    let once = median(&a.observed);
+    rows.push(Row {
+        figure: format!(
+            "plan's downtime estimate vs the journal, median |error|, once the instance was observed ({} resizes; transitions spread ±30 % and by family)",
+            a.observed.len()
+        ),
+        value: format!("{once:.3}"),
+        goal: "≤ 0.20".into(),
+        met: Some(once <= 0.20),
+    });
+    rows.push(Row {
+        figure: format!(
+            "same, first resizes (stop assumed, start from the creation; {} resizes)",
+            a.first.len()
+        ),
+        value: format!("{:.3}", median(&a.first)),
+        goal: "report".into(),
+        met: None,
+    });
     let mut table = String::from("| figure | measured | goal | |\n|---|---|---|---|\n");
     for r in &rows {
         table += &format!(

@@ -98,14 +98,33 @@ def differences(change):
     return rows
 
 
-def report(title, entries):
+def whole(change, address, deleted):
+    """What happened to a resource created or deleted as a whole, or None."""
+    actions = change.get("actions", [])
+    if actions == ["delete"] and change.get("after") is None:
+        if address in deleted:
+            return "deleted outside Terraform"
+        return "the plan destroys it (no longer in the configuration)"
+    if actions == ["create"] and change.get("before") is None:
+        if address in deleted:
+            return "deleted outside Terraform; the plan creates it again"
+        return "not created yet; the plan creates it"
+    return None
+
+
+def report(title, entries, deleted=()):
     if not entries:
         return False
     print(title)
     for entry in entries:
         change = entry.get("change", {})
+        address = entry.get("address")
+        gone = whole(change, address, deleted)
+        if gone is not None:
+            print(f"  {address}: {gone}")
+            continue
         actions = "/".join(change.get("actions", []))
-        print(f"  {entry.get('address')} ({actions})")
+        print(f"  {address} ({actions})")
         rows = differences(change)
         for attr, before, after in rows:
             print(f"    {attr}: {before} -> {after}")
@@ -124,8 +143,11 @@ changes = json.load(open(sys.argv[2]))
 # resource_changes of the refresh-only plan).
 drift = changed(refresh.get("resource_drift")) or changed(refresh.get("resource_changes"))
 planned = changed(changes.get("resource_changes"))
-found = report("Changed outside Terraform (state -> real):", drift)
-found = report("An apply would change (real -> configuration):", planned) or found
+# Resources the refresh found gone: deleted outside Terraform.
+deleted = {e.get("address") for e in drift
+           if e.get("change", {}).get("actions") == ["delete"]}
+found = report("Changed outside Terraform (state -> real):", drift, deleted)
+found = report("An apply would change (real -> configuration):", planned, deleted) or found
 outputs = {k: v for k, v in (changes.get("output_changes") or {}).items()
            if v.get("actions") not in (["no-op"],)}
 if outputs:

@@ -1,6 +1,6 @@
 # Twenty instances from one module with for_each, resized together:
 #
-#   terraform get          # installs the local module (no provider download needed)
+#   terraform init         # installs the local module and the provider (after `make install`)
 #   terraform apply -parallelism=20
 #   terraform apply -parallelism=20 -var instance_type=ecs.g6.xlarge -var max_unavailable=3
 #
@@ -55,13 +55,27 @@ provider "ecs" {
   update_grace_period   = var.update_grace_period
 }
 
+variable "vswitch_id" {
+  description = "The vSwitch (VPC network) of the instances. The default is an id the emulator accepts (it models no VPCs); on ECS, use one of yours."
+  type        = string
+  default     = "vsw-emulator0001"
+}
+
+variable "security_group_id" {
+  description = "A security group of that VPC (ECS requires one at creation). The default is an id the emulator accepts; on ECS, use one of yours."
+  type        = string
+  default     = "sg-emulator0001"
+}
+
 module "node" {
   source   = "./modules/node"
   for_each = toset([for i in range(var.size) : format("node-%02d", i)])
 
   name          = each.key
-  instance_type = var.instance_type
-  bandwidth_out = var.bandwidth_out
+  instance_type     = var.instance_type
+  bandwidth_out     = var.bandwidth_out
+  vswitch_id        = var.vswitch_id
+  security_group_id = var.security_group_id
 }
 
 output "instances" {

@@ -38,10 +38,24 @@ provider "ecs" {
   modification_cooldown = var.modification_cooldown
 }
 
+variable "vswitch_id" {
+  description = "The vSwitch (VPC network) of the instances. The default is an id the emulator accepts (it models no VPCs); on ECS, use one of yours."
+  type        = string
+  default     = "vsw-emulator0001"
+}
+
+variable "security_group_id" {
+  description = "A security group of that VPC (ECS requires one at creation). The default is an id the emulator accepts; on ECS, use one of yours."
+  type        = string
+  default     = "sg-emulator0001"
+}
+
 resource "ecs_instance" "app" {
   image_id                   = "aliyun_3_x64_20G_alibase_20240819.vhd"
   instance_type              = var.instance_type
   instance_name              = "resize-demo"
+  vswitch_id                 = var.vswitch_id
+  security_group_ids         = [var.security_group_id]
   internet_max_bandwidth_out = var.bandwidth_out
 }
 

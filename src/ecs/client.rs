@@ -20,9 +20,10 @@ use super::error::{Error, ErrorKind, Result};
 use super::explain::{self, Origins};
 use super::limiter::{Limiter, Limiters};
 use super::model::{
-    AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
-    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
-    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
+    AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image, Instance,
+    InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair, ModifyAttributes,
+    ModifySpec, ModifyVpcAttributes, PrepaySpec, ReplaceSystemDiskRequest, ResizeType,
+    RunInstancesRequest, VSwitch,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -332,6 +333,23 @@ impl Client {
     /// DescribeInstances for `ids` directly: chunks of 100, every page.
     /// Instances that do not exist are simply absent.
     pub async fn describe_instances(&self, ids: &[String]) -> Result<Vec<Instance>> {
+        self.describe_pages(ids, Instance::from).await
+    }
+
+    /// The billing side (charge type, `ExpiredTime`) of `ids`, from
+    /// DescribeInstances (same calls as [`Client::describe_instances`]).
+    /// Instances that do not exist are simply absent.
+    pub async fn describe_instance_billing(&self, ids: &[String]) -> Result<Vec<InstanceBilling>> {
+        self.describe_pages(ids, |w| w.billing()).await
+    }
+
+    /// DescribeInstances of `ids` (deduplicated), 100 a call, every page,
+    /// each instance mapped by `map`.
+    async fn describe_pages<T>(
+        &self,
+        ids: &[String],
+        map: impl Fn(wire::WireInstance) -> T,
+    ) -> Result<Vec<T>> {
         let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
         for id in ids {
             if !unique.contains(&id) {
@@ -349,7 +367,7 @@ impl Client {
                     .param("MaxResults", "100")
                     .opt("NextToken", (!next_token.is_empty()).then_some(&next_token));
                 let page: wire::DescribeInstances = self.run(call).await.result?;
-                out.extend(page.instances.instance.into_iter().map(Instance::from));
+                out.extend(page.instances.instance.into_iter().map(&map));
                 if page.next_token.is_empty() || page.next_token == next_token {
                     break;
                 }
@@ -449,7 +467,10 @@ impl Client {
 
     /// DescribeResourcesModification(ResourceId=id,
     /// DestinationResource=InstanceType, OperationType=op): the types this
-    /// instance can change to (`op` is `Upgrade` or `Downgrade`).
+    /// instance can change to (`op` is `Upgrade` or `Downgrade`, see
+    /// [`crate::ecs::model::Resize::operation_type`]). For a subscription
+    /// instance the Upgrade list is what ModifyPrepayInstanceSpec takes as
+    /// an upgrade; any other type is a downgrade.
     pub async fn describe_resources_modification(
         &self,
         id: &str,
@@ -464,8 +485,10 @@ impl Client {
         Ok(r.instance_types())
     }
 
-    /// RunInstances for one instance; returns its id. Retries reuse
-    /// `client_token`, so a lost answer never creates a second instance.
+    /// RunInstances for one instance, with the subscription terms of a
+    /// PrePaid one (`Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`);
+    /// returns its id. Retries reuse `client_token`, so a lost answer never
+    /// creates a second instance.
     pub async fn run_instances(
         &self,
         req: &RunInstancesRequest,
@@ -501,6 +524,13 @@ impl Client {
             call = call
                 .param(format!("Tag.{}.Key", i + 1), k.clone())
                 .param(format!("Tag.{}.Value", i + 1), v.clone());
+        }
+        if let Some(t) = &req.terms {
+            call = call
+                .param("Period", t.period.to_string())
+                .param("PeriodUnit", t.period_unit.as_str())
+                .param("AutoRenew", t.auto_renew_period.is_some().to_string())
+                .opt("AutoRenewPeriod", t.auto_renew_period);
         }
         let r: wire::RunInstances = self.run(call).await.result?;
         r.instance_id_sets
@@ -867,6 +897,112 @@ impl Client {
             .param("AutoPay", "true")
             .param("ClientToken", client_token);
         self.run_raw(call).await.result.map(|_| ())
+    }
+
+    /// ModifyPrepayInstanceSpec: a subscription instance's new type; returns
+    /// the OrderId. An upgrade may be sent while the instance runs and takes
+    /// effect at the next API start or restart (until then DescribeInstances
+    /// shows the old type); a downgrade needs it Stopped and costs a refund.
+    /// With `auto_pay` false, or a balance too low to pay, ECS only opens an
+    /// order and nothing changes until it is paid. The token makes a retry
+    /// after a lost answer harmless.
+    pub async fn modify_prepay_instance_spec(
+        &self,
+        id: &str,
+        spec: &PrepaySpec,
+        client_token: &str,
+    ) -> Result<String> {
+        check_token("ModifyPrepayInstanceSpec", client_token)?;
+        let call = self
+            .call_of("ModifyPrepayInstanceSpec", Method::Post)
+            .param("InstanceId", id)
+            .param("InstanceType", spec.instance_type.clone())
+            .param("OperatorType", spec.direction.operator_type())
+            .param("AutoPay", spec.auto_pay.to_string())
+            .param("RebootWhenFinished", spec.reboot_when_finished.to_string())
+            .param("ClientToken", client_token);
+        let r: wire::OrderAnswer = self.run(call).await.result?;
+        Ok(r.order_id)
+    }
+
+    /// ModifyInstanceNetworkSpec of a subscription instance: returns the
+    /// OrderId (empty if ECS sent none). A decrease of the outbound
+    /// bandwidth is a downgrade (a refund, and no further bandwidth change
+    /// until the next billing cycle); a rise from 0 brings a public IP by
+    /// itself. `auto_pay` as for [`Client::modify_prepay_instance_spec`].
+    pub async fn modify_prepaid_bandwidth(
+        &self,
+        id: &str,
+        out: Option<i64>,
+        inbound: Option<i64>,
+        auto_pay: bool,
+        client_token: &str,
+    ) -> Result<String> {
+        check_token("ModifyInstanceNetworkSpec", client_token)?;
+        if out.is_none() && inbound.is_none() {
+            return Err(nothing_to_change("ModifyInstanceNetworkSpec"));
+        }
+        let call = self
+            .call_of("ModifyInstanceNetworkSpec", Method::Post)
+            .param("InstanceId", id)
+            .opt("InternetMaxBandwidthOut", out)
+            .opt("InternetMaxBandwidthIn", inbound)
+            .param("AutoPay", auto_pay.to_string())
+            .param("ClientToken", client_token);
+        let r: wire::OrderAnswer = self.run(call).await.result?;
+        Ok(r.order_id)
+    }
+
+    /// DescribeInstanceAutoRenewAttribute of subscription instances, 100 ids
+    /// a call, every page. A pay-as-you-go id fails the call
+    /// (`ChargeTypeViolation`): ask for subscriptions only.
+    pub async fn describe_instance_auto_renew_attribute(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<AutoRenewAttribute>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(100) {
+            let joined = chunk.join(",");
+            let mut page: i64 = 1;
+            loop {
+                let call = self
+                    .call_of("DescribeInstanceAutoRenewAttribute", Method::Get)
+                    .param("InstanceId", joined.clone())
+                    .param("PageSize", "100")
+                    .param("PageNumber", page.to_string());
+                let r: wire::DescribeInstanceAutoRenewAttribute = self.run(call).await.result?;
+                let got = r.instance_renew_attributes.instance_renew_attribute;
+                let empty = got.is_empty();
+                out.extend(got.into_iter().map(AutoRenewAttribute::from));
+                if empty || page * 100 >= r.total_count {
+                    break;
+                }
+                page += 1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// ModifyInstanceAutoRenewAttribute of subscription instances, 100 ids a
+    /// call. Setting the same values again is harmless, so retries are safe.
+    pub async fn modify_instance_auto_renew_attribute(
+        &self,
+        ids: &[String],
+        setting: &AutoRenewSetting,
+    ) -> Result<()> {
+        for chunk in ids.chunks(100) {
+            let mut call = self
+                .call_of("ModifyInstanceAutoRenewAttribute", Method::Post)
+                .param("InstanceId", chunk.join(","))
+                .param("RenewalStatus", setting.renewal_status.as_str());
+            if let Some((n, unit)) = setting.duration {
+                call = call
+                    .param("Duration", n.to_string())
+                    .param("PeriodUnit", unit.as_str());
+            }
+            self.run_raw(call).await.result?;
+        }
+        Ok(())
     }
 
     /// ModifyInstanceAttribute: every attribute of `attrs` in one call; no
@@ -1322,8 +1458,7 @@ mod tests {
         assert_eq!(client.region(), "cn-hangzhou");
         assert_eq!(client.requests_sent(), 0);
         assert!(!format!("{client:?}").contains("sk\""));
-        let mut bad = cfg;
-        bad.access_key_secret = Secret::new("");
+        let bad = ClientConfig::new("cn-hangzhou", "ak", Secret::new(""));
         let err = Client::new(bad).unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidParameter);
         assert!(err.to_string().contains("secret_key"), "{err}");

@@ -30,6 +30,10 @@ pub const TLS_UNTRUSTED: &str = "TlsUntrustedCertificate";
 pub const TLS_EXPIRED: &str = "TlsCertificateExpired";
 pub const TLS_WRONG_HOST: &str = "TlsCertificateWrongHost";
 pub const TLS_HANDSHAKE: &str = "TlsHandshakeFailed";
+// The credential source failed, so a request could not be signed: for a
+// while (STS did not answer; retried), or for good (STS refused).
+pub const CREDENTIALS_UNAVAILABLE: &str = "CredentialsUnavailable";
+pub const CREDENTIALS_REFUSED: &str = "CredentialsRefused";
 
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +195,35 @@ pub static TABLE: &[(&str, Class)] = &[
     ("InvalidKeyPairName.NotFound", c(InvalidParameter, false, "key_name does not name a key pair of this region; create it first (or check the name)")),
     ("DependencyViolation.WindowsInstance", c(Unsupported, false, "Windows instances cannot use SSH key pairs; remove key_name and use password")),
     ("InvalidKeyPair.NotAttached", c(InvalidParameter, false, "the key pair is not bound to the instance; refresh the state and apply again")),
+    // --- Subscription (PrePaid) changes: ModifyPrepayInstanceSpec, its
+    // ModifyInstanceNetworkSpec, RunInstances' period, auto-renewal --------
+    ("InvalidStatus.NotStopped", c(InvalidStatus, false, "a subscription downgrade needs the instance Stopped; stop it (or let the provider stop it), then apply again")),
+    ("InstanceDowngrade.QuotaExceed", c(Billing, false, "the instance has used all three downgrades (refunds) ECS allows in its life; only upgrades remain — keep the larger size, or replace the instance")),
+    ("OperationDenied.UnpaidOrder", c(Billing, false, "the instance has an unpaid order; pay or cancel it in the billing console (Expenses > Orders), then apply again")),
+    ("InvalidInstance.PreInstanceExpired", c(Billing, false, "the subscription has expired; renew it in the console, then apply again")),
+    ("InvalidOperation.InstanceRenewWithDowngradeInPlan", c(Billing, false, "a renewal with a downgrade is scheduled for this instance; no change is possible until it takes effect, or cancel it in the console")),
+    ("InvalidOperation.RebootingRequired", c(InvalidStatus, false, "an earlier type change of this instance waits for a restart; restart it through the API or console (not inside the OS), then apply again")),
+    ("InvalidOperation.MaxModifyOnlineNumberExceeded", c(InvalidStatus, false, "the instance has had as many changes while running as ECS allows; restart it through the API or console, then apply again")),
+    ("InvalidAction.WithActiveElasticUpgrade", c(Unsupported, false, "a temporary upgrade of this instance is active; wait until it ends, then apply again")),
+    ("OrderCreationFailed", c(Billing, true, "ECS could not create the order; it was retried — check the change and apply again later")),
+    ("NoPermission.Price", c(Auth, false, "the RAM user may not see prices, which an order not paid automatically needs; grant it price permission, or let orders be paid automatically")),
+    ("NoPermission.Refund", c(Auth, false, "the RAM user may not receive refunds, which a downgrade is; the main account must grant refund permission")),
+    ("InvalidBillingMethod.ValueNotSupported", c(Billing, false, "the instance's billing method does not allow this change; check it in the console")),
+    ("BillingMethodNotFound", c(Billing, false, "the account has no payment method; add one in the billing console, then apply again")),
+    ("InvalidInstance.PurchaseNotFound", c(Billing, false, "ECS has no purchase record for this instance; contact support with the RequestId")),
+    ("InstanceType.Offline", c(Unsupported, false, "this instance_type is retired or short of stock; choose another instance_type")),
+    ("InvalidRebootTime.MalFormed", c(InvalidParameter, false, "the restart time was refused; this is a provider bug, please report it")),
+    ("InvalidRebootTime.ValueNotSupported", c(InvalidParameter, false, "the restart time was refused; this is a provider bug, please report it")),
+    ("InvalidPeriod", c(InvalidParameter, false, "period must be 1–9, 12, 24, 36, 48 or 60 with period_unit Month, or 1–4 with Week")),
+    ("InvalidPeriodUnit.ValueNotSupported", c(InvalidParameter, false, "period_unit must be Week or Month (auto-renewal also takes Year)")),
+    ("InvalidPayMethod", c(Billing, false, "the account cannot pay for a subscription; add a payment method or credit in the billing console")),
+    ("MissingParameter.InstanceId", c(InvalidParameter, false, "no instance id was sent; this is a provider bug, please report it")),
+    ("InvalidParameter.ToManyInstanceIds", c(InvalidParameter, false, "more than 100 instance ids in one call; this is a provider bug, please report it")),
+    ("InvalidParameter.InvalidInstanceId", c(InvalidParameter, false, "an instance id is not a subscription instance of this region; check the id and region")),
+    ("InvalidParameter.Duration", c(InvalidParameter, false, "auto_renew_period must be 1, 2, 3, 6 or 12 months, 1–4 weeks or 1–3 years")),
+    ("InvalidParameter.RenewalStatus", c(InvalidParameter, false, "the renewal status must be AutoRenewal, Normal or NotRenewal; this is a provider bug, please report it")),
+    ("InvalidParameter.RenewalStatusInstanceId", c(InvalidParameter, false, "no instance id was sent; this is a provider bug, please report it")),
+    ("InvalidPeriod.StarterPackage", c(Unsupported, false, "a Starter Package instance renews monthly only; set the renewal unit to Month")),
 ];
 
 /// Remedies for codes whose meaning depends on the action that got them:
@@ -209,6 +242,14 @@ pub static ACTION_REMEDIES: &[(&str, &str, &str)] = &[
     ("ReplaceSystemDisk", "IncorrectInstanceStatus", "image_id changes (ReplaceSystemDisk) only while the instance is Stopped; let the provider stop it (allow_stopping_for_update) or stop it, then apply again"),
     ("RebootInstance", "IncorrectInstanceStatus", "only a Running instance can be rebooted; wait until it is Running and apply again"),
     ("ResizeDisk", "IncorrectInstanceStatus", "the disk cannot be resized in the instance's current status; wait until it is Running (online) or Stopped, and apply again"),
+    ("ModifyPrepayInstanceSpec", "InvalidInstanceChargeType.ValueNotSupported", "ModifyPrepayInstanceSpec changes subscription (PrePaid) instances only; a pay-as-you-go instance changes type with ModifyInstanceSpec"),
+    ("ModifyPrepayInstanceSpec", "QuotaExceed.RufundVcpu", "this month's refund quota (vCPUs) of the account is used up, and a downgrade is a refund; downgrade next month, or keep the larger size"),
+    ("ModifyPrepayInstanceSpec", "IncorrectInstanceStatus", "a subscription upgrade needs the instance Running or Stopped; wait until it settles and apply again"),
+    ("ModifyPrepayInstanceSpec", "OperationDenied", "ECS denied the type change for this account or instance; see the message, or change the type in the console"),
+    ("ModifyInstanceNetworkSpec", "OperationDenied", "ECS denied it: a subscription's PayByBandwidth bandwidth only rises via the API, and after a downgrade it is frozen until the next billing cycle"),
+    ("ModifyInstanceNetworkSpec", "InstanceDowngrade.QuotaExceed", "a lower outbound bandwidth is a downgrade, and the instance has used all three downgrades (refunds) ECS allows; keep the bandwidth, or replace the instance"),
+    ("DescribeInstanceAutoRenewAttribute", "ChargeTypeViolation", "auto-renewal exists for subscription (PrePaid) instances only; ask for those"),
+    ("ModifyInstanceAutoRenewAttribute", "ChargeTypeViolation", "auto-renewal exists for subscription (PrePaid) instances only; remove auto_renew from pay-as-you-go instances"),
     ("ModifyInstanceChargeType", "InvalidStatus.ValueNotSupported", "the billing method can change only while the instance is Running or Stopped; wait until it is, and apply again"),
     ("ModifyInstanceChargeType", "InvalidParameter.Bandwidth", "the instance's bandwidth is not offered under the new billing method; change the bandwidth first"),
 ];
@@ -314,6 +355,8 @@ fn local(code: &str) -> Option<Class> {
         TLS_EXPIRED => LOCAL_TLS_EXPIRED,
         TLS_WRONG_HOST => LOCAL_TLS_WRONG_HOST,
         TLS_HANDSHAKE => LOCAL_TLS_HANDSHAKE,
+        CREDENTIALS_UNAVAILABLE => c(Auth, true, "the credential source did not answer; it was retried — see the message for the source and its setting"),
+        CREDENTIALS_REFUSED => c(Auth, false, "the credential source refused; see the message for the source and the setting to fix"),
         _ => return None,
     })
 }
@@ -389,6 +432,58 @@ pub const MODIFY_INSTANCE_SPEC_CODES: [&str; 26] = [
     "InternalError",
     "InvalidAction",
 ];
+
+/// Every error code of the subscription sources (ModifyPrepayInstanceSpec's
+/// reference, the subscription part of ModifyInstanceNetworkSpec, the
+/// auto-renewal pair, RunInstances' period): the list the error-table tests
+/// must cover.
+pub const SUBSCRIPTION_CODES: [&str; 36] = [
+    "InvalidStatus.NotStopped",
+    "IncorrectInstanceStatus",
+    "InvalidInstanceType.ValueNotSupported",
+    "InvalidInstanceType.ValueUnauthorized",
+    "OperationDenied.NoStock",
+    "InstanceType.Offline",
+    "InstanceDowngrade.QuotaExceed",
+    "QuotaExceed.RufundVcpu",
+    "OrderCreationFailed",
+    "LastOrderProcessing",
+    "Account.Arrearage",
+    "InvalidInstance.PreInstanceExpired",
+    "InvalidOperation.InstanceRenewWithDowngradeInPlan",
+    "InvalidRebootTime.MalFormed",
+    "InvalidRebootTime.ValueNotSupported",
+    "InvalidOperation.RebootingRequired",
+    "InvalidOperation.MaxModifyOnlineNumberExceeded",
+    "NoPermission.Price",
+    "NoPermission.Refund",
+    "Throttling",
+    "IdempotenceParamNotMatch",
+    "InvalidInstance.UnpaidOrder",
+    "OperationDenied.UnpaidOrder",
+    "InvalidBillingMethod.ValueNotSupported",
+    "BillingMethodNotFound",
+    "InvalidInstance.PurchaseNotFound",
+    "InvalidInstanceChargeType.ValueNotSupported",
+    "InvalidAction.WithActiveElasticUpgrade",
+    "InvalidPeriod",
+    "InvalidPeriodUnit.ValueNotSupported",
+    "InvalidPayMethod",
+    "MissingParameter.InstanceId",
+    "InvalidParameter.ToManyInstanceIds",
+    "InvalidParameter.InvalidInstanceId",
+    "InvalidParameter.Duration",
+    "InvalidParameter.RenewalStatus",
+];
+
+/// Whether `code` says the instance has an unpaid (or abnormal) order that
+/// blocks changes: the caller names the order it opened, if it knows one
+/// (ECS's message does not), and says to pay or cancel it.
+pub fn is_unpaid_order(code: &str) -> bool {
+    ["InvalidInstance.UnpaidOrder", "OperationDenied.UnpaidOrder"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(code))
+}
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use super::credentials::{CredentialProvider, Credentials};
 use super::error::{Error, ErrorKind, Result};
 use super::explain::Origins;
 use super::secret::Secret;
@@ -23,9 +24,8 @@ pub enum SignatureVersion {
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     pub region: String,
-    pub access_key_id: String,
-    pub access_key_secret: Secret,
-    pub security_token: Option<Secret>,
+    /// Where every request's credentials come from, asked at signing time.
+    pub credentials: CredentialProvider,
     /// Full URL (`https://host[:port][/]`); `None` means
     /// `https://ecs.<region>.aliyuncs.com`.
     pub endpoint: Option<String>,
@@ -41,18 +41,27 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A config with the defaults: V3 signatures, 20 requests/s, 5 retries,
-    /// 10 s connect and 30 s read timeouts, the regional endpoint.
+    /// A config with fixed keys and the defaults: V3 signatures, 20
+    /// requests/s, 5 retries, 10 s connect and 30 s read timeouts, the
+    /// regional endpoint.
     pub fn new(
         region: impl Into<String>,
         access_key_id: impl Into<String>,
         secret: Secret,
     ) -> Self {
+        let access_key_id = access_key_id.into();
+        let fixed = Credentials::fixed(access_key_id, secret, None);
+        ClientConfig::with_credentials(
+            region,
+            CredentialProvider::fixed(fixed, "access_key and secret_key"),
+        )
+    }
+
+    /// A config whose credentials come from `credentials` (renewed as needed).
+    pub fn with_credentials(region: impl Into<String>, credentials: CredentialProvider) -> Self {
         ClientConfig {
             region: region.into(),
-            access_key_id: access_key_id.into(),
-            access_key_secret: secret,
-            security_token: None,
+            credentials,
             endpoint: None,
             signature_version: SignatureVersion::V3,
             max_requests_per_second: 20.0,
@@ -88,15 +97,17 @@ impl ClientConfig {
                 "region is empty: set region (or ALIBABA_CLOUD_REGION)".into(),
             ));
         }
-        if self.access_key_id.trim().is_empty() {
-            return Err(invalid(
-                "access_key is empty: set it (or ALIBABA_CLOUD_ACCESS_KEY_ID)".into(),
-            ));
-        }
-        if self.access_key_secret.is_empty() {
-            return Err(invalid(
-                "secret_key is empty: set it (or ALIBABA_CLOUD_ACCESS_KEY_SECRET)".into(),
-            ));
+        if let Some(c) = self.credentials.fixed_credentials() {
+            if c.access_key_id.trim().is_empty() {
+                return Err(invalid(
+                    "access_key is empty: set it (or ALIBABA_CLOUD_ACCESS_KEY_ID)".into(),
+                ));
+            }
+            if c.secret.is_empty() {
+                return Err(invalid(
+                    "secret_key is empty: set it (or ALIBABA_CLOUD_ACCESS_KEY_SECRET)".into(),
+                ));
+            }
         }
         let rps = self.max_requests_per_second;
         if !(rps.is_finite() && rps > 0.0) {
@@ -162,9 +173,17 @@ mod tests {
 
     #[test]
     fn debug_hides_the_secret() {
-        let mut c = cfg();
-        c.access_key_secret = Secret::new("TOPSECRET");
-        c.security_token = Some(Secret::new("TOKENVALUE"));
+        let c = ClientConfig::with_credentials(
+            "cn-hangzhou",
+            CredentialProvider::fixed(
+                Credentials::fixed(
+                    "ak",
+                    Secret::new("TOPSECRET"),
+                    Some(Secret::new("TOKENVALUE")),
+                ),
+                "a test",
+            ),
+        );
         let d = format!("{c:?}");
         assert!(!d.contains("TOPSECRET") && !d.contains("TOKENVALUE"), "{d}");
     }

@@ -10,6 +10,8 @@
 //!   single-instance lookups into few DescribeInstances calls (and disk
 //!   lookups into few DescribeDisks);
 //!   `tag_batch`: merges tag changes of many instances.
+//! - [`credentials`]: the credential chain (a table of sources), STS, and
+//!   the shared refresh-ahead cache every request signs with.
 //! - [`Client`]: one method per action, built from the above.
 //! - `codes`: the error table behind [`ErrorKind`], retryability and remedies;
 //!   `explain`: remedies that name this client's endpoint and the origin of
@@ -22,6 +24,7 @@ mod batch;
 mod client;
 pub mod codes;
 mod config;
+pub mod credentials;
 mod error;
 mod explain;
 #[doc(hidden)]
@@ -38,12 +41,14 @@ mod wire;
 
 pub use client::{Client, Tuning};
 pub use config::{ClientConfig, SignatureVersion};
+pub use credentials::{CredentialProvider, Credentials};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
-    parse_api_time, AvailableType, Disk, DiskFilter, Image, Instance, InstanceFilter, InstanceType,
-    InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec, ModifyVpcAttributes,
-    ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest, VSwitch,
+    parse_api_time, AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image,
+    Instance, InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair,
+    ModifyAttributes, ModifySpec, ModifyVpcAttributes, PeriodUnit, PrepaySpec, RenewalStatus,
+    ReplaceSystemDiskRequest, Resize, ResizeType, RunInstancesRequest, SubscriptionTerms, VSwitch,
 };
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -120,6 +120,9 @@ pub struct RunInstancesRequest {
     pub internet_max_bandwidth_out: Option<i64>,
     pub internet_max_bandwidth_in: Option<i64>,
     pub instance_charge_type: Option<String>,
+    /// The subscription terms of a PrePaid instance (ECS refuses one
+    /// without a period); `None` for pay-as-you-go.
+    pub terms: Option<SubscriptionTerms>,
 }
 
 /// ModifyInstanceAttribute: every attribute it changes, sent in one call.
@@ -290,6 +293,154 @@ pub enum ModifySpec {
         out: Option<i64>,
         inbound: Option<i64>,
     },
+}
+
+/// The subscription terms of a new PrePaid instance (RunInstances'
+/// `Period`, `PeriodUnit`, `AutoRenew`, `AutoRenewPeriod`). ECS requires a
+/// period for every PrePaid instance: Month 1–9, 12, 24, 36, 48, 60; Week
+/// 1–4. `AutoRenewPeriod`: Month 1, 2, 3, 6, 12, 24, 36, 48, 60; Week 1–3.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionTerms {
+    pub period: i64,
+    pub period_unit: PeriodUnit,
+    /// `Some(n)`: renew automatically for `n` units at expiry.
+    pub auto_renew_period: Option<i64>,
+}
+
+/// The unit of a subscription period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PeriodUnit {
+    Week,
+    #[default]
+    Month,
+    /// Only for auto-renewal durations (ModifyInstanceAutoRenewAttribute).
+    Year,
+}
+
+impl PeriodUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodUnit::Week => "Week",
+            PeriodUnit::Month => "Month",
+            PeriodUnit::Year => "Year",
+        }
+    }
+
+    /// Parses ECS's spelling, in any case (`month`, `Week`).
+    pub fn parse(s: &str) -> Option<PeriodUnit> {
+        [PeriodUnit::Week, PeriodUnit::Month, PeriodUnit::Year]
+            .into_iter()
+            .find(|u| u.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// Which way a subscription's type changes (ModifyPrepayInstanceSpec
+/// `OperatorType`; DescribeResourcesModification `OperationType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resize {
+    /// Sent while Running or Stopped; in effect from the next API start or
+    /// restart (StartInstance, RebootInstance), not before.
+    Upgrade,
+    /// Needs the instance Stopped; in effect from the next start. Costs one
+    /// of the instance's three refunds.
+    Downgrade,
+}
+
+impl Resize {
+    /// `upgrade` | `downgrade`, ModifyPrepayInstanceSpec's spelling.
+    pub fn operator_type(self) -> &'static str {
+        match self {
+            Resize::Upgrade => "upgrade",
+            Resize::Downgrade => "downgrade",
+        }
+    }
+
+    /// `Upgrade` | `Downgrade`, DescribeResourcesModification's spelling.
+    pub fn operation_type(self) -> &'static str {
+        match self {
+            Resize::Upgrade => "Upgrade",
+            Resize::Downgrade => "Downgrade",
+        }
+    }
+}
+
+/// One ModifyPrepayInstanceSpec call: a subscription instance's new type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrepaySpec {
+    pub instance_type: String,
+    /// Always sent: older API versions require `downgrade` for a smaller
+    /// type, newer ones guess, and a guess must not decide about a refund.
+    pub direction: Resize,
+    /// `false`: ECS only opens an order, to be paid in the console; nothing
+    /// changes until then. Ignored for downgrades.
+    pub auto_pay: bool,
+    /// Restart a Running instance as soon as the change is done (a Stopped
+    /// one stays stopped).
+    pub reboot_when_finished: bool,
+}
+
+/// `RenewalStatus` of a subscription instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenewalStatus {
+    /// Renewed automatically before expiry.
+    AutoRenewal,
+    /// Renewed by hand (reminders are sent).
+    Normal,
+    /// Not to be renewed (only a last reminder).
+    NotRenewal,
+}
+
+impl RenewalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenewalStatus::AutoRenewal => "AutoRenewal",
+            RenewalStatus::Normal => "Normal",
+            RenewalStatus::NotRenewal => "NotRenewal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RenewalStatus> {
+        [
+            RenewalStatus::AutoRenewal,
+            RenewalStatus::Normal,
+            RenewalStatus::NotRenewal,
+        ]
+        .into_iter()
+        .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// DescribeInstanceAutoRenewAttribute, one instance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoRenewAttribute {
+    pub instance_id: String,
+    pub auto_renew_enabled: bool,
+    /// `None` when not reported.
+    pub duration: Option<i64>,
+    /// `None` when not reported or unknown.
+    pub period_unit: Option<PeriodUnit>,
+    /// `None` when not reported or unknown.
+    pub renewal_status: Option<RenewalStatus>,
+}
+
+/// What ModifyInstanceAutoRenewAttribute sets. `RenewalStatus` is always
+/// sent (it wins over `AutoRenew` on the API side, so `AutoRenew` is not).
+/// `Duration` with `PeriodUnit`: Week 1–4, Month 1, 2, 3, 6, 12, Year 1–3.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoRenewSetting {
+    pub renewal_status: RenewalStatus,
+    pub duration: Option<(i64, PeriodUnit)>,
+}
+
+/// The billing side of an instance, from DescribeInstances.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct InstanceBilling {
+    pub instance_id: String,
+    /// `PrePaid` | `PostPaid`.
+    pub instance_charge_type: String,
+    /// `ExpiredTime`, minute precision (`2026-01-10T16:00Z`); pay-as-you-go
+    /// instances show `2099-12-31T15:59Z`. See [`parse_api_time`].
+    pub expired_time: String,
 }
 
 /// Parses an ECS time: minute precision (`2017-12-10T04:04Z`) as

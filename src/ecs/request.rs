@@ -39,6 +39,8 @@ impl Method {
 #[derive(Clone)]
 pub struct Call {
     pub action: &'static str,
+    /// The API version (`2014-05-26` for ECS; STS calls set theirs).
+    pub version: &'static str,
     pub method: Method,
     pub params: Vec<(String, String)>,
 }
@@ -47,9 +49,16 @@ impl Call {
     pub fn new(action: &'static str, method: Method) -> Call {
         Call {
             action,
+            version: API_VERSION,
             method,
             params: Vec::new(),
         }
+    }
+
+    /// The same call for another API (e.g. STS, `2015-04-01`).
+    pub fn version(mut self, version: &'static str) -> Call {
+        self.version = version;
+        self
     }
 
     pub fn param(mut self, k: impl Into<String>, v: impl Into<String>) -> Call {
@@ -184,7 +193,7 @@ pub fn prepare(
 fn prepare_v1(endpoint: &Url, creds: &Credentials<'_>, call: &Call, stamp: &Stamp) -> Prepared {
     let mut query: Vec<(String, String)> = [
         ("Action", call.action),
-        ("Version", API_VERSION),
+        ("Version", call.version),
         ("Format", "JSON"),
         ("AccessKeyId", creds.access_key_id),
         ("SignatureMethod", "HMAC-SHA1"),
@@ -245,7 +254,7 @@ fn prepare_v3(endpoint: &Url, creds: &Credentials<'_>, call: &Call, stamp: &Stam
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), host_header(endpoint)),
         ("x-acs-action".into(), call.action.into()),
-        ("x-acs-version".into(), API_VERSION.into()),
+        ("x-acs-version".into(), call.version.into()),
         ("x-acs-date".into(), stamp.timestamp.clone()),
         ("x-acs-signature-nonce".into(), stamp.nonce.clone()),
         ("x-acs-content-sha256".into(), payload_hash.clone()),

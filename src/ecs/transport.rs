@@ -12,18 +12,16 @@ use url::Url;
 
 use super::codes;
 use super::config::{ClientConfig, SignatureVersion};
+use super::credentials::CredentialProvider;
 use super::error::{Error, ErrorKind, Result};
 use super::request::{self, Call, Credentials, Method, Stamp};
-use super::secret::Secret;
 use super::wire::ErrorBody;
 
 pub struct Transport {
     http: reqwest::Client,
     endpoint: Url,
     version: SignatureVersion,
-    access_key_id: String,
-    secret: Secret,
-    security_token: Option<Secret>,
+    credentials: CredentialProvider,
     sent: AtomicU64,
 }
 
@@ -76,9 +74,7 @@ impl Transport {
             http,
             endpoint,
             version: cfg.signature_version,
-            access_key_id: cfg.access_key_id.clone(),
-            secret: cfg.access_key_secret.clone(),
-            security_token: cfg.security_token.clone(),
+            credentials: cfg.credentials.clone(),
             sent: AtomicU64::new(0),
         })
     }
@@ -89,10 +85,18 @@ impl Transport {
 
     /// Sends one freshly signed attempt of `call`; returns the 2xx body.
     pub async fn send(&self, call: &Call, attempt: u32) -> Result<Vec<u8>> {
+        // Taken now, at signing time: a call that waited (a cooldown, a
+        // rolling slot, a backoff) never signs with credentials that
+        // expired meanwhile.
+        let current = self
+            .credentials
+            .current()
+            .await
+            .map_err(|e| unsigned(call.action, e))?;
         let creds = Credentials {
-            access_key_id: &self.access_key_id,
-            secret: &self.secret,
-            security_token: self.security_token.as_ref(),
+            access_key_id: &current.access_key_id,
+            secret: &current.secret,
+            security_token: current.security_token.as_ref(),
         };
         let prepared =
             request::prepare(&self.endpoint, self.version, &creds, call, &Stamp::fresh());
@@ -165,6 +169,37 @@ impl Transport {
         }
         Err(err)
     }
+}
+
+/// A call that could not be signed because its credential source failed:
+/// the source's error (which names it and the setting to fix) as this
+/// call's, retried when the source's failure may pass.
+fn unsigned(action: &str, e: Error) -> Error {
+    let code = if e.is_retryable() {
+        codes::CREDENTIALS_UNAVAILABLE
+    } else {
+        codes::CREDENTIALS_REFUSED
+    };
+    let inner = if e.code.is_empty() || e.http_status.is_none() {
+        String::new()
+    } else {
+        format!(" [{} {}]", e.action, e.code)
+    };
+    // The fix goes into the message: callers that print the table's
+    // remedy rather than the hint still show it.
+    let fix = e
+        .hint
+        .as_deref()
+        .map(|h| format!("; {h}"))
+        .unwrap_or_default();
+    let mut out = Error::local(
+        ErrorKind::Auth,
+        action,
+        code,
+        format!("the request could not be signed: {}{inner}{fix}", e.message),
+    );
+    out.request_id = e.request_id;
+    out
 }
 
 /// The typed error for a non-2xx answer.

@@ -9,7 +9,10 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
-use super::model::{AvailableType, Disk, Image, Instance, InstanceType, KeyPair, VSwitch};
+use super::model::{
+    AutoRenewAttribute, AvailableType, Disk, Image, Instance, InstanceBilling, InstanceType,
+    KeyPair, PeriodUnit, RenewalStatus, VSwitch,
+};
 
 /// Decodes a JSON success body into `T`, ignoring `null` values.
 pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
@@ -43,6 +46,25 @@ fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
         Int::N(n) => n,
         Int::F(f) => f as i64,
         Int::S(s) => s.trim().parse().map_err(serde::de::Error::custom)?,
+    })
+}
+
+/// An id that ECS documents as a string but some answers carry as a bare
+/// number (`"OrderId": 1234567890`): accept both, keep the digits.
+fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        S(String),
+        U(u64),
+        I(i64),
+        F(f64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::S(s) => s.trim().to_string(),
+        Id::U(n) => n.to_string(),
+        Id::I(n) => n.to_string(),
+        Id::F(f) => format!("{f:.0}"),
     })
 }
 
@@ -102,6 +124,18 @@ pub struct WireInstance {
     pub start_time: String,
     pub stopped_mode: String,
     pub deletion_protection: bool,
+    pub expired_time: String,
+}
+
+impl WireInstance {
+    /// The billing side, read before the instance is converted.
+    pub fn billing(&self) -> InstanceBilling {
+        InstanceBilling {
+            instance_id: self.instance_id.clone(),
+            instance_charge_type: self.instance_charge_type.clone(),
+            expired_time: self.expired_time.clone(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -345,6 +379,58 @@ pub struct RunInstances {
 #[serde(rename_all = "PascalCase", default)]
 pub struct InstanceIdSets {
     pub instance_id_set: Vec<String>,
+}
+
+/// An answer that opens an order (ModifyPrepayInstanceSpec,
+/// ModifyInstanceNetworkSpec): `OrderId`, a string or a bare number.
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct OrderAnswer {
+    pub request_id: String,
+    #[serde(deserialize_with = "id_text")]
+    pub order_id: String,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DescribeInstanceAutoRenewAttribute {
+    pub request_id: String,
+    #[serde(deserialize_with = "int")]
+    pub total_count: i64,
+    #[serde(deserialize_with = "int")]
+    pub page_number: i64,
+    #[serde(deserialize_with = "int")]
+    pub page_size: i64,
+    pub instance_renew_attributes: InstanceRenewAttributes,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceRenewAttributes {
+    pub instance_renew_attribute: Vec<WireRenewAttribute>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct WireRenewAttribute {
+    pub instance_id: String,
+    pub auto_renew_enabled: bool,
+    #[serde(deserialize_with = "quantity")]
+    pub duration: Option<i64>,
+    pub period_unit: String,
+    pub renewal_status: String,
+}
+
+impl From<WireRenewAttribute> for AutoRenewAttribute {
+    fn from(w: WireRenewAttribute) -> AutoRenewAttribute {
+        AutoRenewAttribute {
+            instance_id: w.instance_id,
+            auto_renew_enabled: w.auto_renew_enabled,
+            duration: w.duration,
+            period_unit: PeriodUnit::parse(&w.period_unit),
+            renewal_status: RenewalStatus::parse(&w.renewal_status),
+        }
+    }
 }
 
 /// Booleans sometimes arrive as strings (`"true"`); accept both.
@@ -621,6 +707,21 @@ mod tests {
             (Some(2), Some(4096), "")
         );
         assert_eq!(r.next_token, "");
+    }
+
+    #[test]
+    fn order_ids_arrive_as_strings_or_bare_numbers() {
+        for body in [
+            &br#"{"RequestId":"R","OrderId":"1234567890"}"#[..],
+            br#"{"RequestId":"R","OrderId":1234567890}"#,
+        ] {
+            let a: OrderAnswer = decode(body).unwrap();
+            assert_eq!(a.order_id, "1234567890");
+        }
+        let a: OrderAnswer = decode(br#"{"OrderId":1011111111111111}"#).unwrap();
+        assert_eq!(a.order_id, "1011111111111111");
+        let a: OrderAnswer = decode(br#"{"RequestId":"R"}"#).unwrap();
+        assert_eq!(a.order_id, "");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! - `GET /_emulator/health` → 200 `{"status":"ok"}`
 //! - `GET /_emulator/instances` → array of DescribeInstances `Instance`
-//!   objects, each with the emulator-only `Flags`
+//!   objects, each with the emulator-only `Flags`, `RefundsUsed` and
+//!   `PendingInstanceType` (a subscription type change awaiting a restart)
 //! - `POST /_emulator/instances/{id}` with a JSON object of `Instance`
 //!   fields → sets them out of band (drift); creates the instance when it
 //!   does not exist (201), like a seed entry
@@ -12,8 +13,14 @@
 //!   {"HostName","PasswordHash","KeyPairName"}, "Configured": {...},
 //!   "PendingRestart": bool}`; `PasswordHash` is the hex SHA-256 of
 //!   `<instance id>:<password>` (empty: none set). 404 for no such instance
-//! - `POST /_emulator/account` with `{"Arrearage":bool,"NotEnoughBalance":bool}`
-//! - `GET /_emulator/journal` → `{"requests":[…],"status_changes":[…]}`
+//! - `POST /_emulator/account` with `{"Arrearage":bool,"NotEnoughBalance":bool,
+//!   "LowBalance":bool}`
+//! - `GET /_emulator/orders` → `{"Orders":[…]}`, subscription change orders;
+//!   `POST /_emulator/orders/{id}` with `{"Status":"Paid"|"Cancelled"}`
+//!   pays (applies its change) or cancels an unpaid or abnormal order
+//! - `GET /_emulator/journal` → `{"settings":{…},"requests":[…],"status_changes":[…]}`
+//! - `GET /_emulator/timeline` → the journal as a self-contained HTML page
+//!   (see `timeline`)
 //! - `POST /_emulator/hooks` with a [`HookSpec`] → 201 `{"Id":n}`;
 //!   `GET /_emulator/hooks` → `{"Hooks":[…],"Fired":[…]}`;
 //!   `DELETE /_emulator/hooks` → 204 (see `hooks`)
@@ -33,8 +40,11 @@ use serde_json::{json, Value};
 use super::fields::InstanceFields;
 use super::hooks::HookSpec;
 use super::instance::Instance;
+use super::journal::JournalSettings;
 use super::server::PeerAddr;
 use super::state::Emulator;
+use super::subscription::{self, Order};
+use super::timeline::{render, Timeline};
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
@@ -63,6 +73,9 @@ pub async fn health() -> Json<Value> {
 fn admin_view(inst: &Instance, region: &str) -> Value {
     let mut v = inst.to_wire(region);
     v["Flags"] = serde_json::to_value(inst.flags).unwrap_or(Value::Null);
+    let sub = &inst.subscription;
+    v["RefundsUsed"] = json!(sub.refunds);
+    v["PendingInstanceType"] = json!(sub.pending_type);
     v
 }
 
@@ -121,6 +134,7 @@ pub async fn upsert(State(emu): State<Emulator>, Path(id): Path<String>, body: B
                     store.journal.record_status(
                         now,
                         &id,
+                        &inst.instance_type,
                         Some(before.as_str()),
                         inst.status.as_str(),
                     );
@@ -172,6 +186,7 @@ pub async fn remove(State(emu): State<Emulator>, Path(id): Path<String>) -> Resp
 struct AccountPatch {
     arrearage: Option<bool>,
     not_enough_balance: Option<bool>,
+    low_balance: Option<bool>,
 }
 
 pub async fn account(State(emu): State<Emulator>, body: Bytes) -> Response {
@@ -180,7 +195,7 @@ pub async fn account(State(emu): State<Emulator>, body: Bytes) -> Response {
         Err(e) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("body must be {{\"Arrearage\":bool,\"NotEnoughBalance\":bool}}: {e}"),
+                format!("body must be {{\"Arrearage\":bool,\"NotEnoughBalance\":bool,\"LowBalance\":bool}}: {e}"),
             )
         }
     };
@@ -192,6 +207,9 @@ pub async fn account(State(emu): State<Emulator>, body: Bytes) -> Response {
         if let Some(v) = patch.not_enough_balance {
             store.account.not_enough_balance = v;
         }
+        if let Some(v) = patch.low_balance {
+            store.account.low_balance = v;
+        }
         let view = serde_json::to_value(store.account).unwrap_or(Value::Null);
         (view, emu.changed(&mut store))
     };
@@ -201,8 +219,66 @@ pub async fn account(State(emu): State<Emulator>, body: Bytes) -> Response {
     Json(view).into_response()
 }
 
+pub async fn orders(State(emu): State<Emulator>) -> Json<Value> {
+    let store = emu.lock();
+    let list: Vec<Value> = store.orders.iter().map(Order::to_json).collect();
+    Json(json!({ "Orders": list }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct OrderPatch {
+    status: String,
+}
+
+/// Pays or cancels an order, as the user would in the billing console.
+pub async fn settle_order(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let pay = match serde_json::from_slice::<OrderPatch>(&body) {
+        Ok(p) if p.status == "Paid" => true,
+        Ok(p) if p.status == "Cancelled" => false,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "body must be {\"Status\":\"Paid\"} or {\"Status\":\"Cancelled\"}",
+            )
+        }
+    };
+    let (view, snapshot) = {
+        let mut store = emu.lock();
+        let shown = subscription::Shown::of(emu.config().subscription_type_shown_early);
+        match subscription::settle(&mut store, &id, pay, shown, Utc::now()) {
+            Ok(Some(order)) => (order.to_json(), emu.changed(&mut store)),
+            Ok(None) => return error(StatusCode::NOT_FOUND, format!("no order {id:?}")),
+            Err(m) => return error(StatusCode::CONFLICT, m),
+        }
+    };
+    if let Err(r) = persist_or_500(&emu, snapshot).await {
+        return r;
+    }
+    Json(view).into_response()
+}
+
 pub async fn journal(State(emu): State<Emulator>) -> Json<Value> {
-    Json(emu.lock().journal.to_json())
+    let settings = JournalSettings::of(emu.config());
+    Json(emu.lock().journal.to_json(&settings))
+}
+
+pub async fn timeline(State(emu): State<Emulator>) -> Response {
+    let settings = JournalSettings::of(emu.config());
+    let journal = emu.lock().journal.to_json(&settings);
+    let title = format!("ecs-emulator timeline ({})", emu.config().region);
+    match Timeline::from_journal(&journal) {
+        Ok(tl) => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            render(&tl, &title),
+        )
+            .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
 }
 
 pub async fn hooks(State(emu): State<Emulator>) -> Json<Value> {

@@ -41,6 +41,14 @@ pub struct Config {
     pub cooldown: Duration,
     /// Time an instance spends in Pending, Starting and Stopping.
     pub transition: Duration,
+    /// With a spread above 0, transitions vary by instance family (built-in
+    /// factors) and from one to the next (uniformly within ± this fraction);
+    /// see `timing`.
+    pub transition_spread: f64,
+    /// Transition factor by family (`ecs.g6` → 1.5), over the built-in ones.
+    pub transition_factors: std::collections::BTreeMap<String, f64>,
+    /// Seed of the spread's random draws (reproducible runs).
+    pub transition_seed: Option<u64>,
     /// Probability that a mutating call answers 500 InternalError before
     /// changing anything.
     pub fail_rate: f64,
@@ -54,6 +62,10 @@ pub struct Config {
     /// Count InternetMaxBandwidthOut and InternetMaxBandwidthIn given
     /// together as two modifications (refused with InvalidParameter.Mismatch).
     pub strict_bandwidth: bool,
+    /// The account may create instances on the classic network, as accounts
+    /// created before classic was retired can; new accounts cannot
+    /// (RunInstances without VSwitchId is refused).
+    pub classic_network: bool,
     /// `StoppedMode` of a StopInstance that names none, for VPC
     /// pay-as-you-go instances: `KeepCharging`, or `StopCharging` as on an
     /// account with economical mode switched on (the public IP is released
@@ -63,11 +75,20 @@ pub struct Config {
     /// VPC instances whose inbound bandwidth was never set, as real ECS
     /// does, instead of the default 200.
     pub vpc_bandwidth_in_unset: bool,
+    /// DescribeInstances shows a paid subscription type change as soon as
+    /// it is ordered, before the restart that puts it in effect (the reading
+    /// the alicloud provider relies on for Stopped instances). Off: the old
+    /// type until the restart (the stricter reading; docs/design/emulator.md,
+    /// "Subscription instances"). Either way the change is owed a restart.
+    pub subscription_type_shown_early: bool,
     /// The gateway's clock runs this far ahead of the clients' (a fault:
     /// beyond 15 minutes every signed request is `InvalidTimeStamp.Expired`).
     pub clock_skew: Duration,
     /// Serve HTTPS instead of plain HTTP (`--tls`); see [`super::tls`].
     pub tls: Option<super::tls::TlsSetting>,
+    /// STS, metadata service, credential lifetime, RAM policy; see
+    /// [`super::identity`].
+    pub identity: super::identity::IdentityConfig,
 }
 
 impl Default for Config {
@@ -81,15 +102,21 @@ impl Default for Config {
             seed: None,
             cooldown: Duration::from_secs(300),
             transition: Duration::from_secs(3),
+            transition_spread: 0.0,
+            transition_factors: std::collections::BTreeMap::new(),
+            transition_seed: None,
             fail_rate: 0.0,
             drop_rate: 0.0,
             throttle_qps: None,
             latency: Duration::ZERO,
             strict_bandwidth: false,
+            classic_network: false,
             default_stopped_mode: "KeepCharging".to_string(),
             vpc_bandwidth_in_unset: false,
+            subscription_type_shown_early: false,
             clock_skew: Duration::ZERO,
             tls: None,
+            identity: Default::default(),
         }
     }
 }
@@ -125,6 +152,21 @@ impl Config {
                 return Err(format!("--{name} must be between 0 and 1, got {v}"));
             }
         }
+        if !(0.0..1.0).contains(&self.transition_spread) {
+            return Err(format!(
+                "--transition-spread must be at least 0 and below 1, got {}",
+                self.transition_spread
+            ));
+        }
+        if let Some((family, f)) = self
+            .transition_factors
+            .iter()
+            .find(|(_, f)| !f.is_finite() || **f <= 0.0)
+        {
+            return Err(format!(
+                "--transition-factor {family}={f}: the factor must be greater than 0"
+            ));
+        }
         if let Some(q) = self.throttle_qps {
             if q.is_nan() || q <= 0.0 {
                 return Err(format!("--throttle-qps must be greater than 0, got {q}"));
@@ -157,15 +199,24 @@ impl fmt::Debug for Config {
             .field("seed", &self.seed)
             .field("cooldown", &self.cooldown)
             .field("transition", &self.transition)
+            .field("transition_spread", &self.transition_spread)
+            .field("transition_factors", &self.transition_factors)
+            .field("transition_seed", &self.transition_seed)
             .field("fail_rate", &self.fail_rate)
             .field("drop_rate", &self.drop_rate)
             .field("throttle_qps", &self.throttle_qps)
             .field("latency", &self.latency)
             .field("strict_bandwidth", &self.strict_bandwidth)
+            .field("classic_network", &self.classic_network)
             .field("default_stopped_mode", &self.default_stopped_mode)
             .field("vpc_bandwidth_in_unset", &self.vpc_bandwidth_in_unset)
+            .field(
+                "subscription_type_shown_early",
+                &self.subscription_type_shown_early,
+            )
             .field("clock_skew", &self.clock_skew)
             .field("tls", &self.tls)
+            .field("identity", &self.identity)
             .finish()
     }
 }
@@ -187,6 +238,16 @@ mod tests {
             ..Config::default()
         };
         assert!(bad.validate().unwrap_err().contains("--throttle-qps"));
+        let bad = Config {
+            transition_spread: 1.0,
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("--transition-spread"));
+        let bad = Config {
+            transition_factors: [("ecs.g6".to_string(), 0.0)].into(),
+            ..Config::default()
+        };
+        assert!(bad.validate().unwrap_err().contains("ecs.g6=0"));
     }
 
     #[test]

@@ -145,10 +145,15 @@ pub struct InstanceFields {
     pub os_name: Option<Value>,
     #[allow(dead_code)]
     pub instance_type_family: Option<Value>,
-    #[allow(dead_code)]
-    pub expired_time: Option<Value>,
+    /// `yyyy-MM-ddTHH:mmZ`: the end of a subscription's paid period (a
+    /// time in the past makes it expired). Ignored for pay-as-you-go.
+    pub expired_time: Option<String>,
+    /// Emulator-only: downgrades (refunds) a subscription has used.
+    pub refunds_used: Option<u32>,
     #[allow(dead_code)]
     pub auto_release_time: Option<Value>,
+    #[allow(dead_code)]
+    pub pending_instance_type: Option<Value>,
     #[allow(dead_code)]
     pub eip_address: Option<Value>,
     #[allow(dead_code)]
@@ -215,6 +220,7 @@ impl InstanceFields {
             guest: Guest::default(),
             started_once: true,
             vpc_changed: false,
+            subscription: Default::default(),
         };
         let public_given = self.public_ip_address.is_some();
         let bandwidth_in_given = self.internet_max_bandwidth_in.is_some();
@@ -372,6 +378,25 @@ impl InstanceFields {
         set(&mut inst.deletion_protection, self.deletion_protection);
         set(&mut inst.spot_strategy, self.spot_strategy);
         set(&mut inst.serial_number, self.serial_number);
+        if let Some(t) = self.expired_time {
+            let parsed = crate::ecs::parse_api_time(&t)
+                .ok_or_else(|| format!("ExpiredTime {t:?} is not yyyy-MM-ddTHH:mmZ"))?;
+            if inst.instance_charge_type == "PrePaid" {
+                inst.subscription.expired_time = Some(parsed);
+            }
+        }
+        set(&mut inst.subscription.refunds, self.refunds_used);
+        // A subscription always has a paid period (a month unless given);
+        // pay-as-you-go has none.
+        if inst.instance_charge_type != "PrePaid" {
+            inst.subscription.expired_time = None;
+        } else if inst.subscription.expired_time.is_none() {
+            inst.subscription.expired_time = Some(super::subscription::period_end(
+                chrono::Utc::now(),
+                1,
+                "Month",
+            ));
+        }
         if let Some(f) = self.flags {
             f.apply(&mut inst.flags);
         }

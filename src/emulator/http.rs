@@ -27,6 +27,7 @@ use super::error::ApiError;
 use super::faults::roll;
 use super::hooks::Phase;
 use super::idempotence::{self, Admission};
+use super::identity;
 use super::journal::{redact, RequestEntry};
 use super::params::Params;
 use super::server::DropConnection;
@@ -51,6 +52,20 @@ struct Incoming {
 }
 
 impl Incoming {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The API version asked for (V1 parameter or V3 header).
+    fn version(&self) -> Option<&str> {
+        self.params
+            .get("Version")
+            .or_else(|| self.header("x-acs-version"))
+    }
+
     /// The action the request names (V1: the `Action` parameter; V3: the
     /// `x-acs-action` header), or "" when it names none.
     fn action_name(&self) -> &str {
@@ -64,6 +79,28 @@ impl Incoming {
             })
             .unwrap_or("")
     }
+}
+
+fn sts_success((action, fields): (&'static str, Map<String, Value>)) -> Result<Success, ApiError> {
+    Ok(Success {
+        action,
+        fields,
+        instance_id: None,
+        fresh: true,
+        mutating: false,
+    })
+}
+
+/// The access key id a request presents (V1 parameter or V3 header).
+fn presented_key(req: &Incoming) -> Option<String> {
+    req.params
+        .get("AccessKeyId")
+        .map(str::to_string)
+        .or_else(|| {
+            req.header("authorization")
+                .and_then(crate::ecs::sign::parse_v3_authorization)
+                .map(|a| a.access_key_id)
+        })
 }
 
 /// A successful outcome.
@@ -200,6 +237,10 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response<Body> {
         http_status: status,
         instance_id,
         dropped,
+        credential: presented_key(&incoming),
+        credential_expires: presented_key(&incoming)
+            .and_then(|k| emu.shared.identity.lookup(&k))
+            .map(|i| super::journal::rfc3339_millis(i.expires)),
     };
     emu.shared
         .store
@@ -301,14 +342,45 @@ async fn process(emu: &Emulator, req: &Incoming) -> Result<Success, ApiError> {
         headers: &req.headers,
         body: &req.body,
     };
-    let creds = Credentials {
-        access_key_id: &config.access_key_id,
-        secret: &config.access_key_secret,
-    };
     // `--clock-skew`: the gateway's clock runs ahead of the client's.
     let gateway_now = req.arrival
         + chrono::Duration::from_std(config.clock_skew).unwrap_or(chrono::Duration::zero());
+    let sts = req.version() == Some(identity::STS_VERSION);
+    if sts && req.action_name() == "AssumeRoleWithOIDC" {
+        // Anonymous: the OIDC token is the proof.
+        return sts_success(identity::sts(
+            emu,
+            "AssumeRoleWithOIDC",
+            &req.params,
+            false,
+        )?);
+    }
+    // STS credentials the emulator issued sign like its own key, with
+    // their token, until they expire.
+    let issued = match presented_key(req) {
+        Some(k) if identity::is_issued(&k) => {
+            let token = req
+                .params
+                .get("SecurityToken")
+                .or_else(|| req.header("x-acs-security-token"));
+            Some(identity::admit_issued(emu, &k, token, gateway_now)?)
+        }
+        _ => None,
+    };
+    let creds = match &issued {
+        Some(i) => Credentials {
+            access_key_id: &i.access_key_id,
+            secret: &i.secret,
+        },
+        None => Credentials {
+            access_key_id: &config.access_key_id,
+            secret: &config.access_key_secret,
+        },
+    };
     let verified = auth::verify(&presented, &creds, &emu.shared.nonces, gateway_now)?;
+    if sts {
+        return sts_success(identity::sts(emu, &verified.action, &req.params, true)?);
+    }
     let action = actions::lookup(&verified.action).ok_or_else(api_not_found)?;
     if verified.version != API_VERSION {
         return Err(ApiError::new(
@@ -317,6 +389,7 @@ async fn process(emu: &Emulator, req: &Incoming) -> Result<Success, ApiError> {
             "Specified parameter Version is not valid.",
         ));
     }
+    identity::check_policy(emu, "ecs", action.name)?;
     if !emu.shared.throttle.admit(action.name, Instant::now()) {
         return Err(ApiError::throttling());
     }

@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::subscription::Subscription;
+
 /// The five API states. Transitional ones (Pending, Starting, Stopping) end
 /// by themselves after `--transition`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +135,9 @@ pub struct Instance {
     /// refused until the instance starts again.
     #[serde(default)]
     pub vpc_changed: bool,
+    /// Subscription (PrePaid) bookkeeping; empty for pay-as-you-go.
+    #[serde(default)]
+    pub subscription: Subscription,
 }
 
 fn yes() -> bool {
@@ -324,7 +329,10 @@ impl Instance {
             .s("SerialNumber", &self.serial_number)
             .s("CreationTime", &self.creation_time)
             .s("StartTime", &self.start_time)
-            .s("ExpiredTime", "2099-12-31T15:59Z")
+            .v(
+                "ExpiredTime",
+                Value::String(self.subscription.expired_time_text()),
+            )
             .s("AutoReleaseTime", "")
             .v("VpcAttributes", vpc)
             .v("InnerIpAddress", strings("IpAddress", &self.inner_ips))

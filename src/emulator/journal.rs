@@ -35,16 +35,26 @@ pub struct RequestEntry {
     /// True when `--drop-rate` closed the connection instead of answering.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dropped: bool,
+    /// The access key id the request was signed with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    /// When that credential expires (STS credentials the emulator issued).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential_expires: Option<String>,
 }
 
 /// One status change. `from` is null when the instance appeared (creation,
-/// seed, admin API); `to` is `Deleted` when it went away.
+/// seed, admin API); `to` is `Deleted` when it went away. `instance_type` is
+/// the instance's type at the change (how long a transition takes depends on
+/// it, and the timeline labels its rows with it).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct StatusChange {
     pub time: String,
     pub instance_id: String,
     pub from: Option<String>,
     pub to: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub instance_type: String,
 }
 
 #[derive(Debug, Default)]
@@ -54,7 +64,7 @@ pub struct Journal {
 }
 
 /// Parameters never written to the journal.
-const SECRET_PARAMS: [&str; 2] = ["Signature", "SecurityToken"];
+const SECRET_PARAMS: [&str; 3] = ["Signature", "SecurityToken", "OIDCToken"];
 /// Parameters whose presence the journal keeps (a rule or a test needs to
 /// know a password was sent) but whose value it replaces with `***`.
 const MASKED_PARAMS: [&str; 1] = ["Password"];
@@ -80,7 +90,14 @@ impl Journal {
         self.requests.push_back(entry);
     }
 
-    pub fn record_status(&mut self, at: DateTime<Utc>, id: &str, from: Option<&str>, to: &str) {
+    pub fn record_status(
+        &mut self,
+        at: DateTime<Utc>,
+        id: &str,
+        instance_type: &str,
+        from: Option<&str>,
+        to: &str,
+    ) {
         if self.status_changes.len() == MAX_ENTRIES {
             self.status_changes.pop_front();
         }
@@ -89,15 +106,38 @@ impl Journal {
             instance_id: id.to_string(),
             from: from.map(str::to_string),
             to: to.to_string(),
+            instance_type: instance_type.to_string(),
         });
     }
 
-    /// The `GET /_emulator/journal` body.
-    pub fn to_json(&self) -> serde_json::Value {
+    /// The `GET /_emulator/journal` body. `settings` carries what a reader
+    /// needs to interpret it without the emulator (the timeline shades each
+    /// cooldown window from it).
+    pub fn to_json(&self, settings: &JournalSettings) -> serde_json::Value {
         serde_json::json!({
+            "settings": settings,
             "requests": self.requests,
             "status_changes": self.status_changes,
         })
+    }
+}
+
+/// The emulator settings a journal is read with.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JournalSettings {
+    /// `--cooldown`: how long a modified instance refuses the next modification.
+    pub cooldown_ms: u64,
+    /// `--transition`: the base time of Pending, Stopping and Starting.
+    pub transition_ms: u64,
+}
+
+impl JournalSettings {
+    pub fn of(config: &super::config::Config) -> Self {
+        let ms = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        JournalSettings {
+            cooldown_ms: ms(config.cooldown),
+            transition_ms: ms(config.transition),
+        }
     }
 }
 

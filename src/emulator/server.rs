@@ -59,15 +59,22 @@ pub fn router(emu: Emulator) -> Router {
         )
         .route("/_emulator/instances/{id}/guest", get(admin::guest))
         .route("/_emulator/account", post(admin::account))
+        .route("/_emulator/orders", get(admin::orders))
+        .route("/_emulator/orders/{id}", post(admin::settle_order))
         .route("/_emulator/journal", get(admin::journal))
+        .route("/_emulator/timeline", get(admin::timeline))
         .route(
             "/_emulator/hooks",
             get(admin::hooks)
                 .post(admin::add_hook)
                 .delete(admin::clear_hooks),
         )
+        .merge(super::identity::admin_routes())
         .route_layer(axum::middleware::from_fn(admin::loopback_only));
-    admin_routes.fallback(http::api).with_state(emu)
+    admin_routes
+        .merge(super::identity::routes())
+        .fallback(http::api)
+        .with_state(emu)
 }
 
 /// How long a client gets to complete the TLS handshake.

@@ -18,6 +18,7 @@ use super::hooks::Hooks;
 use super::persist::{self, Persister};
 use super::seed;
 use super::store::Store;
+use super::timing::Timing;
 
 /// Why an emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,7 @@ pub(crate) struct Shared {
     pub throttle: Throttle,
     pub persister: Option<Persister>,
     pub hooks: Hooks,
+    pub identity: super::identity::Identity,
 }
 
 /// A running emulator's state; cheap to clone (one `Arc`).
@@ -77,6 +79,12 @@ impl Emulator {
                 }
             })?;
         }
+        let mut store = store;
+        store.timing = Timing::new(
+            config.transition_spread,
+            &config.transition_factors,
+            config.transition_seed,
+        );
         let persister = config.state.clone().map(Persister::new);
         Ok(Emulator {
             shared: Arc::new(Shared {
@@ -85,6 +93,7 @@ impl Emulator {
                 store: Mutex::new(store),
                 persister,
                 hooks: Hooks::default(),
+                identity: Default::default(),
                 config,
             }),
         })

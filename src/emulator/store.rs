@@ -19,6 +19,8 @@ use serde_json::Value;
 use super::error::ApiError;
 use super::instance::{minute_time, Instance, Status, Transition};
 use super::journal::Journal;
+use super::subscription::{self, Order};
+use super::timing::Timing;
 
 /// Account-wide conditions, from the seed file's `Account` object or the
 /// admin API.
@@ -29,6 +31,11 @@ pub struct AccountFlags {
     pub arrearage: bool,
     /// `InvalidAccountStatus.NotEnoughBalance` (403) for the same calls.
     pub not_enough_balance: bool,
+    /// The balance is too low to pay subscription orders: a change sent
+    /// with `AutoPay=true` still answers with its `OrderId`, but the order
+    /// stays unpaid (ECS: an abnormal order, to be cancelled) and nothing
+    /// changes.
+    pub low_balance: bool,
 }
 
 /// The first successful answer to a ClientToken.
@@ -57,6 +64,9 @@ pub struct Store {
     pub implicit_vswitches: BTreeMap<String, super::network::VSwitch>,
     #[serde(default)]
     pub implicit_groups: BTreeMap<String, super::network::Group>,
+    /// Orders of subscription changes, oldest first.
+    #[serde(default)]
+    pub orders: Vec<Order>,
     #[serde(skip)]
     pub journal: Journal,
     /// ClientTokens whose first call has not answered yet.
@@ -65,6 +75,9 @@ pub struct Store {
     /// Bumped by every acknowledged change; orders state-file writes.
     #[serde(skip)]
     pub generation: u64,
+    /// How long transitions take (set from the config at start).
+    #[serde(skip)]
+    pub timing: Timing,
 }
 
 impl Store {
@@ -86,14 +99,20 @@ impl Store {
                 inst.public_ips.clear();
             }
             if t.to == Status::Running {
+                subscription::take_effect(inst);
                 inst.start_time = minute_time(t.at);
                 inst.started_once = true;
                 if economical && inst.public_ips.is_empty() && inst.bandwidth_out > 0 {
                     new_address.push(inst.id.clone());
                 }
             }
-            self.journal
-                .record_status(t.at, &inst.id, Some(from.as_str()), t.to.as_str());
+            self.journal.record_status(
+                t.at,
+                &inst.id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                t.to.as_str(),
+            );
         }
         for id in new_address {
             let ip = self.alloc_public_ip();
@@ -115,6 +134,23 @@ impl Store {
             .ok_or_else(ApiError::instance_not_found)
     }
 
+    /// Moves `id` to `to` now, and schedules `then` after a transition time
+    /// drawn for its type from `base` (`--transition`, see `timing`).
+    pub fn transition(
+        &mut self,
+        id: &str,
+        to: Status,
+        now: DateTime<Utc>,
+        then: Status,
+        base: std::time::Duration,
+    ) {
+        let Some(ty) = self.instances.get(id).map(|i| i.instance_type.clone()) else {
+            return;
+        };
+        let after = self.timing.draw(base, &ty);
+        self.set_status(id, to, now, Some((then, after)));
+    }
+
     /// Moves `id` to `to` now, and schedules `then` after `transition`.
     pub fn set_status(
         &mut self,
@@ -128,13 +164,23 @@ impl Store {
         };
         let from = inst.status;
         inst.status = to;
+        if to == Status::Starting {
+            // An API start or restart: a pending subscription type change
+            // takes effect now.
+            subscription::take_effect(inst);
+        }
         inst.pending = then.map(|(status, after)| Transition {
             to: status,
             at: now + ChronoDuration::from_std(after).unwrap_or(ChronoDuration::zero()),
         });
         if from != to {
-            self.journal
-                .record_status(now, id, Some(from.as_str()), to.as_str());
+            self.journal.record_status(
+                now,
+                id,
+                &inst.instance_type,
+                Some(from.as_str()),
+                to.as_str(),
+            );
         }
     }
 
@@ -142,16 +188,26 @@ impl Store {
     pub fn insert(&mut self, mut inst: Instance, now: DateTime<Utc>) {
         inst.seq = self.next_seq;
         self.next_seq += 1;
-        self.journal
-            .record_status(now, &inst.id, None, inst.status.as_str());
+        self.journal.record_status(
+            now,
+            &inst.id,
+            &inst.instance_type,
+            None,
+            inst.status.as_str(),
+        );
         self.instances.insert(inst.id.clone(), inst);
     }
 
     /// Removes an instance and journals it as `Deleted`.
     pub fn remove(&mut self, id: &str, now: DateTime<Utc>) -> Option<Instance> {
         let inst = self.instances.remove(id)?;
-        self.journal
-            .record_status(now, id, Some(inst.status.as_str()), "Deleted");
+        self.journal.record_status(
+            now,
+            id,
+            &inst.instance_type,
+            Some(inst.status.as_str()),
+            "Deleted",
+        );
         Some(inst)
     }
 
@@ -199,6 +255,13 @@ impl Store {
     pub fn alloc_public_ip(&mut self) -> String {
         let (a, b) = self.next_host();
         format!("47.96.{a}.{b}")
+    }
+
+    /// The first unpaid or abnormal order of instance `id`.
+    pub fn open_order(&self, id: &str) -> Option<&Order> {
+        self.orders
+            .iter()
+            .find(|o| o.instance_id == id && o.status.is_open())
     }
 
     /// Forgets ClientTokens older than [`TOKEN_TTL_HOURS`].

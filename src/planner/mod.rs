@@ -8,9 +8,13 @@
 //!   restart to take effect, Stopped): the classification the others read.
 //! - [`sequence`]: [`plan`] and [`validate`]; its docs explain the order.
 //! - [`describe`]: the plan as text, and the warning for plans that stop.
+//! - [`estimate`]: how long the instance will be down and when its changes
+//!   will be done, from transitions observed before, with each figure's
+//!   source (words only: it never changes a step).
 //! - [`mod@simulate`]: an independent judge that replays steps against the
 //!   rules; the tests' oracle, usable by the code that runs the steps.
 pub mod describe;
+pub mod estimate;
 pub mod model;
 pub mod sequence;
 pub mod simulate;

@@ -8,6 +8,7 @@ pub mod data_instances;
 pub mod data_type_modifications;
 pub mod instance;
 pub mod instance_spec;
+pub mod provider_auth;
 pub mod provider_config;
 pub mod resource;
 pub mod rolling;
@@ -52,6 +53,10 @@ pub struct Context {
     /// The region's instance type names, listed once per provider process
     /// (on the first create plan) and shared by every instance's plan.
     pub type_names: tokio::sync::OnceCell<Vec<String>>,
+    /// Transitions kept in the private state of the instances planned so
+    /// far, by type: what a plan's estimate falls back on for an instance
+    /// never stopped yet.
+    pub transitions: instance::plan::SeenTransitions,
 }
 
 impl Context {
@@ -59,13 +64,13 @@ impl Context {
     ///
     /// # Errors
     /// A diagnostic naming the setting the client refused.
-    pub fn new(settings: ProviderSettings, poll: PollPolicy) -> Result<Context, Diagnostic> {
-        let mut cfg = ecs::ClientConfig::new(
-            settings.region.clone(),
-            settings.access_key.clone(),
-            ecs::Secret::new(settings.secret_key.clone()),
-        );
-        cfg.security_token = settings.security_token.clone().map(ecs::Secret::new);
+    pub fn new(
+        settings: ProviderSettings,
+        credentials: ecs::CredentialProvider,
+        poll: PollPolicy,
+    ) -> Result<Context, Diagnostic> {
+        let origin = credentials.origin().to_string();
+        let mut cfg = ecs::ClientConfig::with_credentials(settings.region.clone(), credentials);
         cfg.endpoint = settings.endpoint.clone();
         cfg.signature_version = match settings.signature_version {
             SignatureChoice::V1 => ecs::SignatureVersion::V1,
@@ -74,6 +79,11 @@ impl Context {
         cfg.max_requests_per_second = settings.max_requests_per_second;
         cfg.max_retries = settings.max_retries;
         cfg.origins = settings.sources.origins();
+        if settings.sources.access_key == provider_config::Source::Default {
+            // Keys from the chain (a profile, a role...): name that.
+            cfg.origins.access_key = origin.clone();
+            cfg.origins.secret_key = origin;
+        }
         let client = ecs::Client::new(cfg).map_err(|e| {
             Diagnostic::error(
                 "Invalid Provider Configuration",
@@ -94,6 +104,7 @@ impl Context {
             slots,
             offers: Default::default(),
             type_names: tokio::sync::OnceCell::new(),
+            transitions: Default::default(),
         })
     }
 
@@ -262,7 +273,21 @@ impl Provider for EcsProvider {
             Err(diags) => return diags,
         };
         tracing::debug!(?settings, "provider configured");
-        match Context::new(settings, PollPolicy::from_env(&self.env)) {
+        // The first credentials are fetched now: a token STS refuses, a role
+        // that cannot be assumed, an unknown profile or a silent metadata
+        // service fail here, at plan, before any ECS call.
+        let env = |k: &str| (self.env)(k);
+        let resolved = match ecs::credentials::resolve(
+            settings.credentials.clone(),
+            &ecs::credentials::Env { var: &env },
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => return vec![provider_auth::diagnostic(&e, &config)],
+        };
+        tracing::info!(origin = %resolved.origin, "credentials found");
+        match Context::new(settings, resolved.provider, PollPolicy::from_env(&self.env)) {
             Ok(ctx) => {
                 *self.ctx.write().expect("context lock") = Some(Arc::new(ctx));
                 Vec::new()

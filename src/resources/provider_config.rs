@@ -33,10 +33,10 @@ pub fn schema() -> Schema {
     Schema {
         version: 0,
         block: Block {
-            description: "Alibaba Cloud ECS. Credentials and region may come from the environment.".into(),
+            description: "Alibaba Cloud ECS. Credentials and region may come from the environment, the aliyun CLI's profiles, OIDC, a RAM role or the ECS metadata service (see Authentication).".into(),
             attributes: vec![
                 optional("region", s.clone(), "Region, e.g. cn-hangzhou. Env: ALICLOUD_REGION, ALIBABA_CLOUD_REGION."),
-                optional("access_key", s.clone(), "AccessKey ID. Env: ALICLOUD_ACCESS_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID."),
+                optional("access_key", s.clone(), "AccessKey ID. Env: ALICLOUD_ACCESS_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID. When neither the block nor these variables give keys, the default credential chain is used (see Authentication)."),
                 sensitive(optional("secret_key", s.clone(), "AccessKey secret. Env: ALICLOUD_SECRET_KEY, ALIBABA_CLOUD_ACCESS_KEY_SECRET.")),
                 sensitive(optional("security_token", s.clone(), "STS security token. Env: ALICLOUD_SECURITY_TOKEN, ALIBABA_CLOUD_SECURITY_TOKEN.")),
                 optional("endpoint", s.clone(), "Full URL of the ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (http only for loopback hosts). Env: ALIBABA_CLOUD_ENDPOINT_ECS. Default https://ecs.<region>.aliyuncs.com."),
@@ -46,9 +46,10 @@ pub fn schema() -> Schema {
                 optional("max_retries", Type::Number, "Retries of a failed API call that may succeed later (throttling, 5xx, network); default 5."),
             ]
             .into_iter()
+            .chain(super::provider_auth::attributes())
             .chain(super::rolling::attributes())
             .collect(),
-            block_types: vec![],
+            block_types: super::provider_auth::blocks(),
         },
     }
 }
@@ -116,9 +117,9 @@ pub enum SignatureChoice {
 #[derive(Clone)]
 pub struct ProviderSettings {
     pub region: String,
-    pub access_key: String,
-    pub secret_key: String,
-    pub security_token: Option<String>,
+    /// Where the credentials come from: the block's keys or other settings,
+    /// else the default chain (`super::provider_auth`).
+    pub credentials: crate::ecs::credentials::chain::Request,
     pub endpoint: Option<String>,
     pub signature_version: SignatureChoice,
     pub modification_cooldown: Duration,
@@ -134,11 +135,17 @@ impl fmt::Debug for ProviderSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderSettings")
             .field("region", &self.region)
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"***")
             .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "***"),
+                "credentials",
+                &self.credentials.explicit.as_ref().map(|(_, origin)| origin),
+            )
+            .field(
+                "assume_role",
+                &self
+                    .credentials
+                    .assume_role
+                    .as_ref()
+                    .map(|(r, _)| &r.role_arn),
             )
             .field("endpoint", &self.endpoint)
             .field("signature_version", &self.signature_version)
@@ -224,6 +231,7 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
             );
         }
     }
+    diags.extend(super::provider_auth::validate(config));
     diags.extend(super::rolling::validate(config));
     diags
 }
@@ -287,7 +295,7 @@ impl ProviderSettings {
     /// Every problem as a diagnostic pointing at its attribute.
     pub fn resolve(
         config: &Value,
-        env: impl Fn(&str) -> Option<String>,
+        env: impl Fn(&str) -> Option<String> + Sync,
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut diags = validate(config);
         let from = |name: &'static str, vars: &[&'static str]| -> Option<(String, Source)> {
@@ -317,9 +325,48 @@ impl ProviderSettings {
             })
         };
         let (region, region_from) = need("region", REGION_ENV, "Region");
-        let (access_key, access_key_from) = need("access_key", ACCESS_KEY_ENV, "Access Key");
-        let (secret_key, secret_key_from) = need("secret_key", SECRET_KEY_ENV, "Secret Key");
+        // A key pair in the block or its variables is used as it is; with
+        // neither half anywhere, the default chain takes over (Configure).
+        let (access_key, access_key_from, secret_key, secret_key_from) =
+            if from("access_key", ACCESS_KEY_ENV).is_some()
+                || from("secret_key", SECRET_KEY_ENV).is_some()
+            {
+                let (a, af) = need("access_key", ACCESS_KEY_ENV, "Access Key");
+                let (s, sf) = need("secret_key", SECRET_KEY_ENV, "Secret Key");
+                (a, af, s, sf)
+            } else {
+                (
+                    String::new(),
+                    Source::Default,
+                    String::new(),
+                    Source::Default,
+                )
+            };
         let security_token = from("security_token", SECURITY_TOKEN_ENV).map(|(v, _)| v);
+        let keys_in_block = matches!(access_key_from, Source::Block(_))
+            || matches!(secret_key_from, Source::Block(_));
+        let keys = (!access_key.is_empty() && !secret_key.is_empty()).then(|| {
+            (
+                crate::ecs::credentials::Spec::Static {
+                    access_key_id: access_key.clone(),
+                    secret: crate::ecs::Secret::new(secret_key.clone()),
+                    token: security_token.clone().map(crate::ecs::Secret::new),
+                },
+                if access_key_from == secret_key_from {
+                    access_key_from.to_string()
+                } else {
+                    format!("{access_key_from} and {secret_key_from}")
+                },
+                keys_in_block,
+            )
+        });
+        let credentials = match super::provider_auth::request(config, &region, keys, &env) {
+            Ok(r) => Some(r),
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
         let endpoint = from("endpoint", ENDPOINT_ENV);
         if let Some((e, Source::Env(var))) = &endpoint {
             if let Err(msg) = check_endpoint(e) {
@@ -356,9 +403,7 @@ impl ProviderSettings {
         }
         Ok(ProviderSettings {
             region,
-            access_key,
-            secret_key,
-            security_token,
+            credentials: credentials.expect("no diagnostics: resolved"),
             endpoint: endpoint.map(|(v, _)| v),
             signature_version: attrs::string(config, "signature_version")
                 .and_then(|v| parse_signature(&v))
@@ -406,8 +451,20 @@ mod tests {
         };
         let s = ProviderSettings::resolve(&block(&[]), env).unwrap();
         assert_eq!(s.region, "cn-beijing");
-        assert_eq!(s.access_key, "AKID");
-        assert_eq!(s.secret_key, "s3cr3t");
+        let Some((
+            crate::ecs::credentials::Spec::Static {
+                access_key_id,
+                secret,
+                ..
+            },
+            origin,
+        )) = &s.credentials.explicit
+        else {
+            panic!("static keys expected: {s:?}");
+        };
+        assert_eq!(access_key_id, "AKID");
+        assert_eq!(secret.expose(), "s3cr3t");
+        assert!(origin.contains("ALICLOUD_ACCESS_KEY"), "{origin}");
         assert_eq!(s.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
         assert_eq!(s.signature_version, SignatureChoice::V3);
         assert_eq!(s.modification_cooldown, DEFAULT_COOLDOWN);
@@ -485,11 +542,106 @@ mod tests {
     }
 
     #[test]
-    fn missing_credentials_name_attribute_and_variables() {
+    fn missing_settings_name_attribute_and_variables() {
+        // No keys at all: the default chain's turn (at Configure).
         let err = ProviderSettings::resolve(&block(&[]), no_env).unwrap_err();
         let paths: Vec<String> = err.iter().map(path_of).collect();
-        assert_eq!(paths, ["region", "access_key", "secret_key"]);
-        assert!(err[2].detail.contains("ALICLOUD_SECRET_KEY"));
+        assert_eq!(paths, ["region"]);
+        // Half a pair: the other half is missing.
+        let cfg = block(&[
+            ("region", attrs::str_value("r")),
+            ("access_key", attrs::str_value("a")),
+        ]);
+        let err = ProviderSettings::resolve(&cfg, no_env).unwrap_err();
+        assert_eq!(err.iter().map(path_of).collect::<Vec<_>>(), ["secret_key"]);
+        assert!(err[0].detail.contains("ALICLOUD_SECRET_KEY"));
+    }
+
+    #[test]
+    fn a_setting_in_the_block_beats_keys_from_the_environment() {
+        let env = |k: &str| match k {
+            "ALICLOUD_ACCESS_KEY" | "ALICLOUD_SECRET_KEY" => Some("x".to_string()),
+            _ => None,
+        };
+        let cfg = block(&[
+            ("region", attrs::str_value("r")),
+            ("credentials_uri", attrs::str_value("http://127.0.0.1:1/c")),
+        ]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        assert!(matches!(
+            s.credentials.explicit,
+            Some((crate::ecs::credentials::Spec::Uri { .. }, _))
+        ));
+        // Without it, the keys of the environment.
+        let s =
+            ProviderSettings::resolve(&block(&[("region", attrs::str_value("r"))]), env).unwrap();
+        assert!(matches!(
+            s.credentials.explicit,
+            Some((crate::ecs::credentials::Spec::Static { .. }, _))
+        ));
+    }
+
+    #[test]
+    fn credential_blocks_become_a_request_for_the_chain() {
+        let schema = schema();
+        let oidc_block = schema
+            .block
+            .block_types
+            .iter()
+            .find(|b| b.type_name == "assume_role_with_oidc")
+            .unwrap();
+        let oidc = attrs::config_of(
+            &oidc_block.block,
+            &[
+                (
+                    "oidc_provider_arn",
+                    attrs::str_value("acs:ram::1:oidc-provider/gh"),
+                ),
+                ("role_arn", attrs::str_value("acs:ram::1:role/deploy")),
+            ],
+        );
+        let env =
+            |k: &str| (k == "ALIBABA_CLOUD_OIDC_TOKEN_FILE").then(|| "/run/token".to_string());
+        let cfg = block(&[
+            ("region", attrs::str_value("r")),
+            ("assume_role_with_oidc", oidc),
+            ("sts_endpoint", attrs::str_value("http://127.0.0.1:1")),
+        ]);
+        let s = ProviderSettings::resolve(&cfg, env).unwrap();
+        let Some((
+            crate::ecs::credentials::Spec::Oidc {
+                token_file,
+                role_arn,
+                duration_seconds,
+                ..
+            },
+            origin,
+        )) = &s.credentials.explicit
+        else {
+            panic!("{s:?}")
+        };
+        assert_eq!(token_file.to_str(), Some("/run/token"));
+        assert_eq!(role_arn, "acs:ram::1:role/deploy");
+        assert_eq!(*duration_seconds, 3600);
+        assert!(origin.contains("assume_role_with_oidc"));
+        assert_eq!(
+            s.credentials.sts_endpoint.as_deref(),
+            Some("http://127.0.0.1:1")
+        );
+        // Bad values point at their attribute inside the block.
+        let bad = attrs::config_of(
+            &oidc_block.block,
+            &[
+                ("role_arn", attrs::str_value("arn:aws:iam::1:role/x")),
+                ("session_expiration", attrs::int_value(60)),
+            ],
+        );
+        let diags = validate(&block(&[("assume_role_with_oidc", bad)]));
+        let summaries: Vec<_> = diags.iter().map(|d| d.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            ["Invalid Role ARN", "Invalid Session Expiration"]
+        );
     }
 
     #[test]

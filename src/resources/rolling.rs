@@ -47,6 +47,10 @@ pub struct Slots {
     cancel: CancellationToken,
     /// Instances whose plan (in this process) stops them for an update.
     planned: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Instances holding a slot now, for the progress log.
+    holders: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// Instances waiting for a slot now.
+    waiting: std::sync::atomic::AtomicUsize,
 }
 
 impl Slots {
@@ -60,12 +64,22 @@ impl Slots {
             grace,
             cancel,
             planned: Default::default(),
+            holders: Default::default(),
+            waiting: Default::default(),
         }
     }
 
     /// The rolling warning for a plan of `id` whose `steps` stop it for an
     /// update, counting it among this plan's stops; `None` without a cap or
     /// such a stop.
+    ///
+    /// Terraform 1.0 shows the first of the warnings that share a summary and
+    /// folds the others into "(and N more similar warnings elsewhere)"; with
+    /// `-auto-approve` it shows warnings only after the apply. So the summary
+    /// is the same for every instance of a rollout and says what matters
+    /// (the cap), and the detail says that Terraform's count of similar
+    /// warnings is the number of other instances that roll: the total shows
+    /// where the user reads it.
     pub fn plan_warning(&self, id: &str, steps: &[Step]) -> Option<Diagnostic> {
         let cap = self.cap?;
         let stop = steps
@@ -74,20 +88,35 @@ impl Slots {
         if !stops_for_update(&steps[stop..]) {
             return None;
         }
-        let n = {
-            let mut planned = self.planned.lock().expect("plan count lock");
-            planned.insert(id.to_string());
-            planned.len()
-        };
+        self.planned
+            .lock()
+            .expect("plan count lock")
+            .insert(id.to_string());
         Some(
             Diagnostic::warning(
-                "Rolling Update",
+                format!("Rolling Update: at most {cap} down at once"),
                 format!(
-                    "This plan stops (or restarts) {id} for an update as part of a rolling update: max_unavailable = {cap}, so at most {cap} instance(s) of this provider configuration are down for updates at once; the others keep running until a slot is free (that wait counts against timeouts.update). {id} is instance {n} that this plan stops so far (Terraform plans instances in parallel: the last of these warnings gives the total)."
+                    "This plan stops (or restarts) {id} for an update as part of a rolling update: max_unavailable = {cap}, so at most {cap} instance(s) of this provider configuration are down for updates at once; the others keep running until a slot is free (that wait counts against timeouts.update). Every instance the rollout stops gets this warning: Terraform shows one and counts the others as \"more similar warnings\" (terraform apply plans each instance twice, before and during the apply, so there the count covers every instance twice). To follow the rollout while it runs, set TF_LOG_PROVIDER=INFO: each instance logs when it waits for a slot (and which instances hold them), when it takes one, and when it runs again."
                 ),
             )
             .at(AttributePath::attr("instance_type")),
         )
+    }
+
+    /// How many instances this provider process has planned to stop for an
+    /// update (plans and applies alike).
+    pub fn planned_stops(&self) -> usize {
+        self.planned.lock().expect("plan count lock").len()
+    }
+
+    /// "i-1, i-2" (the instances holding slots), for the progress log.
+    fn holders_text(&self) -> String {
+        let held = self.holders.lock().expect("holders lock");
+        if held.is_empty() {
+            "instances in their grace period".to_string()
+        } else {
+            held.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
     }
 
     /// `max_unavailable`, if set.
@@ -191,6 +220,14 @@ pub fn stops_for_update(steps: &[Step]) -> bool {
 pub struct Hold<'a> {
     slots: Option<&'a Slots>,
     held: std::sync::Mutex<Option<Slot>>,
+    /// The instance, once it took a slot (for the progress log).
+    holder: std::sync::Mutex<Option<String>>,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.forget_holder();
+    }
 }
 
 impl<'a> Hold<'a> {
@@ -199,6 +236,7 @@ impl<'a> Hold<'a> {
         Hold {
             slots: Some(slots),
             held: Default::default(),
+            holder: Default::default(),
         }
     }
 
@@ -214,22 +252,68 @@ impl<'a> Hold<'a> {
         if self.held.lock().expect("slot lock").is_some() {
             return Ok(());
         }
-        if slots.cap().is_some() {
+        let Some(cap) = slots.cap() else {
+            *self.held.lock().expect("slot lock") = Some(slots.acquire(limit).await?);
+            return Ok(());
+        };
+        let holders = slots.holders_text();
+        let ahead = slots
+            .waiting
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let in_use = slots.in_use();
+        if in_use >= cap {
             tracing::info!(
                 id,
-                in_use = slots.in_use(),
-                max_unavailable = slots.cap(),
-                "waiting for a rolling-update slot (the instance keeps running)"
+                in_use,
+                max_unavailable = cap,
+                waiting_ahead = ahead,
+                "{id} waits for a rolling-update slot (it keeps running): {in_use} of max_unavailable = {cap} held by {holders}; {ahead} other instance(s) waiting before it"
             );
         }
-        let slot = slots.acquire(limit).await?;
+        let started = tokio::time::Instant::now();
+        let slot = slots.acquire(limit).await;
+        slots
+            .waiting
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        let slot = slot?;
+        slots
+            .holders
+            .lock()
+            .expect("holders lock")
+            .insert(id.to_string());
+        *self.holder.lock().expect("holder lock") = Some(id.to_string());
+        let waited = humantime::format_duration(Duration::from_secs(started.elapsed().as_secs()));
+        tracing::info!(
+            id,
+            slot = slots.in_use(),
+            max_unavailable = cap,
+            "{id} took rolling-update slot {} of {cap} after waiting {waited}; stopping it for the update",
+            slots.in_use()
+        );
         *self.held.lock().expect("slot lock") = Some(slot);
         Ok(())
+    }
+
+    /// Removes this instance from the slot holders (the log's view).
+    fn forget_holder(&self) {
+        let id = self.holder.lock().expect("holder lock").take();
+        if let (Some(slots), Some(id)) = (self.slots, id) {
+            slots.holders.lock().expect("holders lock").remove(&id);
+        }
     }
 
     /// The instance runs again: the slot goes back after the grace period.
     pub fn release_after_grace(&self) {
         if let Some(slot) = self.held.lock().expect("slot lock").take() {
+            if let Some(id) = self.holder.lock().expect("holder lock").as_deref() {
+                tracing::info!(
+                    id,
+                    grace = %humantime::format_duration(slot.grace),
+                    "{id} runs again; its rolling-update slot is free after update_grace_period ({})",
+                    humantime::format_duration(slot.grace)
+                );
+            }
+            self.forget_holder();
             slot.release_after_grace();
         }
     }
@@ -451,28 +535,42 @@ mod tests {
     }
 
     #[test]
-    fn the_plan_warning_counts_this_plans_update_stops() {
+    fn the_plan_warning_shares_one_summary_and_counts_this_plans_update_stops() {
         let s = Slots::new(Some(3), Duration::ZERO, CancellationToken::new());
         let resize = [Step::Stop, Step::ModifyType { to: "t".into() }, Step::Start];
-        let w = s.plan_warning("i-1", &resize).unwrap();
-        assert!(w.detail.contains("max_unavailable = 3") && w.detail.contains("instance 1 "));
-        assert!(s
-            .plan_warning("i-2", &resize)
-            .unwrap()
-            .detail
-            .contains("instance 2 "));
+        let a = s.plan_warning("i-1", &resize).unwrap();
+        let b = s.plan_warning("i-2", &resize).unwrap();
+        // Terraform folds warnings with one summary into "and N more similar warnings":
+        // the summary says what matters, the count of similar ones is the fleet.
+        assert_eq!(a.summary, "Rolling Update: at most 3 down at once");
+        assert_eq!(a.summary, b.summary);
+        assert!(a.detail.contains("max_unavailable = 3") && a.detail.contains("i-1"));
+        assert!(!a.detail.contains("last of these warnings"), "{}", a.detail);
+        assert!(a.detail.contains("TF_LOG_PROVIDER=INFO"), "{}", a.detail);
         // Planned twice (plan, then apply's final plan): counted once.
-        assert!(s
-            .plan_warning("i-1", &resize)
-            .unwrap()
-            .detail
-            .contains("instance 2 "));
+        s.plan_warning("i-1", &resize).unwrap();
+        assert_eq!(s.planned_stops(), 2);
         assert!(
             s.plan_warning("i-3", &resize[..2]).is_none(),
             "status = Stopped"
         );
         let uncapped = Slots::new(None, Duration::ZERO, CancellationToken::new());
         assert!(uncapped.plan_warning("i-1", &resize).is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn holds_track_which_instances_hold_slots() {
+        let s = Slots::new(Some(1), Duration::ZERO, CancellationToken::new());
+        let a = Hold::new(&s);
+        a.take("i-a", Duration::from_secs(1)).await.unwrap();
+        assert_eq!(s.holders_text(), "i-a");
+        a.release_after_grace();
+        assert_eq!(s.holders_text(), "instances in their grace period");
+        let b = Hold::new(&s);
+        b.take("i-b", Duration::from_secs(1)).await.unwrap();
+        drop(b);
+        assert_eq!(s.holders_text(), "instances in their grace period");
+        assert_eq!(s.in_use(), 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -90,7 +90,7 @@ class V1:
 
     def run(self, **params):
         """RunInstances of one instance (x86 ecs.g6.large by default), waited until Running."""
-        args = {"ImageId": X86_IMAGE, "InstanceType": "ecs.g6.large"}
+        args = {"ImageId": X86_IMAGE, "InstanceType": "ecs.g6.large", "SecurityGroupId": "sg-conformance"}
         args.update(params)
         body = self.call("RunInstances", **args)
         instance_id = body["InstanceIdSets"]["InstanceIdSet"][0]
@@ -143,7 +143,8 @@ class Emulator:
 
 
 def start_emulator(*flags):
-    args = [binary(), *flags]
+    # A legacy account: classic-network instances stay creatable for the tests of them.
+    args = [binary(), "--classic-network", *flags]
     if "--transition" not in flags:
         args += ["--transition", f"{int(TRANSITION * 1000)}ms"]
     if "--cooldown" not in flags:

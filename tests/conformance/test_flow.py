@@ -15,7 +15,7 @@ def parse_time(text):
 def test_full_flow_with_v1_signatures(emu):
     v1 = emu.v1
     created = v1.call("RunInstances", ImageId=X86_IMAGE, InstanceType="ecs.g6.large",
-                      InternetMaxBandwidthOut=5, InstanceName="conformance-1",
+                      InternetMaxBandwidthOut=5, InstanceName="conformance-1", SecurityGroupId="sg-conformance",
                       ClientToken="flow-run-1")
     instance_id = created["InstanceIdSets"]["InstanceIdSet"][0]
 
@@ -66,6 +66,7 @@ def test_flow_with_v3_signatures(emu):
     run = client.run_instances(models.RunInstancesRequest(
         region_id=REGION, image_id=X86_IMAGE, instance_type="ecs.c6.large",
         v_switch_id="vsw-conformance", zone_id="cn-hangzhou-i", internet_max_bandwidth_out=1,
+        security_group_id="sg-conformance",
         client_token="v3-run-1"))
     assert run.status_code == 200
     instance_id = run.body.instance_id_sets.instance_id_set[0]

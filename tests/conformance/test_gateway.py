@@ -9,7 +9,7 @@ from aliyunsdkcore.request import CommonRequest
 
 from conftest import V1, X86_IMAGE
 
-RUN = {"ImageId": X86_IMAGE, "InstanceType": "ecs.g6.large"}
+RUN = {"ImageId": X86_IMAGE, "InstanceType": "ecs.g6.large", "SecurityGroupId": "sg-conformance"}
 
 
 def test_unknown_access_key(emu):

@@ -51,7 +51,7 @@ def test_bandwidth_ranges(emu, params, code):
 
 
 def test_prepaid_is_refused(emu):
-    instance_id = emu.v1.run(InstanceChargeType="PrePaid")
+    instance_id = emu.v1.run(InstanceChargeType="PrePaid", Period=1)
     emu.v1.expect(403, "ChargeTypeViolation", "ModifyInstanceSpec", InstanceId=instance_id, **BW)
 
 

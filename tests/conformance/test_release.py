@@ -17,7 +17,7 @@ def test_protected_and_prepaid_instances_are_refused_until_fixed(emu):
     v1.call("DeleteInstance", InstanceId=protected)
     assert v1.instance(protected) is None
 
-    prepaid = v1.stopped(InstanceChargeType="PrePaid")
+    prepaid = v1.stopped(InstanceChargeType="PrePaid", Period=1)
     v1.expect(403, "ChargeTypeViolation", "DeleteInstance", InstanceId=prepaid,
               TerminateSubscription=True)
     ids = json.dumps([prepaid])
@@ -39,7 +39,7 @@ def test_protected_and_prepaid_instances_are_refused_until_fixed(emu):
 def test_charge_type_conversion_with_the_v3_sdk(emu):
     from alibabacloud_ecs20140526 import models
 
-    prepaid = emu.v1.run(InstanceChargeType="PrePaid")
+    prepaid = emu.v1.run(InstanceChargeType="PrePaid", Period=1)
     client = emu.v3()
     r = client.modify_instance_charge_type(models.ModifyInstanceChargeTypeRequest(
         region_id=REGION, instance_ids=json.dumps([prepaid]), instance_charge_type="PostPaid",

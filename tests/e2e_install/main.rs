@@ -53,8 +53,9 @@ fn make_install_then_plain_init_locks_and_plan_apply_work() {
         &format!(
             "{}\nprovider \"ecs\" {{\n  modification_cooldown = \"1s\"\n}}\n\n\
              resource \"ecs_instance\" \"web\" {{\n  image_id      = \"{IMAGE}\"\n  \
-             instance_type = \"ecs.g6.large\"\n}}\n",
-            required_providers()
+             instance_type = \"ecs.g6.large\"\n{}}}\n",
+            required_providers(),
+            e2e_support::GROUP
         ),
     );
 

@@ -213,10 +213,13 @@ fn visit_resources(module: &Value, f: &mut dyn FnMut(&Value)) {
     }
 }
 
+/// The security group every instance of the tests names (ECS requires one at creation).
+pub const GROUP: &str = "  security_group_ids = [\"sg-emulator-test\"]\n";
+
 /// A resource block for one instance: `name`, then extra HCL lines.
 pub fn instance_hcl(name: &str, instance_type: &str, extra: &str) -> String {
     format!(
-        "resource \"ecs_instance\" \"{name}\" {{\n  image_id      = \"{IMAGE}\"\n  instance_type = \"{instance_type}\"\n{extra}\n}}\n"
+        "resource \"ecs_instance\" \"{name}\" {{\n  image_id      = \"{IMAGE}\"\n  instance_type = \"{instance_type}\"\n{GROUP}{extra}\n}}\n"
     )
 }
 
@@ -578,13 +581,34 @@ pub fn id_of(cloud: &Cloud, address: &str) -> String {
 
 /// An instance seeded straight into the emulator (for import tests).
 pub fn seed_instance(cloud: &Cloud, id: &str, fields: Value) {
-    let mut body = json!({"ImageId": IMAGE, "InstanceType": "ecs.g6.large", "Status": "Running"});
+    // In the tests' security group, as instances created through `instance_hcl` are.
+    let mut body = json!({"ImageId": IMAGE, "InstanceType": "ecs.g6.large", "Status": "Running",
+                          "SecurityGroupIds": {"SecurityGroupId": ["sg-emulator-test"]}});
     if let (Some(b), Some(f)) = (body.as_object_mut(), fields.as_object()) {
         for (k, v) in f {
             b.insert(k.clone(), v.clone());
         }
     }
     cloud.emu.post(&format!("/_emulator/instances/{id}"), &body);
+}
+
+/// The downtime a plan's stop warning announces in its summary
+/// ("Instance Will Be Stopped: down ≈ 1.3 s"), read from Terraform's output made flat
+/// ([`flat`]): the first such warning's; None when there is none.
+pub fn announced_downtime(text: &str) -> Option<Duration> {
+    const LEAD: &str = "Instance Will Be Stopped: down ≈ ";
+    let at = text.find(LEAD)? + LEAD.len();
+    let words: Vec<&str> = text[at..].split_whitespace().take(4).collect();
+    let n: f64 = words.first()?.parse().ok()?;
+    let unit = words.get(1)?.trim_end_matches(',');
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "min" => n * 60.0 + words.get(2)?.parse::<f64>().ok()?,
+        "h" => n * 3600.0 + words.get(2)?.parse::<f64>().ok()? * 60.0,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
 }
 
 /// Terraform's stdout and stderr together, with every run of whitespace made one space:

@@ -170,6 +170,7 @@ async fn run_instances_sample() {
     let server = Server::start(|_| json_fixture("run_instances.json")).await;
     let client = client_for(&server, BOTH[0], |_| {});
     let req = RunInstancesRequest {
+        security_group_ids: vec!["sg-emulator-test".into()],
         image_id: "img".into(),
         instance_type: "ecs.g6.large".into(),
         vswitch_id: Some("vsw-1".into()),

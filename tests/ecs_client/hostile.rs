@@ -121,6 +121,7 @@ impl Scripted {
 
 fn web() -> RunInstancesRequest {
     RunInstancesRequest {
+        security_group_ids: vec!["sg-emulator-test".into()],
         image_id: "aliyun_3_x64_20G_alibase_20240819.vhd".into(),
         instance_type: "ecs.g6.large".into(),
         ..Default::default()
@@ -304,7 +305,14 @@ async fn credential_and_clock_refusals_are_not_retried_and_say_what_to_fix() {
         let server = Server::start(move |_| Reply::error(status, code, message)).await;
         let client = client_for(&server, SignatureVersion::V3, |c| {
             c.max_retries = MAX_RETRIES;
-            c.security_token = Some(Secret::new("STS-TOKEN-VALUE"));
+            c.credentials = terraform_provider_ecs::ecs::CredentialProvider::fixed(
+                terraform_provider_ecs::ecs::Credentials::fixed(
+                    "test-ak",
+                    Secret::new(SECRET),
+                    Some(Secret::new("STS-TOKEN-VALUE")),
+                ),
+                "a test",
+            );
         });
         let err = client
             .run_instances(&web(), &Client::new_client_token("RunInstances"))

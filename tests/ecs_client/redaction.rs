@@ -60,7 +60,14 @@ async fn trace_logs_hold_no_secret_token_or_signature() {
     for version in BOTH {
         let server = Server::start(handler()).await;
         let client = client_for(&server, version, |c| {
-            c.security_token = Some(Secret::new(TOKEN))
+            c.credentials = terraform_provider_ecs::ecs::CredentialProvider::fixed(
+                terraform_provider_ecs::ecs::Credentials::fixed(
+                    "test-ak",
+                    Secret::new(crate::server::SECRET),
+                    Some(Secret::new(TOKEN)),
+                ),
+                "a test",
+            )
         });
         client
             .describe_instance("i-bp67acfmxazb4ph****")

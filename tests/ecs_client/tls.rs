@@ -109,6 +109,7 @@ async fn tls_emulator(cert_name: &str) -> ServerHandle {
         transition: Duration::from_millis(20),
         cooldown: Duration::ZERO,
         tls: Some(TlsSetting::Files { cert, key }),
+        classic_network: true,
         ..Config::default()
     })
     .await
@@ -126,6 +127,7 @@ fn client(endpoint: String) -> Client {
 
 fn web() -> RunInstancesRequest {
     RunInstancesRequest {
+        security_group_ids: vec!["sg-emulator-test".into()],
         image_id: "aliyun_3_x64_20G_alibase_20240819.vhd".into(),
         instance_type: "ecs.g6.large".into(),
         ..Default::default()

@@ -126,3 +126,48 @@ async fn admin_refuses_remote_peers() {
         .insert(PeerAddr("127.0.0.1:5555".parse().unwrap()));
     assert_eq!(app.call(req).await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn the_timeline_page_draws_the_journal_and_the_journal_carries_what_it_needs() {
+    let mut cfg = config();
+    cfg.transition = std::time::Duration::from_millis(50);
+    cfg.cooldown = std::time::Duration::from_millis(1500);
+    let env = start(cfg).await;
+    let api = &env.api;
+    let id = api.run_one(&[("Password", "Sup3rSecret!")]).await;
+    api.wait_status(&id, "Running").await;
+    api.stop(&id).await;
+    let journal = api.journal().await;
+    assert_eq!(journal["settings"]["cooldown_ms"], 1500);
+    assert_eq!(journal["settings"]["transition_ms"], 50);
+    let last = journal["status_changes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert_eq!(last["to"], "Stopped");
+    assert_eq!(last["instance_type"], "ecs.g6.large");
+
+    let r = api
+        .http
+        .get(format!("{}/_emulator/timeline", api.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "text/html; charset=utf-8"
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains(&format!("data-instance=\"{id}\"")), "{html}");
+    for status in ["Pending", "Running", "Stopping", "Stopped"] {
+        assert!(
+            html.contains(&format!("data-status=\"{status}\"")),
+            "{status}: {html}"
+        );
+    }
+    assert!(html.contains("most down at once: 1"), "{html}");
+    assert!(!html.contains("Sup3rSecret!"));
+}

@@ -127,6 +127,7 @@ async fn post_form_body_parameters_are_signed_and_used() {
     let form = vec![
         ("ImageId".to_string(), X86_IMAGE.to_string()),
         ("InstanceType".to_string(), "ecs.r6.large".to_string()),
+        ("SecurityGroupId".to_string(), TEST_GROUP.to_string()),
         (
             "InstanceName".to_string(),
             "with space+plus*star".to_string(),

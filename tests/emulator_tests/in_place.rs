@@ -51,6 +51,7 @@ async fn fixtures(api: &Api) -> Fx {
         .run_one(&[
             ("VSwitchId", "vsw-emu-h1"),
             ("InstanceChargeType", "PrePaid"),
+            ("Period", "1"),
         ])
         .await;
     let starting = api.run_one(&vpc).await;
@@ -557,6 +558,7 @@ fn refusals() -> Vec<Row> {
             "run: deletion protection on subscription",
             run(&[
                 ("InstanceChargeType", "PrePaid"),
+                ("Period", "1"),
                 ("DeletionProtection", "true"),
             ]),
             (403, "ChargeTypeViolation"),

@@ -311,7 +311,9 @@ async fn attributes_and_deletion_guards() {
         .await
         .expect_err(403, "InvalidOperation.DeletionProtection");
 
-    let prepaid = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    let prepaid = api
+        .run_one(&[("InstanceChargeType", "PrePaid"), ("Period", "1")])
+        .await;
     api.stop(&prepaid).await;
     api.call("DeleteInstance", &[("InstanceId", &prepaid)])
         .await
@@ -496,4 +498,147 @@ async fn describe_instances_filters_and_pages_by_token() {
     )
     .await
     .expect_err(400, "InvalidInstanceIds.Malformed");
+}
+
+#[tokio::test]
+async fn a_subscription_needs_a_period_and_expires_after_it() {
+    let env = start_default().await;
+    let api = &env.api;
+    let base = [
+        ("ImageId", X86_IMAGE),
+        ("InstanceType", "ecs.g6.large"),
+        ("InstanceChargeType", "PrePaid"),
+    ];
+    // ECS sells subscriptions for a period: none given is refused, as are lengths it
+    // does not sell.
+    api.call("RunInstances", &base)
+        .await
+        .expect_err(400, "MissingParameter");
+    for (period, unit) in [("5", "Week"), ("10", "Month"), ("0", "Month")] {
+        let mut p = base.to_vec();
+        p.extend([("Period", period), ("PeriodUnit", unit)]);
+        api.call("RunInstances", &p)
+            .await
+            .expect_err(400, "InvalidPeriod");
+    }
+    // ExpiredTime follows Period and PeriodUnit (default Month), not the far future.
+    let now = chrono::Utc::now();
+    for (period, unit, days) in [("2", "Week", 14), ("3", "", 89)] {
+        let mut extra = vec![("InstanceChargeType", "PrePaid"), ("Period", period)];
+        if !unit.is_empty() {
+            extra.push(("PeriodUnit", unit));
+        }
+        let id = api.run_one(&extra).await;
+        let inst = api.instance(&id).await.unwrap();
+        let expired = inst["ExpiredTime"].as_str().unwrap().replace('Z', ":00Z");
+        let expired = DateTime::parse_from_rfc3339(&expired).unwrap();
+        let days_left = (expired.with_timezone(&chrono::Utc) - now).num_days();
+        assert!(
+            (days - 1..=days + 3).contains(&days_left),
+            "Period {period} {unit}: expires in {days_left} days ({expired})"
+        );
+    }
+    // Pay-as-you-go shows ECS's far-future time.
+    let postpaid = api.run_one(&[]).await;
+    assert_eq!(
+        api.instance(&postpaid).await.unwrap()["ExpiredTime"],
+        "2099-12-31T15:59Z"
+    );
+}
+
+#[tokio::test]
+async fn creation_needs_a_security_group_and_a_vswitch_unless_the_account_is_legacy() {
+    // A new account (the emulator's default): no classic network.
+    let env = start(Config {
+        classic_network: false,
+        ..config()
+    })
+    .await;
+    let api = &env.api;
+    let base = [("ImageId", X86_IMAGE), ("InstanceType", "ecs.g6.large")];
+    let vpc = [("VSwitchId", "vsw-1"), ("SecurityGroupId", "sg-1")];
+    for action in ["RunInstances", "CreateInstance"] {
+        // No security group: refused, naming the parameter.
+        let r = api
+            .call_exact(action, &[base.as_slice(), &vpc[..1]].concat())
+            .await;
+        r.expect_err(400, "MissingParameter");
+        assert!(r.message().contains("SecurityGroupId"), "{}", r.message());
+        // No vSwitch: the classic network, which this account cannot use.
+        api.call_exact(action, &[base.as_slice(), &vpc[1..]].concat())
+            .await
+            .expect_err(400, "InvalidVSwitchId.IsNull");
+        // Both: created, on the VPC.
+        let ok = api
+            .call_exact(action, &[base.as_slice(), &vpc].concat())
+            .await;
+        assert_eq!(ok.code(), "OK", "{:?}", ok.body);
+    }
+    // A launch template supplies the network.
+    let templated = api
+        .call_exact(
+            "RunInstances",
+            &[base.as_slice(), &[("LaunchTemplateId", "lt-1")]].concat(),
+        )
+        .await;
+    assert_eq!(templated.code(), "OK", "{:?}", templated.body);
+    // A legacy account may still create on the classic network (with a group).
+    let legacy = start_default().await;
+    let id = legacy.api.run_one(&[]).await;
+    let inst = legacy.api.instance(&id).await.unwrap();
+    assert_eq!(inst["InstanceNetworkType"], "classic");
+    assert_eq!(inst["SecurityGroupIds"]["SecurityGroupId"][0], TEST_GROUP);
+}
+
+/// Milliseconds each instance spent in `status`, per the journal, in order.
+fn spent_in(journal: &Value, id: &str, status: &str) -> Vec<i64> {
+    let changes = changes_of(journal, id);
+    let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+    changes
+        .windows(2)
+        .filter(|w| w[0].2 == status)
+        .map(|w| (t(&w[1].0) - t(&w[0].0)).num_milliseconds())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_transition_spread_varies_times_by_family_and_from_run_to_run() {
+    let env = start(Config {
+        transition: std::time::Duration::from_millis(100),
+        transition_spread: 0.3,
+        transition_factors: [("ecs.r6".to_string(), 3.0)].into(),
+        transition_seed: Some(11),
+        ..config()
+    })
+    .await;
+    let api = &env.api;
+    let g6 = api.run_one(&[]).await;
+    let r6 = api.run_one(&[("InstanceType", "ecs.r6.large")]).await;
+    api.wait_status(&g6, "Running").await;
+    api.wait_status(&r6, "Running").await;
+    for _ in 0..3 {
+        for id in [&g6, &r6] {
+            api.stop(id).await;
+            api.call("StartInstance", &[("InstanceId", id)]).await.ok();
+            api.wait_status(id, "Running").await;
+        }
+    }
+    let journal = api.journal().await;
+    let g6_stops = spent_in(&journal, &g6, "Stopping");
+    let r6_stops = spent_in(&journal, &r6, "Stopping");
+    assert_eq!((g6_stops.len(), r6_stops.len()), (3, 3));
+    // ecs.g6: 100 ms ± 30 %; ecs.r6 (factor 3): 300 ms ± 30 %.
+    assert!(
+        g6_stops.iter().all(|ms| (70..=135).contains(ms)),
+        "{g6_stops:?}"
+    );
+    assert!(
+        r6_stops.iter().all(|ms| (210..=395).contains(ms)),
+        "{r6_stops:?}"
+    );
+    let starts = spent_in(&journal, &g6, "Starting");
+    let mut all: Vec<i64> = g6_stops.iter().chain(&starts).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert!(all.len() >= 4, "times differ from run to run: {all:?}");
 }

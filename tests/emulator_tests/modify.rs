@@ -180,7 +180,9 @@ async fn bandwidth_ranges() {
 async fn prepaid_is_refused() {
     let env = start_default().await;
     let api = &env.api;
-    let id = api.run_one(&[("InstanceChargeType", "PrePaid")]).await;
+    let id = api
+        .run_one(&[("InstanceChargeType", "PrePaid"), ("Period", "1")])
+        .await;
     spec(api, &id, &[("InternetMaxBandwidthOut", "3")])
         .await
         .expect_err(403, "ChargeTypeViolation");

@@ -172,7 +172,9 @@ async fn classic_bandwidth_from_zero_needs_a_stop_and_allocate_public_ip_address
 async fn subscription_bandwidth_from_zero_gets_an_address_by_itself() {
     let env = start_default().await;
     let api = &env.api;
-    let id = api.run_one(&[VPC, ("InstanceChargeType", "PrePaid")]).await;
+    let id = api
+        .run_one(&[VPC, ("InstanceChargeType", "PrePaid"), ("Period", "1")])
+        .await;
     api.call(
         "ModifyInstanceNetworkSpec",
         &[("InstanceId", &id), ("InternetMaxBandwidthOut", "10")],

@@ -174,6 +174,7 @@ impl Binary {
                 "300ms",
                 "--cooldown",
                 "0s",
+                "--classic-network",
             ])
             .env("ECS_EMULATOR_ACCESS_KEY_ID", AK)
             .env("ECS_EMULATOR_ACCESS_KEY_SECRET", SECRET)

@@ -20,8 +20,27 @@ pub fn config() -> Config {
         access_key_secret: SECRET.into(),
         transition: Duration::from_millis(20),
         cooldown: Duration::ZERO,
+        // A legacy account: the tests of classic-network behaviour keep their network.
+        classic_network: true,
         ..Config::default()
     }
+}
+
+/// The security group every creation in these tests names (ECS requires one).
+pub const TEST_GROUP: &str = "sg-emulator-test";
+
+/// `params` of a creation with a security group added when it names none (nor a launch
+/// template): what the tests send is a valid request unless a test says otherwise through
+/// [`Api::call_exact`].
+fn with_group<'a>(action: &str, params: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = params.to_vec();
+    let names_one = params
+        .iter()
+        .any(|(k, _)| k.starts_with("SecurityGroupId") || *k == "LaunchTemplateId");
+    if matches!(action, "RunInstances" | "CreateInstance") && !names_one {
+        all.push(("SecurityGroupId", TEST_GROUP));
+    }
+    all
 }
 
 pub struct Env {
@@ -162,12 +181,18 @@ impl Api {
             .expect("the emulator answers")
     }
 
+    /// [`Api::call`] with exactly `params` (no security group added).
+    pub async fn call_exact(&self, action: &str, params: &[(&str, &str)]) -> Reply {
+        let all = self.sign_get(merge(common(action, &self.ak), params));
+        self.send_raw(&all).await.expect("the emulator answers")
+    }
+
     pub async fn try_call(
         &self,
         action: &str,
         params: &[(&str, &str)],
     ) -> Result<Reply, reqwest::Error> {
-        let all = self.sign_get(merge(common(action, &self.ak), params));
+        let all = self.sign_get(merge(common(action, &self.ak), &with_group(action, params)));
         self.send_raw(&all).await
     }
 

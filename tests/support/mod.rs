@@ -357,7 +357,12 @@ impl Emulator {
             .tempfile()
             .expect("temp file for emulator stderr");
         let mut cmd = Command::new(emulator_bin());
-        cmd.arg("--listen").arg(listen).args(args);
+        // A legacy account that may still create classic-network instances: the tests of
+        // classic behaviour keep their network (the emulator refuses classic by default).
+        cmd.arg("--listen")
+            .arg(listen)
+            .arg("--classic-network")
+            .args(args);
         scrub_env(&mut cmd);
         let mut child = cmd
             .stdin(Stdio::null())

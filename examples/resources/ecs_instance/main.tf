@@ -15,7 +15,9 @@ resource "ecs_instance" "web" {
   image_id      = "aliyun_3_x64_20G_alibase_20240819.vhd" # in place: ReplaceSystemDisk
   instance_type = "ecs.g6.large"                          # changes in place: stop, change, start
   zone_id       = "cn-hangzhou-h"                         # replaces
-  vswitch_id    = "vsw-web"                               # set: VPC network; unset: classic
+  vswitch_id    = "vsw-web"                               # VPC network (classic: legacy accounts only)
+
+  security_group_ids = ["sg-web"] # required at creation; changing them replaces the instance
 
   instance_name = "web-1"
   description   = "front end"

@@ -14,6 +14,7 @@ use super::{check_payment, dry_run, order_id, wrap, Answer, Ctx};
 use crate::emulator::error::ApiError;
 use crate::emulator::instance::Status;
 use crate::emulator::params::Params;
+use crate::emulator::subscription::{period_end, Subscription};
 
 /// Periods (months) a conversion to subscription accepts.
 const PERIODS: [i64; 14] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60];
@@ -52,8 +53,8 @@ pub fn modify_instance_charge_type(ctx: &mut Ctx<'_>, params: &Params) -> Result
     for key in ["AutoPay", "IncludeDataDisks", "IsDetailFee"] {
         params.boolean(key)?;
     }
+    let period = params.number::<i64>("Period")?.unwrap_or(1);
     if target == "PrePaid" {
-        let period = params.number::<i64>("Period")?.unwrap_or(1);
         if !PERIODS.contains(&period) {
             return Err(ApiError::new(
                 400,
@@ -89,8 +90,20 @@ pub fn modify_instance_charge_type(ctx: &mut Ctx<'_>, params: &Params) -> Result
     }
     dry_run(params)?;
     let mut fees: Vec<Value> = Vec::with_capacity(ids.len());
+    let now = ctx.now;
     for id in &ids {
-        ctx.store.get_mut(id)?.instance_charge_type = target.to_string();
+        let inst = ctx.store.get_mut(id)?;
+        inst.instance_charge_type = target.to_string();
+        // A subscription starts its paid period now; a conversion to
+        // pay-as-you-go ends it. The refunds used, and a type change still
+        // owed a restart, stay with the instance.
+        let old = std::mem::take(&mut inst.subscription);
+        inst.subscription = Subscription {
+            expired_time: (target == "PrePaid").then(|| period_end(now, period, "Month")),
+            refunds: old.refunds,
+            pending_type: old.pending_type,
+            ..Subscription::default()
+        };
         fees.push(json!({"InstanceId": id, "Fee": "0", "Currency": "CNY"}));
     }
     let fields = json!({"OrderId": order_id()});

@@ -1,5 +1,8 @@
 //! RunInstances (Pending → Running, public IP when bandwidth is given) and
-//! CreateInstance (Pending → Stopped, never a public IP).
+//! CreateInstance (Pending → Stopped, never a public IP). Both refuse what
+//! ECS refuses: no security group (unless a launch template is named), the
+//! classic network on an account that cannot use it (all but legacy ones:
+//! `Config::classic_network`), a subscription without a period.
 //!
 //! Both validate every argument before anything is created: host name,
 //! password, user data (`checks`), key pair (must exist; ignored on
@@ -106,6 +109,7 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
         "NoSpot",
         "InvalidSpotStrategy.ValueNotSupported",
     )?;
+    let subscription = super::prepay::subscription_of(params, &charge, ctx.now)?;
     let (name, description, _) = check_naming(params)?;
     let vswitch = params.get("VSwitchId").unwrap_or("").to_string();
     let known_vswitch = network::vswitch(ctx.store, &vswitch);
@@ -209,6 +213,7 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
     if let Some(g) = params.get("SecurityGroupId") {
         groups.insert(0, g.to_string());
     }
+    check_network(ctx, params, &vswitch, &groups)?;
     let vpc_id = vsw.as_ref().map(|v| v.vpc_id.clone()).unwrap_or_default();
     let known: Vec<String> = groups
         .iter()
@@ -264,6 +269,7 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
         guest: Guest::default(),
         started_once: false,
         vpc_changed: false,
+        subscription,
     };
     Ok(Plan {
         inst,
@@ -271,6 +277,35 @@ fn template<'a>(ctx: &Ctx<'_>, params: &'a Params) -> Result<Plan<'a>, ApiError>
         private_ip,
         password,
     })
+}
+
+/// What ECS requires of the network at creation: a security group (unless a
+/// launch template supplies one), and a vSwitch unless the account may
+/// still use the retired classic network (`--classic-network`).
+fn check_network(
+    ctx: &Ctx<'_>,
+    params: &Params,
+    vswitch: &str,
+    groups: &[String],
+) -> Result<(), ApiError> {
+    let template = params
+        .get("LaunchTemplateId")
+        .is_some_and(|t| !t.is_empty());
+    if groups.is_empty() && !template {
+        return Err(ApiError::new(
+            400,
+            "MissingParameter",
+            "The input parameter \"SecurityGroupId\" that is mandatory for processing this request is not supplied.",
+        ));
+    }
+    if vswitch.is_empty() && !template && !ctx.config.classic_network {
+        return Err(ApiError::new(
+            400,
+            "InvalidVSwitchId.IsNull",
+            "The specified parameter \"VSwitchId\" is null: this account cannot create instances on the classic network; give a VSwitchId.",
+        ));
+    }
+    Ok(())
 }
 
 /// Records the plan's implicit vSwitch and groups (see `network`).
@@ -320,12 +355,8 @@ fn materialize(ctx: &mut Ctx<'_>, plan: &Plan<'_>, public_ip: bool, settle: Stat
     }
     let id = inst.id.clone();
     ctx.store.insert(inst, ctx.now);
-    ctx.store.set_status(
-        &id,
-        Status::Pending,
-        ctx.now,
-        Some((settle, ctx.config.transition)),
-    );
+    ctx.store
+        .transition(&id, Status::Pending, ctx.now, settle, ctx.config.transition);
     id
 }
 

@@ -4,8 +4,11 @@
 //! no clock reads happen here: `now` comes in through [`Ctx`], so the
 //! rules are plain functions and the HTTP layer owns everything else.
 //!
-//! Each mutating action validates everything first, then honours `DryRun`,
-//! and only then changes the store; a refused call changes nothing.
+//! Each mutating action validates everything first, then honours `DryRun`
+//! (where the reference has it: not ModifyPrepayInstanceSpec nor
+//! ModifyInstanceAutoRenewAttribute, whose `DryRun=true` is ignored as ECS
+//! ignores unknown parameters), and only then changes the store; a refused
+//! call changes nothing.
 
 mod address;
 mod attribute;
@@ -17,6 +20,7 @@ mod disk;
 mod keypair;
 mod modify;
 mod power;
+mod prepay;
 mod tags;
 mod types;
 mod vpc;
@@ -153,6 +157,24 @@ const ACTIONS: &[Action] = &[
     act("AttachKeyPair", true, true, keypair::attach_key_pair),
     act("DetachKeyPair", true, true, keypair::detach_key_pair),
     act("DescribeKeyPairs", false, true, keypair::describe_key_pairs),
+    act(
+        "ModifyPrepayInstanceSpec",
+        true,
+        true,
+        prepay::modify_prepay_instance_spec,
+    ),
+    act(
+        "DescribeInstanceAutoRenewAttribute",
+        false,
+        true,
+        prepay::describe_instance_auto_renew_attribute,
+    ),
+    act(
+        "ModifyInstanceAutoRenewAttribute",
+        true,
+        true,
+        prepay::modify_instance_auto_renew_attribute,
+    ),
     act("TagResources", true, true, tags::tag_resources),
     act("UntagResources", true, true, tags::untag_resources),
     act("ListTagResources", false, true, tags::list_tag_resources),
@@ -274,9 +296,5 @@ fn with(mut fields: Value, key: &str, value: Value) -> Value {
 
 /// A random order number, as billing would return.
 fn order_id() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..15)
-        .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-        .collect()
+    super::subscription::new_order_id()
 }

@@ -24,28 +24,28 @@ use crate::emulator::instance::{Instance, Status};
 use crate::emulator::params::Params;
 
 /// Requested bandwidth change.
-struct Bandwidth {
-    out: Option<i64>,
-    inbound: Option<i64>,
+pub(super) struct Bandwidth {
+    pub(super) out: Option<i64>,
+    pub(super) inbound: Option<i64>,
 }
 
 impl Bandwidth {
-    fn parse(params: &Params) -> Result<Self, ApiError> {
+    pub(super) fn parse(params: &Params) -> Result<Self, ApiError> {
         Ok(Bandwidth {
             out: params.number("InternetMaxBandwidthOut")?,
             inbound: params.number("InternetMaxBandwidthIn")?,
         })
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.out.is_none() && self.inbound.is_none()
     }
 
-    fn both(&self) -> bool {
+    pub(super) fn both(&self) -> bool {
         self.out.is_some() && self.inbound.is_some()
     }
 
-    fn check_ranges(&self, max_out: i64) -> Result<(), ApiError> {
+    pub(super) fn check_ranges(&self, max_out: i64) -> Result<(), ApiError> {
         if self.out.is_some_and(|v| !(0..=max_out).contains(&v)) {
             return Err(ApiError::invalid("InternetMaxBandwidthOut"));
         }
@@ -59,7 +59,7 @@ impl Bandwidth {
         Ok(())
     }
 
-    fn apply(&self, inst: &mut Instance) {
+    pub(super) fn apply(&self, inst: &mut Instance) {
         if let Some(v) = self.out {
             inst.bandwidth_out = v;
         }
@@ -69,7 +69,7 @@ impl Bandwidth {
     }
 }
 
-fn mismatch() -> ApiError {
+pub(super) fn mismatch() -> ApiError {
     ApiError::new(
         400,
         "InvalidParameter.Mismatch",
@@ -77,7 +77,7 @@ fn mismatch() -> ApiError {
     )
 }
 
-fn nothing_to_change(keys: &str) -> ApiError {
+pub(super) fn nothing_to_change(keys: &str) -> ApiError {
     ApiError::new(
         400,
         "MissingParameter",
@@ -85,9 +85,9 @@ fn nothing_to_change(keys: &str) -> ApiError {
     )
 }
 
-fn check_billing(ctx: &Ctx<'_>, inst: &Instance) -> Result<(), ApiError> {
+pub(super) fn check_billing(ctx: &Ctx<'_>, inst: &Instance) -> Result<(), ApiError> {
     check_payment(ctx.store, Some(inst))?;
-    if inst.flags.unpaid_order {
+    if inst.flags.unpaid_order || ctx.store.open_order(&inst.id).is_some() {
         return Err(ApiError::new(
             400,
             "InvalidInstance.UnpaidOrder",
@@ -112,7 +112,7 @@ fn check_charge_type(inst: &Instance) -> Result<(), ApiError> {
 }
 
 /// The 5-minute rule.
-fn check_cooldown(ctx: &Ctx<'_>, inst: &Instance) -> Result<(), ApiError> {
+pub(super) fn check_cooldown(ctx: &Ctx<'_>, inst: &Instance) -> Result<(), ApiError> {
     let cooldown = chrono::Duration::from_std(ctx.config.cooldown).unwrap_or(chrono::Duration::MAX);
     if inst.last_modified.is_some_and(|t| ctx.now < t + cooldown) {
         return Err(ApiError::new(
@@ -132,7 +132,7 @@ fn not_stopped() -> ApiError {
     )
 }
 
-fn check_bandwidth_status(inst: &Instance, bw: &Bandwidth) -> Result<(), ApiError> {
+pub(super) fn check_bandwidth_status(inst: &Instance, bw: &Bandwidth) -> Result<(), ApiError> {
     if !matches!(inst.status, Status::Running | Status::Stopped) {
         return Err(ApiError::new(
             400,
@@ -150,7 +150,10 @@ fn check_bandwidth_status(inst: &Instance, bw: &Bandwidth) -> Result<(), ApiErro
 }
 
 /// Checks a type change to `type_id` up to (not including) cooldown/status.
-fn check_new_type(inst: &Instance, type_id: &str) -> Result<&'static catalog::TypeSpec, ApiError> {
+pub(super) fn check_new_type(
+    inst: &Instance,
+    type_id: &str,
+) -> Result<&'static catalog::TypeSpec, ApiError> {
     if inst.flags.disk_category_unsupported {
         return Err(ApiError::new(
             403,
@@ -190,7 +193,10 @@ pub fn modify_instance_spec(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer
         return Err(ApiError::charge_type_violation());
     }
     let spec = match new_type {
-        Some(t) => Some(check_new_type(inst, t)?),
+        Some(t) => {
+            super::prepay::check_no_pending_type(inst)?;
+            Some(check_new_type(inst, t)?)
+        }
         None => {
             bw.check_ranges(100)?;
             if inst.is_vpc() {
@@ -242,6 +248,9 @@ pub fn modify_instance_network_spec(
 ) -> Result<Answer, ApiError> {
     let id = params.required("InstanceId")?;
     let inst = ctx.store.get(id)?;
+    if inst.instance_charge_type == "PrePaid" {
+        return super::prepay::modify_network_spec(ctx, params);
+    }
     let bw = Bandwidth::parse(params)?;
     let charge = params.get("NetworkChargeType");
     let allocate = params.boolean("AllocatePublicIp")?.unwrap_or(false);

@@ -39,11 +39,12 @@ pub fn start_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiE
     inst.restart();
     inst.started_once = true;
     inst.vpc_changed = false;
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Starting,
         ctx.now,
-        Some((Status::Running, ctx.config.transition)),
+        Status::Running,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -60,11 +61,12 @@ pub fn reboot_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, Api
     }
     dry_run(params)?;
     ctx.store.get_mut(id)?.restart();
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Starting,
         ctx.now,
-        Some((Status::Running, ctx.config.transition)),
+        Status::Running,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -89,11 +91,12 @@ pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
     }
     dry_run(params)?;
     ctx.store.get_mut(id)?.stopped_mode = mode.to_string();
-    ctx.store.set_status(
+    ctx.store.transition(
         id,
         Status::Stopping,
         ctx.now,
-        Some((Status::Stopped, ctx.config.transition)),
+        Status::Stopped,
+        ctx.config.transition,
     );
     Ok(Answer::new(json!({}), Some(id.to_string())))
 }
@@ -101,7 +104,7 @@ pub fn stop_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiEr
 pub fn delete_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, ApiError> {
     let id = params.required("InstanceId")?;
     let force = params.boolean("Force")?.unwrap_or(false);
-    params.boolean("TerminateSubscription")?;
+    let terminate = params.boolean("TerminateSubscription")?.unwrap_or(false);
     let inst = ctx.store.get(id)?;
     if inst.deletion_protection {
         return Err(ApiError::new(
@@ -110,10 +113,11 @@ pub fn delete_instance(ctx: &mut Ctx<'_>, params: &Params) -> Result<Answer, Api
             "The operation is denied due to the deletion protection of the instance.",
         ));
     }
-    // TerminateSubscription releases only an expired subscription, and the
-    // emulator's subscriptions never expire: a PrePaid instance must be
-    // converted (ModifyInstanceChargeType) before it can be released.
-    if inst.instance_charge_type == "PrePaid" {
+    // TerminateSubscription releases only an expired subscription; any
+    // other PrePaid instance must be converted (ModifyInstanceChargeType)
+    // before it can be released.
+    let expired = inst.subscription.is_expired(ctx.now);
+    if inst.instance_charge_type == "PrePaid" && !(terminate && expired) {
         return Err(ApiError::charge_type_violation());
     }
     let allowed = match inst.status {

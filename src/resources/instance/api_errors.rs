@@ -98,6 +98,13 @@ static TABLE: &[Row] = &[
     (None, "InvalidZoneId.NotFound", Attr("zone_id"), None),
     (None, "Zone.NotOnSale", Attr("zone_id"), None),
     (None, "InvalidVSwitchId.NotFound", Attr("vswitch_id"), None),
+    (
+        Some("RunInstances"),
+        "InvalidVSwitchId.IsNull",
+        Attr("vswitch_id"),
+        Some("this account cannot create instances on the classic network (only accounts that used it before it was retired can); set vswitch_id to a vSwitch of your VPC"),
+    ),
+    (None, "InvalidPeriod", Attr("period"), None),
     (None, "InvalidSecurityGroupId.NotFound", Attr("security_group_ids"), None),
     (None, "InvalidInstanceName.Malformed", Attr("instance_name"), None),
     (None, "InvalidDescription.Malformed", Attr("description"), None),

@@ -18,7 +18,7 @@ use super::error::ApplyError;
 use super::execute::{Executor, Progress};
 use super::interrupted::{self, Restart};
 use super::marker;
-use super::private::Private;
+use super::private::{Private, Transitions};
 use super::release::{self, ReleaseFacts, Removal};
 use super::state;
 use super::timeouts::Timeouts;
@@ -199,6 +199,7 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     // One token for this apply's creation: retries of the call reuse it, so
     // a lost answer never yields a second instance; a new apply gets a new one.
     let token = Client::new_client_token("RunInstances");
+    let sent = session.clock.now();
     let id = match session
         .api
         .0
@@ -215,8 +216,10 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     };
     tracing::info!(%id, "instance created; waiting for it to run");
     let mut progress = Progress::default();
+    let mut created_in = None;
     let result = async {
         let running = session.waiter().status(&id, "Running").await?;
+        created_in = Some(session.clock.now().saturating_sub(sent));
         // What RunInstances does not set (tags, …): the planner's calls.
         if let Some(mut observed) = state::observed(&running, None) {
             // What ECS cannot report (a password) RunInstances has set.
@@ -257,7 +260,12 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
             new_state: with_extras(ctx, &inst, planned).await,
-            private: Private::with_stopped_charging(&[], state::stopped_charging(&inst)),
+            private: Private {
+                stopped_charging: state::stopped_charging(&inst),
+                transitions: created_in.map(Transitions::created).unwrap_or_default(),
+                ..Private::default()
+            }
+            .encode(),
             diagnostics: Vec::new(),
         },
         Err(e) => {
@@ -376,6 +384,9 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             new_state: with_extras(ctx, &inst, planned).await,
             private: Private {
                 stopped_charging: state::stopped_charging(&inst),
+                transitions: private
+                    .transitions
+                    .with(progress.stop_took, progress.start_took),
                 ..Private::with_last_modified(progress.last_modified)
             }
             .encode(),
@@ -385,7 +396,16 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         },
         Err(e) => {
             let ends_running = desired.status == Some(PowerState::Running);
-            update_failed(ctx, &id, prior, planned, progress, ends_running, e).await
+            // What this update observed is kept even when it failed.
+            let transitions = private
+                .transitions
+                .with(progress.stop_took, progress.start_took);
+            let mut response =
+                update_failed(ctx, &id, prior, planned, progress, ends_running, e).await;
+            let mut kept = Private::decode(&response.private);
+            kept.transitions = transitions;
+            response.private = kept.encode();
+            response
         }
     }
 }

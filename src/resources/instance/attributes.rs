@@ -282,7 +282,7 @@ use Mode::*;
 use Update as U;
 
 /// Every attribute of `ecs_instance`, in schema order.
-pub static TABLE: [Attribute; 33] = [
+pub static TABLE: [Attribute; 35] = [
     row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
         .read(|i| attrs::str_value(&i.instance_id)),
     row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large.")
@@ -375,6 +375,21 @@ pub static TABLE: [Attribute; 33] = [
     row("allow_stopping_for_update", boolean, ConfigOnly, U::None, "Whether a Running instance may be stopped or restarted for a change that needs it (see the table of in-place changes). Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
     row("stopped_mode", string, ConfigOnly, U::None, "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
     row("force_delete", boolean, ConfigOnly, U::None, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),
+    row("period", number, ConfigOnly, U::None, "Subscription length at creation, in period_unit: Week 1–4, Month 1–9, 12, 24, 36, 48 or 60. Required when instance_charge_type = \"PrePaid\", not allowed otherwise. Used only to create the instance (renewals are not managed: a later change does nothing).")
+        .create(|r, v| {
+            r.terms = attrs_int(v).map(|period| ecs::SubscriptionTerms {
+                period,
+                period_unit: ecs::PeriodUnit::Month,
+                auto_renew_period: None,
+            })
+        }),
+    // After `period` (it fills the terms that one creates).
+    row("period_unit", string, ConfigOnly, U::None, "Unit of period: Week or Month (default Month).")
+        .create(|r, v| {
+            if let (Some(t), Some(u)) = (r.terms.as_mut(), text(v).and_then(|u| ecs::PeriodUnit::parse(&u))) {
+                t.period_unit = u;
+            }
+        }),
     row("network_type", string, Computed, U::None, "classic or vpc.")
         .read(|i| non_empty(&i.instance_network_type.to_ascii_lowercase())),
     row("public_ip", string, Computed, U::None, "Public IP address, if any. Changes after a stop in economical mode (StopCharging).")

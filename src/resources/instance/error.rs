@@ -121,8 +121,9 @@ impl fmt::Display for ApplyError {
             ),
             ApplyError::Gone { id } => write!(
                 f,
-                "Instance {id} no longer exists; it was deleted outside Terraform while \
-                 this operation ran. The next plan will create it again."
+                "Instance {id} no longer exists: it was deleted outside Terraform since \
+                 Terraform last read it (before this run, if it used -refresh=false or a \
+                 saved plan; else while it ran). The next plan will create it again."
             ),
             ApplyError::Timeout {
                 what,

@@ -71,6 +71,11 @@ pub struct Progress {
     /// A change that takes effect after a restart was made, and no start
     /// or reboot followed yet.
     pub restart_owed: bool,
+    /// How long our stop took, from StopInstance accepted to Stopped seen
+    /// (the plan's downtime estimate learns from it).
+    pub stop_took: Option<Duration>,
+    /// How long our start took, from StartInstance accepted to Running seen.
+    pub start_took: Option<Duration>,
 }
 
 impl Progress {
@@ -295,6 +300,7 @@ impl Executor<'_> {
             progress.marked = true;
         }
         tracing::info!(id = self.id, "stopping instance");
+        let sent = self.clock().now();
         if let Err(e) = self.api().stop(self.id, self.stopped_mode).await {
             if e.kind == ErrorKind::Cancelled {
                 // The call may have gone out: count it as ours, so the
@@ -325,7 +331,10 @@ impl Executor<'_> {
         // interrupted wait must still leave a note to start it again.
         progress.stopped_by_us = true;
         progress.done.push(Step::Stop);
-        self.waiter.status(self.id, "Stopped").await?;
+        // Until we see it Stopped it stays down (the type change waits for
+        // that look), so the stop lasts until the look that saw it.
+        let (_, _, seen) = self.waiter.status_timed(self.id, "Stopped").await?;
+        progress.stop_took = Some(seen.saturating_sub(sent));
         Ok(())
     }
 
@@ -333,6 +342,7 @@ impl Executor<'_> {
     /// the instance comes up by itself: the marker is removed then.
     pub async fn start(&self, progress: &mut Progress) -> Result<(), ApplyError> {
         tracing::info!(id = self.id, "starting instance");
+        let mut sent = self.clock().now();
         if let Err(e) = self.api().start(self.id).await {
             if e.kind == ErrorKind::Cancelled {
                 return Err(e.into());
@@ -344,6 +354,7 @@ impl Executor<'_> {
                 // start it for real.
                 "Stopping" if e.kind == ErrorKind::InvalidStatus => {
                     self.waiter.status(self.id, "Stopped").await?;
+                    sent = self.clock().now();
                     self.api().start(self.id).await?;
                 }
                 _ => return Err(e.into()),
@@ -356,7 +367,7 @@ impl Executor<'_> {
         // The untag (batched with other instances') overlaps the wait.
         let (unmarked, running) = tokio::join!(
             async { marked && self.api().unmark(self.id).await.is_ok() },
-            self.waiter.status(self.id, "Running")
+            self.waiter.status_timed(self.id, "Running")
         );
         if unmarked {
             progress.marked = false;
@@ -366,7 +377,13 @@ impl Executor<'_> {
                 "could not remove the stop marker tag; the next update will"
             );
         }
-        running?;
+        let (_, missed, seen) = running?;
+        // It was Running somewhere between the last look that missed it and
+        // the one that saw it (polls grow apart): the middle is the estimate.
+        let reached = missed
+            .filter(|m| *m >= sent)
+            .map_or(seen, |m| m + (seen - m) / 2);
+        progress.start_took = Some(reached.saturating_sub(sent));
         Ok(())
     }
 

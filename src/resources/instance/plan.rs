@@ -29,6 +29,7 @@ use super::schema::{
 use super::state;
 use super::timeouts::Timeouts;
 use super::type_check;
+use crate::planner::estimate;
 use crate::planner::{self, Limits, Step};
 use crate::protocol::diag::has_errors;
 use crate::protocol::{
@@ -36,7 +37,8 @@ use crate::protocol::{
 };
 use crate::resources::provider_config::DEFAULT_COOLDOWN;
 use crate::resources::{attrs, Context};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What a plan is computed from.
@@ -57,7 +59,12 @@ pub struct PlanInput<'a> {
     pub cooldown: Duration,
     /// Time since the UNIX epoch.
     pub now: Duration,
+    /// Transitions seen before, for the downtime estimate (words only).
+    pub history: estimate::History<'a>,
 }
+
+/// Transitions seen in this provider process, by instance type, then id.
+pub type SeenTransitions = Mutex<HashMap<String, HashMap<String, estimate::Observed>>>;
 
 /// A type change that the API should be asked about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,8 +204,27 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     }
     Planned {
         state: planned,
+        diagnostics: missing_security_group(config).into_iter().collect(),
         ..Planned::default()
     }
+}
+
+/// ECS creates no instance without a security group (unless a launch
+/// template names one, which this resource does not take): said at plan
+/// time, at the attribute, rather than by RunInstances.
+fn missing_security_group(config: &Value) -> Option<Diagnostic> {
+    let none = match attrs::get(config, "security_group_ids") {
+        Value::Null => true,
+        Value::Set(v) | Value::List(v) => v.is_empty(),
+        _ => false,
+    };
+    none.then(|| {
+        Diagnostic::error(
+            "Security Group Required",
+            "ECS creates an instance only in at least one security group: set security_group_ids, e.g. security_group_ids = [\"sg-…\"] (a group of the same VPC as vswitch_id). Security groups are managed outside this provider (console, or the alicloud provider's alicloud_security_group).",
+        )
+        .at(AttributePath::attr("security_group_ids"))
+    })
 }
 
 /// A replacement: Terraform plans the new instance again with a null prior
@@ -213,7 +239,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
         state: planned,
         requires_replace: replace.iter().map(|a| AttributePath::attr(*a)).collect(),
         // Refused now rather than by DeleteInstance halfway through.
-        diagnostics: release_refusal(input.prior, Removal::Replace)
+        diagnostics: release_refusal(input.prior, Removal::Replace(replace))
             .into_iter()
             .collect(),
         ..Planned::default()
@@ -221,7 +247,7 @@ fn plan_replace(input: &PlanInput<'_>, replace: &[&str]) -> Planned {
 }
 
 /// Whether ECS would refuse to release the instance `prior` describes.
-fn release_refusal(prior: &Value, removal: Removal) -> Option<Diagnostic> {
+fn release_refusal(prior: &Value, removal: Removal<'_>) -> Option<Diagnostic> {
     let charge_type = attrs::string(prior, "instance_charge_type").unwrap_or_default();
     let facts = ReleaseFacts {
         charge_type: &charge_type,
@@ -375,21 +401,37 @@ fn explain(
                 .at(AttributePath::attr(attr)),
         );
     }
-    if let Some(text) = planner::stop_warning(id, observed, desired, steps, input.now) {
+    if let Some(mut text) = planner::stop_warning(id, observed, desired, steps, input.now) {
         // At the first attribute that causes the stop (or restart).
         let cause = planner::sequence::classify(observed, desired)
             .into_iter()
             .filter(|(_, c)| *c != planner::StopClass::NoStop)
             .max_by_key(|(_, c)| *c)
             .map(|(a, _)| a.name());
-        let attr = match desired.status {
-            Some(planner::PowerState::Stopped) => "status",
-            _ => cause.unwrap_or("status"),
-        };
-        let summary = if steps.contains(&Step::Reboot) {
+        // The figures go into the summary too: Terraform shows one of the
+        // warnings sharing a summary and folds the rest into "and N more
+        // similar warnings", so alike estimates fold together and differing
+        // ones stay in sight.
+        let mut summary = String::from(if steps.contains(&Step::Reboot) {
             "Instance Will Be Restarted"
         } else {
             "Instance Will Be Stopped"
+        });
+        let mut history = input.history.clone();
+        let rolling = steps
+            .iter()
+            .position(|s| matches!(s, Step::Stop | Step::Reboot))
+            .is_some_and(|i| crate::resources::rolling::stops_for_update(&steps[i..]));
+        if !rolling {
+            history.rolling_cap = None;
+        }
+        if let Some(e) = estimate::estimate(steps, input.now, &history) {
+            summary += &format!(": {}", estimate::headline(&e));
+            text += &format!(" {}", estimate::sentence(&e, input.history.instance_type));
+        }
+        let attr = match desired.status {
+            Some(planner::PowerState::Stopped) => "status",
+            _ => cause.unwrap_or("status"),
         };
         out.diagnostics
             .push(Diagnostic::warning(summary, text).at(AttributePath::attr(attr)));
@@ -433,6 +475,29 @@ fn now_since_epoch() -> Duration {
         .unwrap_or_default()
 }
 
+/// Records `this` (an instance's own observations) under its type and id,
+/// and returns what the other instances of that type planned so far had.
+fn seen_alike(
+    seen: &SeenTransitions,
+    instance_type: &str,
+    id: &str,
+    this: &estimate::Observed,
+) -> Vec<estimate::Observed> {
+    if instance_type.is_empty() || id.is_empty() {
+        return Vec::new();
+    }
+    let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let alike = seen.entry(instance_type.to_string()).or_default();
+    if !this.is_empty() {
+        alike.insert(id.to_string(), this.clone());
+    }
+    alike
+        .iter()
+        .filter(|(other, _)| other.as_str() != id)
+        .map(|(_, o)| o.clone())
+        .collect()
+}
+
 /// PlanResourceChange: the pure plan, then (when the provider is configured
 /// and the instance exists) the availability check of a new type.
 pub async fn plan(
@@ -440,6 +505,12 @@ pub async fn plan(
     req: PlanResourceChangeRequest,
 ) -> PlanResourceChangeResponse {
     let private = Private::decode(&req.prior_private);
+    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
+    let instance_type = attrs::string(&req.prior_state, "instance_type").unwrap_or_default();
+    let this = private.transitions.observed();
+    let peers = ctx.as_ref().map_or_else(Vec::new, |c| {
+        seen_alike(&c.transitions, &instance_type, &id, &this)
+    });
     let input = PlanInput {
         prior: &req.prior_state,
         proposed: &req.proposed_new_state,
@@ -452,9 +523,14 @@ pub async fn plan(
             .as_ref()
             .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),
         now: now_since_epoch(),
+        history: estimate::History {
+            this,
+            peers,
+            instance_type: &instance_type,
+            rolling_cap: ctx.as_ref().and_then(|c| c.slots.cap()),
+        },
     };
     let mut planned = plan_change(&input);
-    let id = attrs::string(&req.prior_state, "id").unwrap_or_default();
     if let Some(w) = ctx
         .as_ref()
         .and_then(|c| c.slots.plan_warning(&id, &planned.steps))

@@ -21,10 +21,14 @@
 //!
 //! - Whether a change that needs a restart to take effect was made and not
 //!   yet followed by one (an apply that ended between the two).
+//! - How long this instance's last few stops and starts took, and its
+//!   creation (Pending → Running): the figures of the plan's downtime
+//!   estimate (`planner::estimate`).
 //!
 //! Stored as JSON so that later versions can add fields; unreadable or
 //! empty bytes mean "nothing known".
 
+use crate::planner::estimate;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -49,6 +53,59 @@ pub struct Private {
     /// the change again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restart_owed: bool,
+    /// Transitions observed on this instance.
+    #[serde(default, skip_serializing_if = "Transitions::is_empty")]
+    pub transitions: Transitions,
+}
+
+/// Observed transition times in milliseconds, newest last (at most
+/// [`estimate::KEEP`] of each).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transitions {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop_ms: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_ms: Vec<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_ms: Option<u64>,
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Transitions {
+    pub fn is_empty(&self) -> bool {
+        *self == Transitions::default()
+    }
+
+    pub fn observed(&self) -> estimate::Observed {
+        let d = |v: &[u64]| v.iter().copied().map(Duration::from_millis).collect();
+        estimate::Observed {
+            stops: d(&self.stop_ms),
+            starts: d(&self.start_ms),
+            create: self.create_ms.map(Duration::from_millis),
+        }
+    }
+
+    /// These plus a stop and/or start just observed.
+    pub fn with(&self, stop: Option<Duration>, start: Option<Duration>) -> Transitions {
+        let mut o = self.observed();
+        o.record(stop, start);
+        Transitions {
+            stop_ms: o.stops.into_iter().map(ms).collect(),
+            start_ms: o.starts.into_iter().map(ms).collect(),
+            create_ms: self.create_ms,
+        }
+    }
+
+    /// A new instance's: its creation took `d`.
+    pub fn created(d: Duration) -> Transitions {
+        Transitions {
+            create_ms: Some(ms(d)),
+            ..Transitions::default()
+        }
+    }
 }
 
 impl Private {
@@ -125,6 +182,30 @@ mod tests {
         let off = Private::with_stopped_charging(&on, false);
         assert_eq!(Private::decode(&off), p);
         assert!(Private::with_stopped_charging(b"", false).is_empty());
+    }
+
+    #[test]
+    fn transitions_keep_the_last_few_of_each_kind_and_survive_other_changes() {
+        let mut t = Transitions::created(Duration::from_millis(900));
+        for i in 0..7 {
+            t = t.with(
+                Some(Duration::from_millis(100 + i)),
+                (i % 2 == 0).then(|| Duration::from_millis(200 + i)),
+            );
+        }
+        assert_eq!(t.stop_ms, [102, 103, 104, 105, 106]);
+        assert_eq!(t.start_ms, [200, 202, 204, 206]);
+        assert_eq!(t.create_ms, Some(900));
+        let p = Private {
+            transitions: t.clone(),
+            ..Private::default()
+        };
+        let flagged = Private::with_stopped_charging(&p.encode(), true);
+        assert_eq!(Private::decode(&flagged).transitions, t);
+        // Private state written before transitions were kept still reads.
+        assert!(Private::decode(br#"{"last_modified_ms":5}"#)
+            .transitions
+            .is_empty());
     }
 
     #[test]

@@ -47,6 +47,13 @@ pub fn config_only() -> Vec<&'static str> {
     v
 }
 
+/// Subscription lengths ECS sells at creation (`Period`), by `PeriodUnit`.
+pub const PERIODS: [(&str, &[i64]); 2] = [
+    ("Week", &[1, 2, 3, 4]),
+    ("Month", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60]),
+];
+pub const DEFAULT_PERIOD_UNIT: &str = "Month";
+
 pub const DEFAULT_INTERNET_CHARGE_TYPE: &str = "PayByTraffic";
 pub const DEFAULT_INSTANCE_CHARGE_TYPE: &str = "PostPaid";
 pub const DEFAULT_STATUS: &str = "Running";

@@ -5,7 +5,8 @@
 
 use super::marker;
 use super::schema::{
-    computed_only, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, STATUSES, STOPPED_MODES,
+    computed_only, DEFAULT_PERIOD_UNIT, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, PERIODS,
+    STATUSES, STOPPED_MODES,
 };
 use super::timeouts;
 use crate::planner::MAX_TAGS;
@@ -119,6 +120,7 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
     }
     diags.extend(tags(config));
     diags.extend(in_place_values(config));
+    diags.extend(validate_period(config));
     diags.extend(timeouts::validate(config));
     diags
 }
@@ -244,6 +246,61 @@ fn tags(config: &Value) -> Vec<Diagnostic> {
     diags
 }
 
+/// `period` and `period_unit`: a subscription needs a length ECS sells; a
+/// pay-as-you-go instance has none.
+fn validate_period(config: &Value) -> Vec<Diagnostic> {
+    let unknown = |n: &str| matches!(attrs::get(config, n), Value::Unknown);
+    if unknown("period") || unknown("period_unit") || unknown("instance_charge_type") {
+        return Vec::new();
+    }
+    let prepaid = attrs::string(config, "instance_charge_type").as_deref() == Some("PrePaid");
+    let unit = attrs::string(config, "period_unit");
+    let period = attrs::get(config, "period");
+    let error = |summary: &str, detail: String, at: &str| {
+        vec![Diagnostic::error(summary, detail).at(AttributePath::attr(at))]
+    };
+    let Some((unit_name, allowed)) = PERIODS
+        .iter()
+        .find(|(u, _)| *u == unit.as_deref().unwrap_or(DEFAULT_PERIOD_UNIT))
+    else {
+        return error(
+            "Invalid Value",
+            format!("period_unit = \"{}\" is not one of \"Week\", \"Month\". Values are case-sensitive.", unit.unwrap_or_default()),
+            "period_unit",
+        );
+    };
+    match (prepaid, period) {
+        (true, Value::Null) => error(
+            "Subscription Period Required",
+            "instance_charge_type = \"PrePaid\" creates a subscription, which ECS sells for a period: set period (and period_unit, default Month), e.g. period = 1 for one month.".into(),
+            "instance_charge_type",
+        ),
+        (false, Value::Null) if unit.is_some() => error(
+            "Period For Pay-As-You-Go",
+            "period_unit applies to subscriptions only (instance_charge_type = \"PrePaid\"). Remove it.".into(),
+            "period_unit",
+        ),
+        (false, Value::Null) => Vec::new(),
+        (false, _) => error(
+            "Period For Pay-As-You-Go",
+            "period applies to subscriptions only (instance_charge_type = \"PrePaid\"); a pay-as-you-go instance has no period. Remove it, or set instance_charge_type = \"PrePaid\".".into(),
+            "period",
+        ),
+        (true, _) => match attrs::int(config, "period").filter(|p| allowed.contains(p)) {
+            Some(_) => Vec::new(),
+            None => error(
+                "Invalid Subscription Period",
+                format!(
+                    "period = {} is not a length ECS sells in {unit_name}s: use one of {}.",
+                    attrs::float(config, "period").map_or("?".into(), |v| v.to_string()),
+                    allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+                ),
+                "period",
+            ),
+        },
+    }
+}
+
 /// `ecs.<family>.<size>`: what every ECS type name looks like. Checked
 /// without credentials; whether the region offers it is the plan's question.
 fn well_formed_type(v: &str) -> bool {
@@ -257,6 +314,62 @@ fn well_formed_type(v: &str) -> bool {
 mod tests {
     use super::*;
     use crate::protocol::{Number, PathStep};
+
+    #[test]
+    fn a_subscription_needs_a_period_ecs_sells_and_pay_as_you_go_none() {
+        let cfg = |charge: &str, period: Option<i64>, unit: Option<&str>| {
+            attrs::object([
+                ("instance_charge_type", attrs::str_value(charge)),
+                ("period", period.map_or(Value::Null, attrs::int_value)),
+                ("period_unit", unit.map_or(Value::Null, attrs::str_value)),
+            ])
+        };
+        let at = |c: &Value| {
+            validate_period(c)
+                .into_iter()
+                .map(|d| (d.attribute, d.detail))
+                .collect::<Vec<_>>()
+        };
+        assert!(at(&cfg("PrePaid", Some(1), None)).is_empty());
+        assert!(at(&cfg("PrePaid", Some(4), Some("Week"))).is_empty());
+        assert!(at(&cfg("PrePaid", Some(60), Some("Month"))).is_empty());
+        assert!(at(&cfg("PostPaid", None, None)).is_empty());
+        for (c, attr, phrase) in [
+            (
+                cfg("PrePaid", None, None),
+                "instance_charge_type",
+                "set period",
+            ),
+            (
+                cfg("PrePaid", Some(5), Some("Week")),
+                "period",
+                "1, 2, 3, 4",
+            ),
+            (cfg("PrePaid", Some(10), None), "period", "9, 12, 24"),
+            (cfg("PrePaid", Some(1), Some("Year")), "period_unit", "Week"),
+            (
+                cfg("PostPaid", Some(1), None),
+                "period",
+                "subscriptions only",
+            ),
+            (
+                cfg("PostPaid", None, Some("Month")),
+                "period_unit",
+                "subscriptions only",
+            ),
+        ] {
+            let found = at(&c);
+            assert_eq!(found.len(), 1, "{c:?}: {found:?}");
+            assert_eq!(found[0].0, Some(AttributePath::attr(attr)), "{c:?}");
+            assert!(found[0].1.contains(phrase), "{c:?}: {}", found[0].1);
+        }
+        let unknown = attrs::object([
+            ("instance_charge_type", Value::Unknown),
+            ("period", Value::Null),
+            ("period_unit", Value::Null),
+        ]);
+        assert!(at(&unknown).is_empty());
+    }
 
     #[test]
     fn instance_type_needs_the_ecs_prefix_and_a_size() {

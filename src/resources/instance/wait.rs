@@ -64,20 +64,24 @@ impl Waiter<'_> {
         what: &str,
         done: impl Fn(&ecs::Instance) -> bool + Send,
     ) -> Result<ecs::Instance, ApplyError> {
-        self.poll_until(id, what, done, false).await
+        Ok(self.poll_until(id, what, done, false).await?.0)
     }
 
+    /// Polls until `done`; the instance, and the clock times of the last look
+    /// that did not see it yet (None if the first did) and of the one that did.
     async fn poll_until(
         &self,
         id: &str,
         what: &str,
         done: impl Fn(&ecs::Instance) -> bool + Send,
         going_down: bool,
-    ) -> Result<ecs::Instance, ApplyError> {
+    ) -> Result<(ecs::Instance, Option<Duration>, Duration), ApplyError> {
         let mut interval = self.poll.initial;
         let since = self.clock.now();
         let mut first = true;
+        let mut last_miss = None;
         loop {
+            let looked_at = self.clock.now();
             // The first look shares its call with other instances' first
             // looks; the polls after it meet theirs on the clock grid.
             let look = if first {
@@ -90,8 +94,9 @@ impl Waiter<'_> {
                 if going_down && !first {
                     self.poll.learned.saw_stop(self.clock.now() - since);
                 }
-                return Ok(inst);
+                return Ok((inst, last_miss, looked_at));
             }
+            last_miss = Some(looked_at);
             tracing::debug!(id, status = %inst.status, waiting_for = what, "polling");
             let now = self.clock.now();
             let remaining = self.deadline.saturating_sub(now);
@@ -123,6 +128,17 @@ impl Waiter<'_> {
 
     /// Polls until the instance is in `status`.
     pub async fn status(&self, id: &str, status: &str) -> Result<ecs::Instance, ApplyError> {
+        Ok(self.status_timed(id, status).await?.0)
+    }
+
+    /// Polls until the instance is in `status`; also the clock times of the
+    /// last look before it was (None if the first look saw it) and of the
+    /// look that saw it: it got there in between.
+    pub async fn status_timed(
+        &self,
+        id: &str,
+        status: &str,
+    ) -> Result<(ecs::Instance, Option<Duration>, Duration), ApplyError> {
         let going_down = status == "Stopped";
         self.poll_until(
             id,

@@ -13,6 +13,12 @@
 //!   `ecs_instance` just imported); the apply reads it again and runs
 //!   that update. Read-only facts always come from the live instance, so
 //!   nothing but the managed attributes is ever sent.
+//! - **Saved plans**: the adoption's plan records the managed attributes
+//!   as it read them ([`shape::ADOPTED_FROM`], known in the plan), so
+//!   Terraform refuses a saved plan whose apply-time re-plan reads
+//!   something else, and the apply hands the engine that record as the
+//!   prior state, so its "nothing the plan did not show" check covers the
+//!   instant between that re-plan and the apply's own read.
 //! - **Delete lets go**: no API call at all.
 //! - **Gone**: an instance deleted by its owner leaves state with a
 //!   warning at the next refresh (not an error on every run); a plan to
@@ -27,7 +33,7 @@ use crate::protocol::{
     ImportResourceStateResponse, ImportedResource, PlanResourceChangeRequest,
     PlanResourceChangeResponse, ReadResourceRequest, ReadResourceResponse, Schema, Value,
 };
-use shape::{Operation, FACTS, MANAGED, TYPE_NAME};
+use shape::{Operation, ADOPTED_FROM, FACTS, MANAGED, TYPE_NAME};
 use std::sync::Arc;
 
 /// The `ecs_instance_spec` resource type.
@@ -108,7 +114,7 @@ fn all_unknown(proposed: &Value) -> Value {
             Value::Unknown
         },
     );
-    for name in FACTS {
+    for name in FACTS.iter().chain(&[ADOPTED_FROM]) {
         attrs::set(&mut planned, name, Value::Unknown);
     }
     for name in MANAGED {
@@ -217,7 +223,11 @@ async fn plan_adopt(
     };
     let resp = instance::plan::plan(Some(ctx), inner).await;
     let mut planned = shape::from_instance(&resp.planned_state, proposed);
-    if !matches!(resp.planned_state, Value::Object(_)) {
+    if matches!(resp.planned_state, Value::Object(_)) {
+        // What this plan was made on, known: an apply-time re-plan that
+        // reads anything else is refused by Terraform.
+        attrs::set(&mut planned, ADOPTED_FROM, shape::adopted_from(&seen));
+    } else {
         planned = Value::Null;
     }
     PlanResourceChangeResponse {
@@ -281,7 +291,17 @@ async fn adopt(ctx: &Arc<Context>, req: ApplyResourceChangeRequest) -> ApplyReso
         }
     };
     let live = instance::state::from_instance(&inst, &Value::Null);
-    let prior = shape::overlay(&live, &Value::Null, Operation::Adopt, false);
+    // The instance as the plan saw it: the engine refuses to do anything
+    // on the live one that the plan did not show (Terraform refused any
+    // difference its apply-time re-plan read; this covers the instant
+    // since).
+    let record = attrs::get(&planned, ADOPTED_FROM).clone();
+    let prior = shape::overlay(
+        &shape::as_planned_on(&live, &record),
+        &Value::Null,
+        Operation::Adopt,
+        false,
+    );
     let mut planned_inner = shape::overlay(&live, &planned, Operation::Adopt, true);
     // Whatever the plan could not know (the instance was unknown then)
     // is the instance's.
@@ -298,8 +318,12 @@ async fn adopt(ctx: &Arc<Context>, req: ApplyResourceChangeRequest) -> ApplyReso
         planned_private: req.planned_private,
     };
     let resp = instance::apply::apply(Arc::clone(ctx), inner).await;
+    let mut new_state = shape::from_instance(&resp.new_state, &planned);
+    if matches!(new_state, Value::Object(_)) && !matches!(record, Value::Object(_)) {
+        attrs::set(&mut new_state, ADOPTED_FROM, shape::adopted_from(&live));
+    }
     ApplyResourceChangeResponse {
-        new_state: shape::from_instance(&resp.new_state, &planned),
+        new_state,
         private: resp.private,
         diagnostics: resp.diagnostics,
     }
@@ -335,9 +359,13 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
 pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
     let mut resp = instance::read::import(ctx, id).await;
     for r in &mut resp.imported {
+        let mut state = shape::from_instance(&r.state, &Value::Null);
+        if matches!(state, Value::Object(_)) {
+            attrs::set(&mut state, ADOPTED_FROM, shape::adopted_from(&r.state));
+        }
         *r = ImportedResource {
             type_name: TYPE_NAME.to_string(),
-            state: shape::from_instance(&r.state, &Value::Null),
+            state,
             private: std::mem::take(&mut r.private),
         };
     }

@@ -11,11 +11,17 @@
 //!   the planner knows the network and the billing method (which decide
 //!   what needs a stop or cannot change at all), and are never changed:
 //!   [`overlay`] takes them from the live instance.
+//! - **The record** ([`ADOPTED_FROM`]): read-only and the spec's own; the
+//!   managed attributes as the adoption's plan read them, fixed from then
+//!   on. Planned known, it makes Terraform refuse a saved adoption plan
+//!   applied to an instance that has changed since, and it gives the
+//!   adoption's apply the state the plan was made on ([`as_planned_on`]).
 
 use crate::protocol::{Block, NestedBlock, Nesting, Schema, Type, Value};
 use crate::resources::attrs;
 use crate::resources::instance::schema as instance_schema;
 use crate::resources::schema_builder::{computed, optional, optional_computed, required};
+use std::collections::BTreeMap;
 
 pub const TYPE_NAME: &str = "ecs_instance_spec";
 
@@ -26,6 +32,20 @@ pub const MANAGED: [&str; 4] = [
     "internet_max_bandwidth_in",
     "status",
 ];
+
+/// The managed attributes as the adoption's plan read them (an object of
+/// the [`MANAGED`] values).
+pub const ADOPTED_FROM: &str = "adopted_from";
+
+fn adopted_from_type() -> Type {
+    let n = || Type::Number;
+    Type::Object(BTreeMap::from([
+        ("instance_type".to_string(), Type::String),
+        ("internet_max_bandwidth_out".to_string(), n()),
+        ("internet_max_bandwidth_in".to_string(), n()),
+        ("status".to_string(), Type::String),
+    ]))
+}
 
 /// How to apply (config only), besides `timeouts`.
 pub const HOW: [&str; 2] = ["allow_stopping_for_update", "stopped_mode"];
@@ -79,6 +99,7 @@ pub fn schema() -> Schema {
                 computed("cpu", n.clone(), "vCPUs of the instance type."),
                 computed("memory", n, "Memory of the instance type, in MiB."),
                 computed("creation_time", s.clone(), "When the instance was created (UTC, minute precision)."),
+                computed(ADOPTED_FROM, adopted_from_type(), "The instance's type, bandwidths and power state as the plan that adopted it read them (for an import: as imported); never changed afterwards. Known in the plan, so a saved plan (terraform plan -out) applied after the instance changed is refused by Terraform (\"Provider produced inconsistent final plan\") instead of doing what the plan did not show, such as stopping an instance that was Stopped when planned and runs now."),
             ],
             block_types: vec![NestedBlock {
                 type_name: "timeouts".into(),
@@ -177,8 +198,33 @@ pub fn overlay(base: &Value, spec: &Value, op: Operation, with_followers: bool) 
     obj
 }
 
+/// The [`ADOPTED_FROM`] record of `inst`, an `ecs_instance` object read
+/// from the live instance.
+pub fn adopted_from(inst: &Value) -> Value {
+    attrs::object(MANAGED.map(|name| (name, attrs::get(inst, name).clone())))
+}
+
+/// `live` (an `ecs_instance` object read from the live instance) with the
+/// managed values of `record` (an [`ADOPTED_FROM`] value): the instance as
+/// the plan saw it, which is the prior state the engine's apply compares
+/// the live instance with, refusing any change the plan did not show. A
+/// record that is not known leaves `live` as it is.
+pub fn as_planned_on(live: &Value, record: &Value) -> Value {
+    let mut obj = live.clone();
+    if matches!(record, Value::Object(_)) {
+        for name in MANAGED {
+            let v = attrs::get(record, name);
+            if !matches!(v, Value::Null | Value::Unknown) {
+                attrs::set(&mut obj, name, v.clone());
+            }
+        }
+    }
+    obj
+}
+
 /// An `ecs_instance` object back in the spec's shape; how to apply
-/// (config only) comes from `carried`, the spec object it was made for.
+/// (config only) and the [`ADOPTED_FROM`] record come from `carried`, the
+/// spec object it was made for.
 pub fn from_instance(obj: &Value, carried: &Value) -> Value {
     if !matches!(obj, Value::Object(_)) {
         return obj.clone();
@@ -188,7 +234,7 @@ pub fn from_instance(obj: &Value, carried: &Value) -> Value {
     for name in MANAGED.iter().chain(&FACTS) {
         attrs::set(&mut spec, name, attrs::get(obj, name).clone());
     }
-    for name in HOW.iter().chain(&["timeouts"]) {
+    for name in HOW.iter().chain(&["timeouts", ADOPTED_FROM]) {
         attrs::set(&mut spec, name, attrs::get(carried, name).clone());
     }
     if let Some(id) = attrs::string(carried, "instance_id") {
@@ -216,7 +262,7 @@ mod tests {
         let ours = schema();
         let theirs = instance_schema::schema();
         for a in &ours.block.attributes {
-            if a.name == "instance_id" {
+            if a.name == "instance_id" || a.name == ADOPTED_FROM {
                 continue;
             }
             let t = theirs
@@ -227,7 +273,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{} is not an ecs_instance attribute", a.name));
             assert_eq!(a.ty, t.ty, "{}", a.name);
         }
-        let listed: Vec<&str> = ["id", "instance_id"]
+        let listed: Vec<&str> = ["id", "instance_id", ADOPTED_FROM]
             .into_iter()
             .chain(MANAGED)
             .chain(HOW)
@@ -313,5 +359,44 @@ mod tests {
         assert_eq!(attrs::get(&o, "cpu"), &Value::Unknown);
         let o = overlay(&base, &spec, Operation::Adopt, false);
         assert_eq!(attrs::int(&o, "cpu"), Some(2));
+    }
+
+    #[test]
+    fn the_record_is_what_the_plan_read_and_gives_the_apply_the_instance_as_planned() {
+        let planned_on = attrs::object([
+            ("id", attrs::str_value("i-1")),
+            ("instance_type", attrs::str_value("ecs.g6.large")),
+            ("status", attrs::str_value("Stopped")),
+            ("internet_max_bandwidth_out", attrs::int_value(5)),
+            ("internet_max_bandwidth_in", Value::Null),
+            ("cpu", attrs::int_value(2)),
+        ]);
+        let record = adopted_from(&planned_on);
+        assert_eq!(attrs::string(&record, "status").unwrap(), "Stopped");
+        assert_eq!(
+            attrs::get(&record, "cpu"),
+            &Value::Null,
+            "managed values only"
+        );
+        // Started since, and its bandwidth raised: the prior state is what the plan read,
+        // except what the plan could not know.
+        let mut live = planned_on.clone();
+        attrs::set(&mut live, "status", attrs::str_value("Running"));
+        attrs::set(&mut live, "internet_max_bandwidth_out", attrs::int_value(8));
+        attrs::set(&mut live, "internet_max_bandwidth_in", attrs::int_value(10));
+        let prior = as_planned_on(&live, &record);
+        assert_eq!(attrs::string(&prior, "status").unwrap(), "Stopped");
+        assert_eq!(attrs::int(&prior, "internet_max_bandwidth_out"), Some(5));
+        assert_eq!(attrs::int(&prior, "internet_max_bandwidth_in"), Some(10));
+        for unknown in [Value::Unknown, Value::Null] {
+            assert_eq!(as_planned_on(&live, &unknown), live);
+        }
+        // Carried through the translation, whatever the engine's object says.
+        let spec = attrs::object([
+            ("instance_id", attrs::str_value("i-1")),
+            (ADOPTED_FROM, record.clone()),
+        ]);
+        let back = from_instance(&to_instance(&spec, Operation::Update), &spec);
+        assert_eq!(attrs::get(&back, ADOPTED_FROM), &record);
     }
 }

@@ -15,6 +15,7 @@ fn state() -> Value {
     let inst = instance::state::from_instance(&sample_instance(), &Value::Null);
     let mut s = shape::from_instance(&inst, &Value::Null);
     attrs::set(&mut s, "timeouts", Value::Null);
+    attrs::set(&mut s, shape::ADOPTED_FROM, shape::adopted_from(&inst));
     s
 }
 
@@ -108,7 +109,13 @@ async fn an_instance_unknown_until_apply_is_planned_unknown_with_a_warning() {
     let r = plan(None, plan_req(Value::Null, cfg.clone(), cfg)).await;
     let p = &r.planned_state;
     assert_eq!(attrs::string(p, "instance_type").unwrap(), "ecs.g6.xlarge");
-    for name in ["id", "status", "cpu", "internet_max_bandwidth_out"] {
+    for name in [
+        "id",
+        "status",
+        "cpu",
+        "internet_max_bandwidth_out",
+        shape::ADOPTED_FROM,
+    ] {
         assert_eq!(attrs::get(p, name), &Value::Unknown, "{name}");
     }
     assert_eq!(r.diagnostics.len(), 1);
@@ -141,10 +148,19 @@ async fn a_type_change_is_planned_by_the_engine_with_its_stop_warning() {
     assert_eq!(attrs::get(p, "memory"), &Value::Unknown);
     assert_eq!(attrs::string(p, "instance_name").unwrap(), "web");
     assert_eq!(attrs::string(p, "instance_id").unwrap(), "i-1");
+    // The adoption's record is never changed by an update.
+    assert_eq!(
+        attrs::get(p, shape::ADOPTED_FROM),
+        attrs::get(&state(), shape::ADOPTED_FROM)
+    );
+    assert_eq!(
+        attrs::string(attrs::get(p, shape::ADOPTED_FROM), "instance_type").unwrap(),
+        "ecs.g6.large"
+    );
     let warning = r
         .diagnostics
         .iter()
-        .find(|d| d.summary == "Instance Will Be Stopped")
+        .find(|d| d.summary.starts_with("Instance Will Be Stopped"))
         .unwrap_or_else(|| panic!("{:?}", r.diagnostics));
     assert_eq!(
         warning.attribute,

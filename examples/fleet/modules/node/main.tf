@@ -20,10 +20,20 @@ variable "bandwidth_out" {
   type = number
 }
 
+variable "vswitch_id" {
+  type = string
+}
+
+variable "security_group_id" {
+  type = string
+}
+
 resource "ecs_instance" "this" {
   image_id                   = "aliyun_3_x64_20G_alibase_20240819.vhd"
   instance_type              = var.instance_type
   instance_name              = var.name
+  vswitch_id                 = var.vswitch_id
+  security_group_ids         = [var.security_group_id]
   internet_max_bandwidth_out = var.bandwidth_out
 }
 

@@ -3,7 +3,7 @@
 //! and checks the planned values, replace paths and diagnostics (with their
 //! attribute paths).
 
-use crate::planner::Step;
+use crate::planner::{estimate, Step};
 use crate::protocol::{AttributePath, Diagnostic, Severity, Value};
 use crate::resources::attrs;
 use crate::resources::instance::plan::{plan_change, PlanInput, Planned};
@@ -66,6 +66,7 @@ struct Case {
     restart_pending: bool,
     stopped_charging: bool,
     restart_owed: bool,
+    history: estimate::History<'static>,
 }
 
 impl Case {
@@ -77,6 +78,7 @@ impl Case {
             restart_pending: false,
             stopped_charging: false,
             restart_owed: false,
+            history: estimate::History::default(),
         }
     }
 
@@ -92,6 +94,7 @@ impl Case {
             restart_owed: self.restart_owed,
             cooldown: COOLDOWN,
             now: NOW,
+            history: self.history.clone(),
         })
     }
 }
@@ -159,7 +162,14 @@ fn create_plans_defaults_and_unknowns() {
     assert_eq!(attrs::get(st, "network_type"), &s("classic"));
     // Config-only attributes stay null: null means the default.
     assert_eq!(attrs::get(st, "allow_stopping_for_update"), &Value::Null);
-    assert!(p.diagnostics.is_empty() && p.requires_replace.is_empty());
+    assert!(p.requires_replace.is_empty());
+    // ECS creates no instance without a security group: said at plan time, at the attribute.
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    assert_eq!(p.diagnostics[0].summary, "Security Group Required");
+    assert_eq!(
+        p.diagnostics[0].attribute,
+        Some(crate::protocol::AttributePath::attr("security_group_ids"))
+    );
 }
 
 #[test]
@@ -235,6 +245,39 @@ fn type_change_on_running_instance_is_in_place_with_the_stop_warning() {
     assert_eq!(
         (change.from.as_str(), change.to.as_str()),
         ("ecs.g6.large", "ecs.g6.xlarge")
+    );
+}
+
+#[test]
+fn the_stop_warning_carries_the_estimate_in_its_summary_and_the_estimate_changes_no_step() {
+    let cfg = config(&[("instance_type", s("ecs.g6.xlarge"))]);
+    let assumed = Case::new(running_prior(), cfg.clone()).plan();
+    let mut seen = Case::new(running_prior(), cfg);
+    seen.history = estimate::History {
+        this: estimate::Observed {
+            stops: vec![Duration::from_secs(15)],
+            starts: vec![Duration::from_secs(25)],
+            create: None,
+        },
+        instance_type: "ecs.g6.large",
+        ..estimate::History::default()
+    };
+    let seen = seen.plan();
+    assert_eq!(assumed.steps, seen.steps, "an estimate is words only");
+    assert_eq!(assumed.state, seen.state);
+    let (a, b) = (warnings(&assumed)[0], warnings(&seen)[0]);
+    assert_eq!(
+        a.summary,
+        "Instance Will Be Stopped: down ≈ 1 min 30 s (assumed)"
+    );
+    assert!(a.detail.contains("is an assumption"), "{}", a.detail);
+    assert_eq!(b.summary, "Instance Will Be Stopped: down ≈ 40 s");
+    assert!(
+        b.detail.contains(
+            "Expected downtime: about 40 s (stop ≈ 15 s + start ≈ 25 s, as observed on this instance)"
+        ),
+        "{}",
+        b.detail
     );
 }
 
@@ -481,6 +524,7 @@ fn destroy_plans_null() {
         restart_owed: false,
         cooldown: COOLDOWN,
         now: NOW,
+        history: Default::default(),
     });
     assert_eq!(p.state, Value::Null);
     assert!(p.diagnostics.is_empty());
