@@ -100,6 +100,8 @@ pub struct Estimate {
     /// The part of `done_in` spent waiting for the modification cooldown.
     pub cooldown_wait: Duration,
     pub stays_stopped: bool,
+    /// A RebootInstance with no stop: down for about a start.
+    pub reboot_only: bool,
     pub rolling_cap: Option<usize>,
 }
 
@@ -199,6 +201,7 @@ pub fn estimate(steps: &[Step], now: Duration, h: &History<'_>) -> Option<Estima
         done_in: t - now,
         cooldown_wait,
         stays_stopped,
+        reboot_only: !steps.contains(&Step::Stop),
         rolling_cap: h.rolling_cap,
     })
 }
@@ -272,6 +275,8 @@ pub fn sentence(e: &Estimate, instance_type: &str) -> String {
     );
     let figures = if e.stays_stopped {
         format!("stop ≈ {}", approx(e.stop.value))
+    } else if e.reboot_only {
+        format!("restart ≈ a start, {}", approx(e.start.value))
     } else {
         format!(
             "stop ≈ {} + start ≈ {}",
@@ -279,7 +284,9 @@ pub fn sentence(e: &Estimate, instance_type: &str) -> String {
             approx(e.start.value)
         )
     };
-    let sources = if e.stays_stopped || stop_from == start_from {
+    let sources = if e.reboot_only {
+        start_from.clone()
+    } else if e.stays_stopped || stop_from == start_from {
         stop_from.clone()
     } else {
         format!("stop {stop_from}, start {start_from}")
