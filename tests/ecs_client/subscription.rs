@@ -390,6 +390,7 @@ async fn a_subscription_round_trip_through_the_emulator() {
         image_id: "aliyun_3_x64_20G_alibase_20240819.vhd".into(),
         instance_type: "ecs.g6.large".into(),
         vswitch_id: Some("vsw-sub".into()),
+        security_group_ids: vec!["sg-sub".into()],
         instance_charge_type: Some("PrePaid".into()),
         ..Default::default()
     };
