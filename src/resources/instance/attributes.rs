@@ -335,7 +335,7 @@ pub static TABLE: [Attribute; 35] = [
         .replaces_if(user_data_replaces)
         .create(|r, v| r.user_data = text(v).map(String::into_bytes)),
     row("user_data_replace_on_change", boolean, ConfigOnly, U::None, "Whether a change of user_data replaces the instance (so the new script runs) instead of storing it in place. Default false."),
-    row("tags", string_map, Optional, U::InPlace(Attr::Tags), "Tags (at most 20; keys up to 128 characters, not starting with \"aliyun\" or \"acs:\"; values up to 128). Only these are managed: tags ECS sets itself and the provider's stop marker (terraform-provider-ecs:stopped-for-update) never show here and are never removed. Unset: no tags of yours.")
+    row("tags", string_map, OptionalComputed, U::InPlace(Attr::Tags), "Tags (at most 20; keys up to 128 characters, not starting with \"aliyun\" or \"acs:\"; values up to 128). Only these are managed: tags ECS sets itself and the provider's stop marker (terraform-provider-ecs:stopped-for-update) never show here and are never removed. Unset: no tags of yours.")
         .conv(Conv::TextMap)
         .null_means(no_tags)
         .read(|i| map_value(&marker::user_tags(i)))

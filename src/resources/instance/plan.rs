@@ -199,6 +199,7 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
         ("status", attrs::str_value(DEFAULT_STATUS)),
         // ECS turns deletion protection on only when asked.
         ("deletion_protection", Value::Bool(false)),
+        ("tags", no_tags()),
     ] {
         default_if_unset(&mut planned, config, name, default);
     }
@@ -500,6 +501,23 @@ fn seen_alike(
 
 /// PlanResourceChange: the pure plan, then (when the provider is configured
 /// and the instance exists) the availability check of a new type.
+/// `tags` unset means "no tags of yours": an empty map, never null. The
+/// attribute is optional + computed only so that Terraform 1.0 keeps the
+/// state's `{}` where its `ignore_changes` processing turns a null map into
+/// an empty one (with a plain optional map, an unset `tags` beside any
+/// `ignore_changes` planned `+ tags = {}` on every run).
+fn unset_tags_are_none(proposed: &Value, config: &Value) -> Value {
+    let mut p = proposed.clone();
+    if !matches!(p, Value::Null) && is_null(config, "tags") {
+        attrs::set(&mut p, "tags", no_tags());
+    }
+    p
+}
+
+fn no_tags() -> Value {
+    Value::Map(Default::default())
+}
+
 pub async fn plan(
     ctx: Option<Arc<Context>>,
     req: PlanResourceChangeRequest,
@@ -511,9 +529,10 @@ pub async fn plan(
     let peers = ctx.as_ref().map_or_else(Vec::new, |c| {
         seen_alike(&c.transitions, &instance_type, &id, &this)
     });
+    let proposed = unset_tags_are_none(&req.proposed_new_state, &req.config);
     let input = PlanInput {
         prior: &req.prior_state,
-        proposed: &req.proposed_new_state,
+        proposed: &proposed,
         config: &req.config,
         last_modified: private.last_modified(),
         restart_pending: private.restart_pending,

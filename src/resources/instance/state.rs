@@ -65,13 +65,6 @@ pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
         "timeouts",
         attrs::get(carried, "timeouts").clone(),
     );
-    // No user tags: null, as an unset `tags` plans; `{}` when that is what
-    // the configuration (or state) holds.
-    if matches!(attrs::get(&obj, "tags"), Value::Map(m) if m.is_empty())
-        && !matches!(attrs::get(carried, "tags"), Value::Map(_))
-    {
-        attrs::set(&mut obj, "tags", Value::Null);
-    }
     for name in BLANK_IS_UNSET {
         if attrs::string(carried, name).is_some_and(|v| v.is_empty()) {
             attrs::set(&mut obj, name, attrs::str_value(""));
