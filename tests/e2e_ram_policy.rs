@@ -22,7 +22,16 @@ fn read(rel: &str) -> String {
 fn client_actions() -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (file, service, markers) in [
-        ("src/ecs/client.rs", "ecs", &["call_of(", "Call::new("][..]),
+        (
+            "src/ecs/client.rs",
+            "ecs",
+            &[
+                "call_of(",
+                "Call::new(",
+                "key_pair_call(",
+                "const ACTION: &str =",
+            ][..],
+        ),
         ("src/ecs/credentials/sts.rs", "sts", &["role_call("][..]),
     ] {
         let text = read(file);

@@ -175,9 +175,11 @@ fn a_subscription_is_released_only_with_force_delete_and_converted_once() {
     let id = id_of(&cloud, "ecs_instance.sub");
 
     // A replace is refused at plan time, saying what to do.
-    cloud.config(&instance_hcl("sub", "ecs.g6.large", prepaid).replace(
-        e2e_support::IMAGE,
-        "ubuntu_22_04_x64_20G_alibase_20240901.vhd",
+    // (ECS changes an image in place; a new system disk category needs a new instance.)
+    cloud.config(&instance_hcl(
+        "sub",
+        "ecs.g6.large",
+        &format!("{prepaid}\n  system_disk_category = \"cloud_ssd\""),
     ));
     let plan = cloud.plan();
     let text = flat(&plan);
@@ -256,9 +258,10 @@ fn deletion_protection_refuses_replace_at_plan_and_destroy_before_any_change() {
         false
     );
     cloud.drift(&id, json!({"DeletionProtection": true}));
-    cloud.config(&instance_hcl("web", "ecs.g6.large", "").replace(
-        e2e_support::IMAGE,
-        "ubuntu_22_04_x64_20G_alibase_20240901.vhd",
+    cloud.config(&instance_hcl(
+        "web",
+        "ecs.g6.large",
+        "  system_disk_category = \"cloud_ssd\"",
     ));
     let plan = cloud.plan();
     let text = flat(&plan);
@@ -270,7 +273,8 @@ fn deletion_protection_refuses_replace_at_plan_and_destroy_before_any_change() {
     assert!(text.contains("DeletionProtection=false"), "{text}");
     // The attribute that forces the replacement, and the in-place way to keep the instance.
     assert!(
-        text.contains("forced by the change of image_id") && text.contains("ReplaceSystemDisk"),
+        text.contains("forced by the change of system_disk_category")
+            && text.contains("a new instance is the only way"),
         "{text}"
     );
 
@@ -352,9 +356,14 @@ provider "ecs" {{
     cloud.assert_converged();
 
     // Unknown again while `app` exists: its read is skipped (and said so), not failed.
-    cloud
-        .dir
-        .write("main.tf", &hcl("ubuntu_22_04_x64_20G_alibase_20240901.vhd"));
+    // (A new image is changed in place; a new system disk category replaces `other`.)
+    cloud.dir.write(
+        "main.tf",
+        &hcl(e2e_support::IMAGE).replace(
+            "  provider      = ecs.seed\n",
+            "  provider      = ecs.seed\n  system_disk_category = \"cloud_ssd\"\n",
+        ),
+    );
     let plan = cloud.plan();
     let text = flat(&plan);
     assert_eq!(plan.code, 2, "{text}");

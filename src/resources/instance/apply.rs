@@ -322,7 +322,8 @@ async fn reread(ctx: &Context, id: &str, carried: &Value) -> Option<Value> {
         .await
         .map(|v| v.into_iter().next())
     {
-        Ok(Some(inst)) => Some(state::from_instance(&inst, carried)),
+        // What it cannot read back now (user data, the disk) is null, never unknown.
+        Ok(Some(inst)) => Some(state::known_or_null(&state::from_instance(&inst, carried))),
         Ok(None) => Some(Value::Null),
         Err(e) => {
             tracing::warn!(id, error = %e, "could not read the instance back after a failure");

@@ -429,6 +429,9 @@ pub fn to_val(conv: Conv, v: &Value) -> Option<Val> {
     match (conv, v) {
         (_, Value::Unknown) => Some(Val::Unknown),
         (_, Value::Null) | (Conv::Typed, _) => None,
+        // "" is unset (a module's blank `vswitch_id` or `zone_id`; ECS takes
+        // no empty name, host name or key pair either).
+        (Conv::Text, Value::String(s)) if s.is_empty() => None,
         (Conv::Text, Value::String(s)) => Some(Val::Text(s.clone())),
         (Conv::Secret, Value::String(s)) => Some(Val::Secret(planner::Sensitive(s.clone()))),
         (Conv::TextSet, _) => {

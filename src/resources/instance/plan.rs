@@ -276,10 +276,8 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
     }
-    let vswitch_changed = !same(
-        attrs::get(&planned, "vswitch_id"),
-        attrs::get(prior, "vswitch_id"),
-    );
+    // "" and null are both "no vSwitch" (BLANK_IS_UNSET).
+    let vswitch_changed = state::given(&planned, "vswitch_id") != state::given(prior, "vswitch_id");
     if vswitch_changed && is_null(config, "private_ip") {
         // ECS picks an address in the new vSwitch.
         attrs::set(&mut planned, "private_ip", Value::Unknown);

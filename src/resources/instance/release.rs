@@ -38,13 +38,17 @@ impl Removal<'_> {
 
 /// What ECS can change in place for an attribute whose change makes this
 /// provider replace the instance: the alternative a refused replacement
-/// offers. `zone_id` has none.
-const IN_PLACE: [(&str, &str); 5] = [
-    ("security_group_ids", "ModifyInstanceAttribute SecurityGroupIds.N (console: Change Security Group)"),
-    ("instance_charge_type", "ModifyInstanceChargeType (console: Switch to Subscription / Pay-as-you-go)"),
-    ("internet_charge_type", "ModifyInstanceNetworkSpec NetworkChargeType (console: Change Bandwidth billing)"),
-    ("vswitch_id", "ModifyInstanceVpcAttribute, while Stopped, within the same zone (console: Change vSwitch)"),
-    ("image_id", "ReplaceSystemDisk, while Stopped (console: Replace Operating System; the system disk is wiped)"),
+/// offers. `zone_id` and `system_disk_category` have none; what else ECS
+/// changes in place, this provider does too.
+const IN_PLACE: [(&str, &str); 2] = [
+    (
+        "instance_charge_type",
+        "ModifyInstanceChargeType (console: Switch to Subscription / Pay-as-you-go)",
+    ),
+    (
+        "internet_charge_type",
+        "ModifyInstanceNetworkSpec NetworkChargeType (console: Change Bandwidth billing)",
+    ),
 ];
 
 /// "instance_type…": why a replacement, and the in-place way where ECS has one.
@@ -153,7 +157,12 @@ mod tests {
             deletion_protection: true,
             ..postpaid
         };
-        let d = refusal("i-1", &protected, Removal::Replace(&["security_group_ids"])).unwrap();
+        let d = refusal(
+            "i-1",
+            &protected,
+            Removal::Replace(&["instance_charge_type"]),
+        )
+        .unwrap();
         assert!(
             d.detail.contains("cannot replace") && d.detail.contains("DeletionProtection=false"),
             "{}",
@@ -162,9 +171,8 @@ mod tests {
         // The attribute forcing it, and the in-place way.
         assert!(
             d.detail
-                .contains("forced by the change of security_group_ids")
-                && d.detail
-                    .contains("ModifyInstanceAttribute SecurityGroupIds.N")
+                .contains("forced by the change of instance_charge_type")
+                && d.detail.contains("ModifyInstanceChargeType")
                 && d.detail.contains("set the configuration to match"),
             "{}",
             d.detail
