@@ -229,8 +229,34 @@ impl Executor<'_> {
         self.api().reboot(&live).await?;
         progress.restart_owed = false;
         progress.done.push(Step::Reboot);
-        self.waiter.status(self.id, "Running").await?;
+        self.rebooted(&live.start_time).await?;
         self.rolling.release_after_grace();
+        Ok(())
+    }
+
+    /// Waits until the reboot has happened and the instance is Running
+    /// again. A Running read counts only after evidence of the reboot: a
+    /// read showing it Stopping or Starting, or a `StartTime` other than
+    /// `start_time_before` (the read just before RebootInstance). A read
+    /// answered with what ECS knew before the reboot (in flight, or shared
+    /// with other instances' lookups) still says Running and must not end
+    /// the wait: the rolling slot would be released, and later steps meet a
+    /// Starting instance. See docs/design/resources.md, "Reboot".
+    async fn rebooted(&self, start_time_before: &str) -> Result<(), ApplyError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let seen = AtomicBool::new(false);
+        let what = format!("{} to be Running again after its reboot", self.id);
+        self.waiter
+            .until(self.id, &what, |i| {
+                let restarted = !start_time_before.is_empty()
+                    && !i.start_time.is_empty()
+                    && i.start_time != start_time_before;
+                if restarted || matches!(i.status.as_str(), "Stopping" | "Starting" | "Stopped") {
+                    seen.store(true, Ordering::SeqCst);
+                }
+                i.status == "Running" && seen.load(Ordering::SeqCst)
+            })
+            .await?;
         Ok(())
     }
 
