@@ -275,6 +275,15 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
     }
+    if input.restart_owed
+        && is_null(config, "status")
+        && attrs::string(prior, "status").as_deref() == Some("Running")
+    {
+        // A restart owed by an interrupted apply changes no attribute, and
+        // Terraform applies only a plan that does: the status shows as known
+        // after apply (the restart's warning says why).
+        attrs::set(&mut planned, "status", Value::Unknown);
+    }
     let vswitch_changed = !same(
         attrs::get(&planned, "vswitch_id"),
         attrs::get(prior, "vswitch_id"),
