@@ -142,7 +142,6 @@ fn in_place_hcl(row: &InPlace, update_timeout: &str, changed: bool) -> String {
     let body = format!(
         r#"  vswitch_id         = "vsw-emu-h1"
   private_ip         = "172.16.1.10"
-  security_group_ids = ["sg-emu-web"]
   password           = "Old-pass-1"
   key_name           = "emu-key-a"
   description        = "before"
