@@ -21,11 +21,19 @@
 //! `ecs_instance_spec` updating an instance it adopted (created out of band, through the
 //! emulator's admin API), and for `ecs_instance_spec` interrupted while adopting (the resize
 //! is the adoption itself). The spec runs the same engine and must give the same guarantees.
+//!
+//! A fourth run covers issue 16's in-place steps ([`IN_PLACE`]): one `ecs_instance` change
+//! each (image → ReplaceSystemDisk in a stop window, vSwitch/private IP →
+//! ModifyInstanceVpcAttribute in one, key pair → AttachKeyPair, description →
+//! ModifyInstanceAttribute, system disk size → ResizeDisk online, password → its
+//! RebootInstance), cut short at that call by the same four endings, with the same checks:
+//! the change effective after the next apply (the guest's view for key and password), each
+//! call applied once, an empty plan, and a Ctrl-C leaving the instance Running.
 
 mod e2e_support;
 mod support;
 
-use e2e_support::{flat, id_of, instance_hcl, seed_instance, Cloud};
+use e2e_support::{flat, id_of, instance_hcl, seed_instance, Cloud, IMAGE};
 use serde_json::{json, Value};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -46,6 +54,150 @@ enum Step {
     Start,
     WaitUntil,
     ModifyBandwidth,
+    // Issue 16's in-place steps (rows of [`IN_PLACE`]).
+    ReplaceSystemDisk,
+    VpcAttribute,
+    KeyPair,
+    Attribute,
+    ResizeDisk,
+    Reboot,
+}
+
+/// One in-place step: the call it makes (where the hook lands), the text replacements that
+/// turn [`in_place_hcl`]'s instance into the one wanting that change, and the calls that must
+/// be applied exactly once over the interrupted apply and the next.
+struct InPlace {
+    step: Step,
+    action: &'static str,
+    change: &'static [(&'static str, &'static str)],
+    once: &'static [&'static str],
+    /// Of `once`, the calls an ending may make the next apply send again (at most twice in
+    /// all), because nothing can tell it they were done:
+    /// - SIGKILL: Terraform keeps no state, and a password cannot be read back from the API;
+    /// - a lost connection on RebootInstance: no ClientToken, its answer lost and the API
+    ///   unreachable until the apply gave up. A restart that may be missing is made again
+    ///   (one restart too many rather than a password never in effect).
+    may_repeat: &'static [(Ending, &'static str)],
+}
+
+const OTHER_IMAGE: &str = "ubuntu_22_04_x64_20G_alibase_20240101.vhd";
+
+const IN_PLACE: [InPlace; 6] = [
+    InPlace {
+        step: Step::ReplaceSystemDisk,
+        action: "ReplaceSystemDisk",
+        change: &[(IMAGE, OTHER_IMAGE)],
+        once: &["ReplaceSystemDisk"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::VpcAttribute,
+        action: "ModifyInstanceVpcAttribute",
+        change: &[("vsw-emu-h1", "vsw-emu-h2"), ("172.16.1.10", "172.16.2.20")],
+        once: &["ModifyInstanceVpcAttribute"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::KeyPair,
+        action: "AttachKeyPair",
+        change: &[("emu-key-a", "emu-key-b")],
+        once: &["AttachKeyPair", "RebootInstance"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::Attribute,
+        action: "ModifyInstanceAttribute",
+        change: &[("\"before\"", "\"after\"")],
+        once: &["ModifyInstanceAttribute"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::ResizeDisk,
+        action: "ResizeDisk",
+        change: &[("system_disk_size   = 40", "system_disk_size   = 60")],
+        once: &["ResizeDisk"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::Reboot,
+        action: "RebootInstance",
+        change: &[("Old-pass-1", "New-pass-2")],
+        once: &["ModifyInstanceAttribute", "RebootInstance"],
+        may_repeat: &[
+            (Ending::Kill, "ModifyInstanceAttribute"),
+            (Ending::Kill, "RebootInstance"),
+            (Ending::LostConnection, "RebootInstance"),
+        ],
+    },
+];
+
+impl Step {
+    fn in_place(self) -> Option<&'static InPlace> {
+        IN_PLACE.iter().find(|r| r.step == self)
+    }
+}
+
+/// The instance of the in-place rows (VPC, a key, a password), `changed` or not.
+fn in_place_hcl(row: &InPlace, update_timeout: &str, changed: bool) -> String {
+    let body = format!(
+        r#"  vswitch_id         = "vsw-emu-h1"
+  private_ip         = "172.16.1.10"
+  password           = "Old-pass-1"
+  key_name           = "emu-key-a"
+  description        = "before"
+  system_disk_size   = 40
+  internet_max_bandwidth_out = 5
+  timeouts {{
+    update = "{update_timeout}"
+  }}"#
+    );
+    let mut text = instance_hcl("web", FROM, &body);
+    if changed {
+        for (from, to) in row.change {
+            assert!(text.contains(from), "{from} in {text}");
+            text = text.replace(from, to);
+        }
+    }
+    text
+}
+
+/// Whether the in-place change is in effect (the guest's view for key and password).
+fn check_effective(cloud: &Cloud, row: &InPlace, id: &str) -> Result<(), String> {
+    let inst = cloud.instance(id);
+    let guest = cloud.guest(id);
+    let state = |a: &str| cloud.state_attr("ecs_instance.web", a);
+    let ok = match row.step {
+        Step::ReplaceSystemDisk => inst["ImageId"] == OTHER_IMAGE,
+        Step::VpcAttribute => {
+            state("vswitch_id") == "vsw-emu-h2" && state("private_ip") == "172.16.2.20"
+        }
+        Step::KeyPair => guest["Effective"]["KeyPairName"] == "emu-key-b",
+        Step::Attribute => inst["Description"] == "after",
+        Step::ResizeDisk => state("system_disk_size") == 60,
+        Step::Reboot => {
+            guest["Effective"]["PasswordHash"] == Cloud::password_hash(id, "New-pass-2")
+        }
+        _ => unreachable!("not an in-place row"),
+    };
+    if !ok || inst["Status"] != "Running" || guest["PendingRestart"] != false {
+        return Err(format!("{:?} not in effect: {inst:#}\n{guest:#}", row.step));
+    }
+    Ok(())
+}
+
+/// Successful `action` calls on `id` in `requests`, not counting ClientToken replays.
+fn applied_calls(requests: &[e2e_support::Request], id: &str, action: &str) -> usize {
+    requests
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.ok() && r.action == action && r.instance_id == id)
+        .filter(|(i, r)| {
+            let token = r.param("ClientToken");
+            !requests[..*i]
+                .iter()
+                .any(|p| p.ok() && token.is_some() && p.param("ClientToken") == token)
+        })
+        .count()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +214,14 @@ const STEPS: [Step; 5] = [
     Step::Start,
     Step::WaitUntil,
     Step::ModifyBandwidth,
+];
+const IN_PLACE_STEPS: [Step; 6] = [
+    Step::ReplaceSystemDisk,
+    Step::VpcAttribute,
+    Step::KeyPair,
+    Step::Attribute,
+    Step::ResizeDisk,
+    Step::Reboot,
 ];
 const ENDINGS: [Ending; 4] = [
     Ending::CtrlC,
@@ -89,6 +249,15 @@ impl Subject {
         match self {
             Subject::Instance => "ecs_instance.web",
             Subject::Spec | Subject::Adoption => "ecs_instance_spec.web",
+        }
+    }
+
+    /// The configuration for `step`'s row, before (`changed` false) or after the change.
+    fn config(self, step: Step, update_timeout: &str, changed: bool) -> String {
+        match step.in_place() {
+            Some(row) => in_place_hcl(row, update_timeout, changed),
+            None if changed => self.resource(update_timeout, 10, TO),
+            None => self.resource(update_timeout, 5, FROM),
         }
     }
 
@@ -145,6 +314,21 @@ fn hook_for(step: Step, ending: Ending) -> Option<Value> {
             "Action": "StopInstance", "Phase": "after", "TransitionMs": 4000,
         })),
         Step::WaitUntil => None,
+        // The reboot is a power call: the instance stays Starting for a while.
+        Step::Reboot => Some(json!({
+            "Action": "RebootInstance", "Phase": "after",
+            "TransitionMs": if timeout { 8000 } else { 2000 },
+            "Drop": lost, "BlackoutMs": blackout,
+        })),
+        _ => {
+            let action = step.in_place().expect("an in-place row").action;
+            Some(if lost {
+                json!({"Action": action, "Phase": "after", "Drop": true, "BlackoutMs": blackout})
+            } else {
+                json!({"Action": action, "Phase": "before",
+                       "HoldMs": if timeout { 7000 } else { 1500 }})
+            })
+        }
     }
 }
 
@@ -249,6 +433,8 @@ fn check_ctrl_c_left_it_running(
             format!("started again on {TO}"),
         ],
         Step::ModifyBandwidth => vec![format!("Running on {TO}")],
+        // In-place rows: how it was left depends on the row; one diagnostic is enough.
+        _ => vec![String::new()],
     };
     if !expected
         .iter()
@@ -284,7 +470,7 @@ fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> 
     let id = if subject == Subject::Adoption {
         ADOPTED_ID.to_string()
     } else {
-        write(subject.resource("10m", 5, FROM));
+        write(subject.config(step, "10m", false));
         cloud.apply();
         id_of(&cloud, subject.address())
     };
@@ -293,7 +479,8 @@ fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> 
     } else {
         "10m".to_string()
     };
-    write(subject.resource(&timeout, 10, TO));
+    write(subject.config(step, &timeout, true));
+    let journal_before = cloud.journal().requests.len();
     if let Some(h) = hook_for(step, ending) {
         cloud.hook(h);
     }
@@ -361,17 +548,21 @@ fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> 
         Ending::Timeout | Ending::LostConnection => 3000,
     };
     std::thread::sleep(Duration::from_millis(settle_ms));
-    write(subject.resource("10m", 10, TO));
+    write(subject.config(step, "10m", true));
     let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     if again.code != 0 {
         return Err(format!("the second apply failed:\n{}", flat(&again)));
     }
     let inst = cloud.instance(&id);
-    if inst["Status"] != "Running"
-        || inst["InstanceType"] != TO
-        || inst["InternetMaxBandwidthOut"] != 10
-    {
-        return Err(format!("did not converge: {inst:#}"));
+    match step.in_place() {
+        Some(row) => check_effective(&cloud, row, &id)?,
+        None if inst["Status"] != "Running"
+            || inst["InstanceType"] != TO
+            || inst["InternetMaxBandwidthOut"] != 10 =>
+        {
+            return Err(format!("did not converge: {inst:#}"));
+        }
+        None => {}
     }
     check_state_truthful(&cloud, subject, &id, "after the second apply")?;
     let plan = cloud.plan();
@@ -379,13 +570,29 @@ fn cell(subject: Subject, step: Step, ending: Ending) -> Result<String, String> 
         return Err(format!("the plan after is not empty:\n{}", plan.stdout));
     }
     let journal = cloud.journal();
-    for param in ["InstanceType", "InternetMaxBandwidthOut"] {
-        let n = journal.applied(&id, param);
-        if n != 1 {
-            return Err(format!(
-                "{param} applied {n} times: {:?}",
-                journal.mutations(&id)
-            ));
+    if let Some(row) = step.in_place() {
+        let since = &journal.requests[journal_before..];
+        for action in row.once {
+            let n = applied_calls(since, &id, action);
+            let may_repeat = row.may_repeat.contains(&(ending, *action));
+            if n != 1 && !(may_repeat && n == 2) {
+                let sent: Vec<_> = since
+                    .iter()
+                    .filter(|r| r.instance_id == id && !r.action.starts_with("Describe"))
+                    .map(|r| format!("{}:{}", r.action, r.code))
+                    .collect();
+                return Err(format!("{action} applied {n} times: {sent:?}"));
+            }
+        }
+    } else {
+        for param in ["InstanceType", "InternetMaxBandwidthOut"] {
+            let n = journal.applied(&id, param);
+            if n != 1 {
+                return Err(format!(
+                    "{param} applied {n} times: {:?}",
+                    journal.mutations(&id)
+                ));
+            }
         }
     }
     let rules = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -408,22 +615,27 @@ static ONE_MATRIX: Mutex<()> = Mutex::new(());
 
 #[test]
 fn every_step_times_every_ending_converges_on_the_next_apply() {
-    matrix(Subject::Instance);
+    matrix(Subject::Instance, &STEPS);
 }
 
 #[test]
 fn every_step_times_every_ending_converges_for_an_adopted_instance() {
-    matrix(Subject::Spec);
+    matrix(Subject::Spec, &STEPS);
 }
 
 #[test]
 fn every_step_times_every_ending_converges_while_adopting() {
-    matrix(Subject::Adoption);
+    matrix(Subject::Adoption, &STEPS);
 }
 
-fn matrix(subject: Subject) {
+#[test]
+fn every_in_place_step_times_every_ending_converges_on_the_next_apply() {
+    matrix(Subject::Instance, &IN_PLACE_STEPS);
+}
+
+fn matrix(subject: Subject, steps: &[Step]) {
     let _one = ONE_MATRIX.lock().unwrap_or_else(|e| e.into_inner());
-    let cells: Vec<(Step, Ending)> = STEPS
+    let cells: Vec<(Step, Ending)> = steps
         .iter()
         .flat_map(|s| ENDINGS.iter().map(move |e| (*s, *e)))
         .collect();
@@ -449,7 +661,7 @@ fn matrix(subject: Subject) {
     }
     table += "\n";
     let mut failures = Vec::new();
-    for s in STEPS {
+    for &s in steps {
         table += &format!("{:<16}", format!("{s:?}"));
         for e in ENDINGS {
             let (_, _, outcome) = results

@@ -45,6 +45,38 @@ fn calls_after_create(cloud: &Cloud, id: &str) -> Vec<String> {
     all[created + 1..].to_vec()
 }
 
+/// The instance's user tags as ECS reports them (the marker and `acs:` tags left out).
+fn user_tags(inst: &serde_json::Value) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = inst["Tags"]["Tag"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let s = |k: &str| t[k].as_str().unwrap_or_default().to_string();
+            (s("TagKey"), s("TagValue"))
+        })
+        .filter(|(k, _)| !k.starts_with("acs:") && !k.starts_with("terraform-provider-ecs:"))
+        .collect();
+    tags.sort();
+    tags
+}
+
+/// The instance's security groups as ECS reports them, sorted.
+fn groups(inst: &serde_json::Value) -> Vec<String> {
+    let mut g: Vec<String> = inst["SecurityGroupIds"]["SecurityGroupId"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(String::from))
+        .collect();
+    g.sort();
+    g
+}
+
+fn pair(k: &str, v: &str) -> (String, String) {
+    (k.to_string(), v.to_string())
+}
+
 fn count(calls: &[String], action: &str) -> usize {
     calls.iter().filter(|c| *c == action).count()
 }
@@ -109,6 +141,16 @@ fn everything_at_once_stops_the_instance_once() {
     assert_eq!(cloud.state_attr("ecs_instance.web", "id"), id.as_str());
     assert_eq!(inst["InstanceType"], "ecs.g6.xlarge");
     assert_eq!(inst["ImageId"], OTHER_IMAGE);
+    assert_eq!(
+        user_tags(&inst),
+        [pair("env", "prod"), pair("team", "web")],
+        "{inst:#}"
+    );
+    assert_eq!(groups(&inst), ["sg-emu-app", "sg-emu-db"], "{inst:#}");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "tags"),
+        serde_json::json!({"env": "prod", "team": "web"})
+    );
     let guest = cloud.guest(&id);
     assert_eq!(guest["Effective"]["HostName"], "web-2", "{guest}");
     assert_eq!(guest["Effective"]["KeyPairName"], "emu-key-b", "{guest}");
@@ -141,6 +183,7 @@ fn no_stop_changes_send_no_stop() {
   host_name          = "web-1"
   key_name           = "emu-key-a"
   instance_name      = "renamed"
+  description        = "changed without a stop"
   deletion_protection = true
   system_disk_size   = 60
   tags               = {{ env = "prod" }}
@@ -155,6 +198,11 @@ fn no_stop_changes_send_no_stop() {
     assert_eq!(count(&calls, "RebootInstance"), 0, "{calls:?}");
     assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
     assert_eq!(count(&calls, "ResizeDisk"), 1, "{calls:?}");
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Description"], "changed without a stop", "{inst:#}");
+    assert_eq!(inst["InstanceName"], "renamed", "{inst:#}");
+    assert_eq!(groups(&inst), ["sg-emu-app"], "{inst:#}");
+    assert_eq!(user_tags(&inst), [pair("env", "prod")], "{inst:#}");
     assert_eq!(cloud.state_attr("ecs_instance.web", "system_disk_size"), 60);
     assert_eq!(
         cloud.state_attr("ecs_instance.web", "deletion_protection"),
@@ -177,8 +225,9 @@ fn a_password_alone_restarts_once() {
     assert!(text.contains("password takes effect"), "{text}");
     cloud.apply();
     let calls = calls_after_create(&cloud, &id);
-    let restarts = count(&calls, "RebootInstance") + count(&calls, "StopInstance");
-    assert_eq!(restarts, 1, "{calls:?}");
+    assert_eq!(count(&calls, "RebootInstance"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "StartInstance"), 0, "{calls:?}");
     let guest = cloud.guest(&id);
     assert_eq!(
         guest["Effective"]["PasswordHash"],
@@ -221,6 +270,31 @@ fn import_with_tags_groups_key_and_user_data_plans_nothing() {
         .tf_ok(&["import", "-no-color", "ecs_instance.web", &id]);
     let tags = cloud.state_attr("ecs_instance.web", "tags");
     assert_eq!(tags, serde_json::json!({"env": "dev", "team": "web"}));
+    cloud.assert_converged();
+    // A full cycle on the imported instance: a change applies, then nothing is left to do.
+    cloud.config(&web(&body
+        .replace("team = \"web\"", "team = \"api\"")
+        .replace(
+            "sg-emu-app\"]",
+            "sg-emu-app\"]\n  description        = \"imported\"",
+        )));
+    let run = cloud.apply();
+    assert!(
+        e2e_support::flat(&run).contains("1 changed"),
+        "{}",
+        e2e_support::flat(&run)
+    );
+    let inst = cloud.instance(&id);
+    assert_eq!(inst["Description"], "imported", "{inst:#}");
+    assert_eq!(
+        user_tags(&inst),
+        [pair("env", "dev"), pair("team", "api")],
+        "{inst:#}"
+    );
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "tags"),
+        serde_json::json!({"env": "dev", "team": "api"})
+    );
     cloud.assert_converged();
 }
 

@@ -442,7 +442,9 @@ fn unplanned_changes(
     live: &planner::Observed,
     steps: &[Step],
 ) -> Option<ApplyError> {
-    let seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
+    let mut seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
+    // The plan knew of a restart owed by an interrupted apply (private state).
+    seen.restart_owed = live.restart_owed;
     let announced = planner::plan(&seen, desired, limits)
         .map(|planned| changes_of(&planned))
         .unwrap_or_default();
@@ -551,6 +553,15 @@ async fn update_failed(
                     format!("{id} had been stopped for this update; after the failure above it was started again, so it runs with its current settings."),
                 ),
             });
+        }
+    }
+    // After Ctrl-C, an instance whose reboot we sent is seen Running again
+    // too (it comes back by itself; we only wait, within the grace time).
+    if let (true, Some(before)) = (cancelled, progress.rebooting.take()) {
+        let recovery = Session::recovery(ctx, interrupted::CTRL_C_GRACE);
+        let executor = recovery.executor(ctx, id, planned);
+        if let Err(e) = executor.rebooted(&before).await {
+            tracing::warn!(id, error = %e, "the instance did not come back from its reboot within the grace time");
         }
     }
     let new_state = match reread(ctx, id, planned).await {
@@ -665,10 +676,15 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
                     );
                 }
             }
-            Step::AllocatePublicIp { .. }
-            | Step::WaitUntil { .. }
-            | Step::Reboot
-            | Step::Call { .. } => {}
+            // The call set the planned values (write-only ones such as the
+            // password cannot be read back, so they must come from here).
+            Step::Call { set, .. } => {
+                for attr in set.keys() {
+                    let name = attr.row().name;
+                    attrs::set(&mut s, name, attrs::get(planned, name).clone());
+                }
+            }
+            Step::AllocatePublicIp { .. } | Step::WaitUntil { .. } | Step::Reboot => {}
         }
     }
     state::known_or_null(&s)

@@ -76,6 +76,10 @@ pub struct Progress {
     pub stop_took: Option<Duration>,
     /// How long our start took, from StartInstance accepted to Running seen.
     pub start_took: Option<Duration>,
+    /// Our RebootInstance was accepted and the instance is not seen Running
+    /// again yet: its `StartTime` before the reboot (the evidence
+    /// [`Executor::rebooted`] needs), so an interrupted apply can wait for it.
+    pub rebooting: Option<String>,
 }
 
 impl Progress {
@@ -229,8 +233,36 @@ impl Executor<'_> {
         self.api().reboot(&live).await?;
         progress.restart_owed = false;
         progress.done.push(Step::Reboot);
-        self.waiter.status(self.id, "Running").await?;
+        progress.rebooting = Some(live.start_time.clone());
+        self.rebooted(&live.start_time).await?;
+        progress.rebooting = None;
         self.rolling.release_after_grace();
+        Ok(())
+    }
+
+    /// Waits until the reboot has happened and the instance is Running
+    /// again. A Running read counts only after evidence of the reboot: a
+    /// read showing it Stopping or Starting, or a `StartTime` other than
+    /// `start_time_before` (the read just before RebootInstance). A read
+    /// answered with what ECS knew before the reboot (in flight, or shared
+    /// with other instances' lookups) still says Running and must not end
+    /// the wait: the rolling slot would be released, and later steps meet a
+    /// Starting instance. See docs/design/resources.md, "Reboot".
+    pub async fn rebooted(&self, start_time_before: &str) -> Result<(), ApplyError> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let seen = AtomicBool::new(false);
+        let what = format!("{} to be Running again after its reboot", self.id);
+        self.waiter
+            .until(self.id, &what, |i| {
+                let restarted = !start_time_before.is_empty()
+                    && !i.start_time.is_empty()
+                    && i.start_time != start_time_before;
+                if restarted || matches!(i.status.as_str(), "Stopping" | "Starting" | "Stopped") {
+                    seen.store(true, Ordering::SeqCst);
+                }
+                i.status == "Running" && seen.load(Ordering::SeqCst)
+            })
+            .await?;
         Ok(())
     }
 
@@ -244,6 +276,12 @@ impl Executor<'_> {
     ) -> Result<(), ApplyError> {
         tracing::info!(id = self.id, ?call, attributes = ?set.keys().collect::<Vec<_>>(), "changing instance");
         let live = self.describe_live().await?;
+        let restart = set.keys().any(|a| a.row().stop == StopClass::Restart)
+            && call != Call::ReplaceSystemDisk;
+        // Owed from the moment the call may go out: if its answer is lost or
+        // the apply is cut short meanwhile, the next plan still restarts once
+        // (the changed value reads back as configured, so nothing else would).
+        progress.restart_owed |= restart;
         if call == Call::Tags {
             let want = match set.get(&Attr::Tags) {
                 Some(Val::Map(m)) => m.clone(),
@@ -256,9 +294,6 @@ impl Executor<'_> {
             let token = self.api().new_token(action);
             self.api().call(&live, call, set, &token).await?;
         }
-        let restart = set.keys().any(|a| a.row().stop == StopClass::Restart)
-            && call != Call::ReplaceSystemDisk;
-        progress.restart_owed |= restart;
         progress.done.push(Step::Call {
             call,
             set: set.clone(),

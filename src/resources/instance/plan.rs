@@ -276,6 +276,15 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
     }
+    if input.restart_owed
+        && is_null(config, "status")
+        && attrs::string(prior, "status").as_deref() == Some("Running")
+    {
+        // A restart owed by an interrupted apply changes no attribute, and
+        // Terraform applies only a plan that does: the status shows as known
+        // after apply (the restart's warning says why).
+        attrs::set(&mut planned, "status", Value::Unknown);
+    }
     // "" and null are both "no vSwitch" (BLANK_IS_UNSET).
     let vswitch_changed = state::given(&planned, "vswitch_id") != state::given(prior, "vswitch_id");
     if vswitch_changed && is_null(config, "private_ip") {

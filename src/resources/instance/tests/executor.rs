@@ -542,3 +542,71 @@ async fn a_too_short_cooldown_setting_retries_sparingly_and_is_noticed() {
     );
     assert_eq!(progress.refused_after_cooldown as usize, refused);
 }
+
+/// Runs one Reboot against a fake whose first `stale` reads after
+/// RebootInstance still show the instance as it was before it (Running);
+/// returns the instance's status when the step ended and how long it took.
+async fn reboot_with_stale_reads(stale: u32) -> (String, Duration, Vec<String>) {
+    let mut w = World::new();
+    w.api.stale_reads_after_reboot = stale;
+    let mut progress = Progress::new(None);
+    let started = w.clock_now();
+    w.executor(secs(20 * 60))
+        .run(&[Step::Reboot], &mut progress)
+        .await
+        .unwrap();
+    let took = w.clock_now() - started;
+    (w.api.instance().status, took, w.api.done())
+}
+
+/// A read in flight (or batched) when RebootInstance answered still says
+/// Running: it must not end the wait, or the rolling slot is released while
+/// the instance is still Starting and later steps meet it Starting.
+#[tokio::test]
+async fn a_stale_running_read_after_the_reboot_does_not_end_the_wait() {
+    for stale in [1, 3] {
+        let (status, took, done) = reboot_with_stale_reads(stale).await;
+        assert_eq!(done, ["RebootInstance"], "one reboot, nothing else");
+        assert_eq!(
+            status, "Running",
+            "{stale} stale reads: ended while {status}"
+        );
+        assert!(
+            took >= TRANSITION,
+            "{stale} stale reads: waited only {took:?}"
+        );
+    }
+}
+
+/// Without stale reads the wait ends once the reboot is over, not later.
+#[tokio::test]
+async fn the_reboot_wait_ends_soon_after_the_instance_is_running() {
+    let (status, took, _) = reboot_with_stale_reads(0).await;
+    assert_eq!(status, "Running");
+    assert!(
+        took >= TRANSITION && took <= TRANSITION + secs(4),
+        "{took:?}"
+    );
+}
+
+/// A `StartTime` other than the one read before the reboot is evidence
+/// too: a reboot shorter than a poll is not waited on until the timeout.
+#[tokio::test]
+async fn a_new_start_time_counts_as_the_reboot_having_happened() {
+    let clock = FakeClock::at(T0);
+    let mut api = FakeApi::new(clock.clone(), COOLDOWN, Duration::from_millis(1));
+    api.stale_reads_after_reboot = 1;
+    api.state.lock().unwrap().inst.start_time = "2026-12-04T22:00Z".into();
+    let w = World { clock, api };
+    let before = w.api.instance().start_time;
+    let mut progress = Progress::new(None);
+    w.executor(secs(60))
+        .run(&[Step::Reboot], &mut progress)
+        .await
+        .unwrap();
+    assert_ne!(w.api.instance().start_time, before);
+    assert!(
+        w.clock_now() - T0 < secs(10),
+        "ended by the new start time, not the timeout"
+    );
+}

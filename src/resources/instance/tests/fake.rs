@@ -79,6 +79,10 @@ pub struct FakeApi {
     pub transition: Duration,
     /// Refuse out + in in one call with InvalidParameter.Mismatch.
     pub strict_bandwidth: bool,
+    /// After RebootInstance, this many reads still answer with the
+    /// instance as it was before it (a read in flight or batched).
+    pub stale_reads_after_reboot: u32,
+    stale: Mutex<Option<(u32, ecs::Instance)>>,
     tokens: AtomicU32,
 }
 
@@ -99,6 +103,8 @@ impl FakeApi {
             cooldown,
             transition,
             strict_bandwidth: false,
+            stale_reads_after_reboot: 0,
+            stale: Mutex::new(None),
             tokens: AtomicU32::new(0),
         }
     }
@@ -134,6 +140,9 @@ impl FakeApi {
     fn settle(&self, s: &mut FakeState) {
         if let Some((status, at)) = s.pending.clone() {
             if self.clock.now() >= at {
+                if status == "Running" {
+                    s.inst.start_time = format!("started at {}", at.as_secs_f64());
+                }
                 s.inst.status = status;
                 s.pending = None;
             }
@@ -166,6 +175,12 @@ impl FakeApi {
 #[async_trait::async_trait]
 impl InstanceApi for FakeApi {
     async fn describe(&self, id: &str) -> ecs::Result<Option<ecs::Instance>> {
+        if let Some((n, before)) = self.stale.lock().unwrap().as_mut() {
+            if *n > 0 {
+                *n -= 1;
+                return Ok((before.instance_id == id).then(|| before.clone()));
+            }
+        }
         let mut s = self.state.lock().unwrap();
         self.settle(&mut s);
         Ok((s.inst.instance_id == id).then(|| s.inst.clone()))
@@ -279,7 +294,10 @@ impl InstanceApi for FakeApi {
     }
 
     async fn reboot(&self, _live: &ecs::Instance) -> ecs::Result<()> {
-        self.power("RebootInstance", "Running", "Starting", "Running")
+        let before = self.instance();
+        self.power("RebootInstance", "Running", "Starting", "Running")?;
+        *self.stale.lock().unwrap() = Some((self.stale_reads_after_reboot, before));
+        Ok(())
     }
 
     async fn call(
