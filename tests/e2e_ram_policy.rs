@@ -29,6 +29,7 @@ fn client_actions() -> BTreeSet<String> {
                 "call_of(",
                 "Call::new(",
                 "key_pair_call(",
+                "describe_one(",
                 "const ACTION: &str =",
             ][..],
         ),

@@ -1313,46 +1313,67 @@ impl Client {
 
     /// DescribeKeyPairs for one name: `None` when no key pair has it.
     pub async fn describe_key_pair(&self, name: &str) -> Result<Option<KeyPair>> {
-        let call = self
-            .call_of("DescribeKeyPairs", Method::Get)
-            .param("KeyPairName", name)
-            .param("PageSize", "50");
-        let r: wire::DescribeKeyPairs = self.run(call).await.result?;
-        Ok(r.key_pairs
-            .key_pair
-            .into_iter()
-            .map(KeyPair::from)
-            .find(|k| k.key_pair_name == name))
+        self.describe_one(
+            "DescribeKeyPairs",
+            "KeyPairName",
+            name,
+            |r: wire::DescribeKeyPairs| {
+                r.key_pairs
+                    .key_pair
+                    .into_iter()
+                    .map(KeyPair::from)
+                    .collect()
+            },
+            |k: &KeyPair| k.key_pair_name == name,
+        )
+        .await
     }
 
     /// DescribeVSwitches (the ECS API's own) for one id: its VPC, zone and
     /// CIDR block; `None` when it does not exist.
     pub async fn describe_vswitch(&self, id: &str) -> Result<Option<VSwitch>> {
-        let call = self
-            .call_of("DescribeVSwitches", Method::Get)
-            .param("VSwitchId", id)
-            .param("PageSize", "50");
-        let r: wire::DescribeVSwitches = self.run(call).await.result?;
-        Ok(r.vswitches
-            .vswitch
-            .into_iter()
-            .map(VSwitch::from)
-            .find(|v| v.vswitch_id == id))
+        self.describe_one(
+            "DescribeVSwitches",
+            "VSwitchId",
+            id,
+            |r: wire::DescribeVSwitches| {
+                r.vswitches.vswitch.into_iter().map(VSwitch::from).collect()
+            },
+            |v: &VSwitch| v.vswitch_id == id,
+        )
+        .await
     }
 
     /// DescribeImages for one id: its OS type and size; `None` when no
     /// available image has it.
     pub async fn describe_image(&self, id: &str) -> Result<Option<Image>> {
+        self.describe_one(
+            "DescribeImages",
+            "ImageId",
+            id,
+            |r: wire::DescribeImages| r.images.image.into_iter().map(Image::from).collect(),
+            |i: &Image| i.image_id == id,
+        )
+        .await
+    }
+
+    /// One page of a Describe* action filtered by `param = value`, and the
+    /// item that `is_it` picks from it (the filter is exact on ECS; the pick
+    /// guards against a lenient one).
+    async fn describe_one<W: DeserializeOwned, T>(
+        &self,
+        action: &'static str,
+        param: &'static str,
+        value: &str,
+        items: impl FnOnce(W) -> Vec<T>,
+        is_it: impl Fn(&T) -> bool,
+    ) -> Result<Option<T>> {
         let call = self
-            .call_of("DescribeImages", Method::Get)
-            .param("ImageId", id)
+            .call_of(action, Method::Get)
+            .param(param, value)
             .param("PageSize", "50");
-        let r: wire::DescribeImages = self.run(call).await.result?;
-        Ok(r.images
-            .image
-            .into_iter()
-            .map(Image::from)
-            .find(|i| i.image_id == id))
+        let r: W = self.run(call).await.result?;
+        Ok(items(r).into_iter().find(|t| is_it(t)))
     }
 }
 
