@@ -76,6 +76,25 @@ pub fn renewal_margin(lifetime: Duration) -> Duration {
     (lifetime / 3).min(Duration::from_secs(180))
 }
 
+/// A failed HTTP exchange of a credential source, said from its parts:
+/// `reqwest`'s Display may hold the URL, whose query can carry a token.
+fn http_failure(e: &reqwest::Error) -> String {
+    let mut m = String::from(if e.is_connect() {
+        "could not connect"
+    } else if e.is_timeout() {
+        "no answer in time"
+    } else {
+        "the request failed"
+    });
+    let mut s = std::error::Error::source(e);
+    while let Some(x) = s {
+        m.push_str(": ");
+        m.push_str(&x.to_string());
+        s = x.source();
+    }
+    m
+}
+
 struct Cached {
     creds: Arc<Credentials>,
     /// From this instant on, callers renew before using them.

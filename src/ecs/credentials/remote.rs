@@ -88,12 +88,12 @@ impl EcsRole {
         let answer = req
             .send()
             .await
-            .map_err(|e| self.fail(format!("GET {url}: {}", brief(&e))))?;
+            .map_err(|e| self.fail(format!("GET {url}: {}", super::http_failure(&e))))?;
         let status = answer.status().as_u16();
         let body = answer
             .bytes()
             .await
-            .map_err(|e| self.fail(brief(&e)))?
+            .map_err(|e| self.fail(super::http_failure(&e)))?
             .to_vec();
         if status == 404 && path.ends_with('/') {
             return Err(self.fail("the metadata service knows no RAM role of this instance (404): attach one to the instance, or name it with ecs_role_name / ALIBABA_CLOUD_ECS_METADATA"));
@@ -103,23 +103,6 @@ impl EcsRole {
         }
         Ok(body)
     }
-}
-
-fn brief(e: &reqwest::Error) -> String {
-    let mut m = String::from(if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "no answer in time"
-    } else {
-        "the request failed"
-    });
-    let mut s = std::error::Error::source(e);
-    while let Some(x) = s {
-        m.push_str(": ");
-        m.push_str(&x.to_string());
-        s = x.source();
-    }
-    m
 }
 
 #[async_trait::async_trait]
@@ -136,7 +119,7 @@ impl Fetch for EcsRole {
             .send()
             .await
         {
-            Ok(a) if a.status().is_success() => Some(a.text().await.map_err(|e| self.fail(brief(&e)))?),
+            Ok(a) if a.status().is_success() => Some(a.text().await.map_err(|e| self.fail(super::http_failure(&e)))?),
             Ok(a) if self.v1_disabled => {
                 return Err(self.fail(format!(
                     "the IMDSv2 token request answered HTTP {} and ALIBABA_CLOUD_IMDSV1_DISABLED forbids the tokenless fallback",
@@ -144,7 +127,7 @@ impl Fetch for EcsRole {
                 )))
             }
             Err(e) if self.v1_disabled || e.is_connect() || e.is_timeout() => {
-                return Err(self.fail(format!("the IMDSv2 token request failed: {}", brief(&e))))
+                return Err(self.fail(format!("the IMDSv2 token request failed: {}", super::http_failure(&e))))
             }
             _ => None,
         };
@@ -226,9 +209,12 @@ impl Fetch for Uri {
             .get(self.url.clone())
             .send()
             .await
-            .map_err(|e| fail(format!("GET {shown}: {}", brief(&e))))?;
+            .map_err(|e| fail(format!("GET {shown}: {}", super::http_failure(&e))))?;
         let status = answer.status().as_u16();
-        let body = answer.bytes().await.map_err(|e| fail(brief(&e)))?;
+        let body = answer
+            .bytes()
+            .await
+            .map_err(|e| fail(super::http_failure(&e)))?;
         if status != 200 {
             return Err(fail(format!("GET {shown} answered HTTP {status}")));
         }

@@ -160,7 +160,7 @@ impl Sts {
                     format!(
                         "no answer from the STS endpoint {}: {}",
                         self.endpoint,
-                        describe(&e)
+                        super::http_failure(&e)
                     ),
                 )
             })?;
@@ -170,7 +170,7 @@ impl Sts {
                 super::super::error::ErrorKind::Transport,
                 call.action,
                 super::super::codes::TRANSPORT,
-                format!("the STS answer broke off: {}", describe(&e)),
+                format!("the STS answer broke off: {}", super::http_failure(&e)),
             )
         })?;
         if !(200..300).contains(&status) {
@@ -199,24 +199,6 @@ impl Sts {
         tracing::debug!(action = call.action, access_key_id = %creds.access_key_id, expiration = ?creds.expiration, "sts issued credentials");
         Ok(creds)
     }
-}
-
-/// `reqwest`'s Display may hold the URL (with V1, the token): its parts only.
-fn describe(e: &reqwest::Error) -> String {
-    let mut m = String::from(if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "timed out"
-    } else {
-        "the request failed"
-    });
-    let mut s = std::error::Error::source(e);
-    while let Some(x) = s {
-        m.push_str(": ");
-        m.push_str(&x.to_string());
-        s = x.source();
-    }
-    m
 }
 
 /// An anonymous RPC request: common parameters in the query, the call's in
