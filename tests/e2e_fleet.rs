@@ -53,11 +53,22 @@ fn twenty_instances_resize_together_under_throttling() {
     );
     let mut plan = vec!["plan", "-detailed-exitcode", "-no-color", "-var", &cooldown];
     plan.extend_from_slice(&resized);
+    let before_plan = journal.requests.len();
     let converged = cloud.dir.tf(&plan);
     assert_eq!(
         converged.code, 0,
         "{}\n{}",
         converged.stdout, converged.stderr
+    );
+    // The refresh reads each system disk by the id the apply's refresh kept in the private
+    // state, so the 20 reads share DescribeDisks calls instead of making one each.
+    let disk_reads = cloud.journal().requests[before_plan..]
+        .iter()
+        .filter(|r| r.action == "DescribeDisks" && r.ok())
+        .count();
+    assert!(
+        (1..=5).contains(&disk_reads),
+        "the plan's refresh of 20 instances made {disk_reads} DescribeDisks calls"
     );
     journal.assert_rules(cloud.cooldown);
     // The stop marker: one TagResources and one UntagResources per instance, merged across

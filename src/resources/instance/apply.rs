@@ -296,6 +296,7 @@ async fn with_extras(ctx: &Context, inst: &crate::ecs::Instance, planned: &Value
         &inst.instance_id,
         &mut s,
         super::read::Extras::Unknown,
+        &mut None,
     )
     .await
     {
@@ -388,6 +389,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
                 transitions: private
                     .transitions
                     .with(progress.stop_took, progress.start_took),
+                system_disk_id: private.system_disk_id.clone(),
                 ..Private::with_last_modified(progress.last_modified)
             }
             .encode(),
@@ -405,6 +407,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
                 update_failed(ctx, &id, prior, planned, progress, ends_running, e).await;
             let mut kept = Private::decode(&response.private);
             kept.transitions = transitions;
+            kept.system_disk_id = private.system_disk_id;
             response.private = kept.encode();
             response
         }

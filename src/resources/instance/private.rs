@@ -21,6 +21,8 @@
 //!
 //! - Whether a change that needs a restart to take effect was made and not
 //!   yet followed by one (an apply that ended between the two).
+//! - The id of its system disk, so that a refresh reads the disk in a
+//!   batch shared with other instances.
 //! - How long this instance's last few stops and starts took, and its
 //!   creation (Pending → Running): the figures of the plan's downtime
 //!   estimate (`planner::estimate`).
@@ -56,6 +58,13 @@ pub struct Private {
     /// Transitions observed on this instance.
     #[serde(default, skip_serializing_if = "Transitions::is_empty")]
     pub transitions: Transitions,
+    /// The id of the system disk Read last found: later refreshes look it
+    /// up by id, which the client batches (one DescribeDisks per hundred
+    /// instances) where a lookup by instance costs one call each. Only a
+    /// hint: a disk that is gone or no longer this instance's system disk
+    /// (ReplaceSystemDisk gives a new one) is looked up by instance again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_disk_id: Option<String>,
 }
 
 /// Observed transition times in milliseconds, newest last (at most

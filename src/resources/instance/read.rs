@@ -26,7 +26,16 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
     match ctx.client.read_instance(&id).await {
         Ok(Some(inst)) => {
             let mut new_state = state::from_instance(&inst, &req.current_state);
-            if let Err(e) = fill_extras(&ctx.client, &id, &mut new_state, Extras::Refresh).await {
+            let mut private = Private::decode(&refreshed_private(&req.private, &inst));
+            if let Err(e) = fill_extras(
+                &ctx.client,
+                &id,
+                &mut new_state,
+                Extras::Refresh,
+                &mut private.system_disk_id,
+            )
+            .await
+            {
                 return ReadResourceResponse {
                     new_state: req.current_state,
                     private: req.private,
@@ -38,7 +47,7 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
             }
             ReadResourceResponse {
                 new_state,
-                private: refreshed_private(&req.private, &inst),
+                private: private.encode(),
                 diagnostics: Vec::new(),
             }
         }
@@ -76,7 +85,10 @@ pub enum Extras {
 
 /// Reads the attributes DescribeInstances does not report (user data, the
 /// system disk) into `state`: one DescribeUserData and one DescribeDisks at
-/// most, and only for what `which` asks.
+/// most, and only for what `which` asks. With the id of the system disk
+/// known (`system_disk`, from the private state) the disk is looked up by
+/// id, in a DescribeDisks shared with other instances' refreshes; the id
+/// found is left in `system_disk`.
 ///
 /// # Errors
 /// A read that failed.
@@ -85,6 +97,7 @@ pub async fn fill_extras(
     id: &str,
     state: &mut Value,
     which: Extras,
+    system_disk: &mut Option<String>,
 ) -> crate::ecs::Result<()> {
     let wanted: Vec<Extra> = attributes::TABLE
         .iter()
@@ -111,7 +124,8 @@ pub async fn fill_extras(
         .iter()
         .any(|e| matches!(e, Extra::SystemDiskSize | Extra::SystemDiskCategory))
     {
-        let disk = client.system_disk(id).await?;
+        let disk = find_system_disk(client, id, system_disk.as_deref()).await?;
+        *system_disk = disk.as_ref().map(|d| d.disk_id.clone());
         let size = disk
             .as_ref()
             .and_then(|d| d.size_gib)
@@ -125,6 +139,24 @@ pub async fn fill_extras(
         attrs::set(state, "system_disk_category", category);
     }
     Ok(())
+}
+
+/// The system disk of instance `id`: by its id when known (batched), and by
+/// instance when not, or when that disk is gone or no longer this
+/// instance's system disk.
+async fn find_system_disk(
+    client: &crate::ecs::Client,
+    id: &str,
+    known: Option<&str>,
+) -> crate::ecs::Result<Option<crate::ecs::Disk>> {
+    if let Some(disk_id) = known {
+        if let Some(d) = client.read_disk(disk_id).await? {
+            if d.instance_id == id && d.disk_type == "system" {
+                return Ok(Some(d));
+            }
+        }
+    }
+    client.system_disk(id).await
 }
 
 /// The private state after a refresh: `restart_pending` follows the
@@ -172,19 +204,24 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
     let found = match ctx.client.describe_instance(id).await {
         Ok(Some(inst)) => {
             let mut state = state::from_instance(&inst, &Value::Null);
-            fill_extras(&ctx.client, id, &mut state, Extras::All)
+            let mut disk = None;
+            fill_extras(&ctx.client, id, &mut state, Extras::All, &mut disk)
                 .await
-                .map(|()| Some((inst, state)))
+                .map(|()| Some((inst, state, disk)))
         }
         Ok(None) => Ok(None),
         Err(e) => Err(e),
     };
     match found {
-        Ok(Some((inst, state))) => ImportResourceStateResponse {
+        Ok(Some((inst, state, disk))) => ImportResourceStateResponse {
             imported: vec![ImportedResource {
                 type_name: TYPE_NAME.to_string(),
                 state,
-                private: refreshed_private(&[], &inst),
+                private: Private {
+                    system_disk_id: disk,
+                    ..Private::decode(&refreshed_private(&[], &inst))
+                }
+                .encode(),
             }],
             diagnostics: Vec::new(),
         },
