@@ -50,6 +50,8 @@ pub struct Context {
     pub slots: rolling::Slots,
     /// The plan's type-availability answers, shared by alike instances.
     pub offers: instance::type_check::Offers,
+    /// The vSwitches the plan read, shared by every instance's plan.
+    pub vswitches: instance::place_check::VSwitches,
     /// The region's instance type names, listed once per provider process
     /// (on the first create plan) and shared by every instance's plan.
     pub type_names: tokio::sync::OnceCell<Vec<String>>,
@@ -103,6 +105,7 @@ impl Context {
             poll,
             slots,
             offers: Default::default(),
+            vswitches: Default::default(),
             type_names: tokio::sync::OnceCell::new(),
             transitions: Default::default(),
         })

@@ -567,7 +567,7 @@ async fn update_failed(
             tracing::warn!(id, error = %e, "the instance did not come back from its reboot within the grace time");
         }
     }
-    let new_state = match reread(ctx, id, planned).await {
+    let mut new_state = match reread(ctx, id, planned).await {
         Some(s) => s,
         None => uncertain(
             what_we_know(prior, planned, &progress.done),
@@ -585,10 +585,12 @@ async fn update_failed(
         restart_pending: matches!(restart, Restart::Failed(_)),
         restart_owed: progress.restart_owed,
         ..Private::with_last_modified(progress.last_modified)
-    };
+    }
+    .encode();
+    state::set_restart_required(&mut new_state, &private);
     ApplyResourceChangeResponse {
         new_state,
-        private: private.encode(),
+        private,
         diagnostics,
     }
 }

@@ -12,6 +12,7 @@
 //! (plus, for an in-place one, a row in `planner::table`).
 
 use super::marker;
+use super::place_check::PlanFacts;
 use crate::ecs::{self, RunInstancesRequest};
 use crate::planner::{self, Attr, Settings, Val};
 use crate::protocol::{self as proto, Type, Value};
@@ -75,8 +76,9 @@ pub struct Attribute {
     /// Read with a call of its own (not DescribeInstances).
     pub extra: Option<Extra>,
     /// For an in-place attribute: when a change replaces the instance
-    /// after all, given (prior, proposed) state objects.
-    pub replaces_if: Option<fn(&Value, &Value) -> bool>,
+    /// after all, given (prior, proposed) state objects and what the plan
+    /// read from the API (as data: the rule itself asks nothing).
+    pub replaces_if: Option<fn(&Value, &Value, &PlanFacts) -> bool>,
 }
 
 /// The reads besides DescribeInstances.
@@ -202,7 +204,7 @@ impl Attribute {
         self.extra = Some(e);
         self
     }
-    const fn replaces_if(mut self, f: fn(&Value, &Value) -> bool) -> Attribute {
+    const fn replaces_if(mut self, f: fn(&Value, &Value, &PlanFacts) -> bool) -> Attribute {
         self.replaces_if = Some(f);
         self
     }
@@ -262,17 +264,36 @@ fn blank(v: &Value) -> bool {
     matches!(v, Value::Null) || matches!(v, Value::String(s) if s.is_empty())
 }
 
-/// Between the classic network and a VPC there is no way in place.
-fn network_changes(prior: &Value, proposed: &Value) -> bool {
+/// A `vswitch_id` change that ECS cannot make in place: between the classic
+/// network and a VPC, or to a vSwitch the plan read ([`PlanFacts`]) in
+/// another VPC or zone than the instance (ModifyInstanceVpcAttribute keeps
+/// both). A vSwitch not read (unknown, or the read failed) stays in place.
+fn vswitch_replaces(prior: &Value, proposed: &Value, facts: &PlanFacts) -> bool {
     let (a, b) = (
         attrs::get(prior, "vswitch_id"),
         attrs::get(proposed, "vswitch_id"),
     );
-    !matches!(b, Value::Unknown) && blank(a) != blank(b)
+    if matches!(b, Value::Unknown) {
+        return false;
+    }
+    if blank(a) != blank(b) {
+        return true;
+    }
+    let Some(to) =
+        attrs::string(proposed, "vswitch_id").and_then(|id| facts.vswitch_found(&id).cloned())
+    else {
+        return false;
+    };
+    // Compared with what the instance is in (prior state); a value state
+    // does not hold (an old state) is not a difference.
+    let differs = |name: &str, theirs: &str| {
+        attrs::string(prior, name).is_some_and(|ours| !ours.is_empty() && ours != theirs)
+    };
+    differs("vpc_id", &to.vpc_id) || differs("zone_id", &to.zone_id)
 }
 
 /// `user_data_replace_on_change = true` and the script changes.
-fn user_data_replaces(prior: &Value, proposed: &Value) -> bool {
+fn user_data_replaces(prior: &Value, proposed: &Value, _: &PlanFacts) -> bool {
     attrs::boolean(proposed, "user_data_replace_on_change") == Some(true)
         && !blank(attrs::get(proposed, "user_data"))
         && attrs::get(prior, "user_data") != attrs::get(proposed, "user_data")
@@ -282,7 +303,7 @@ use Mode::*;
 use Update as U;
 
 /// Every attribute of `ecs_instance`, in schema order.
-pub static TABLE: [Attribute; 35] = [
+pub static TABLE: [Attribute; 36] = [
     row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
         .read(|i| attrs::str_value(&i.instance_id)),
     row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large.")
@@ -295,9 +316,9 @@ pub static TABLE: [Attribute; 35] = [
     row("zone_id", string, OptionalComputed, U::Replaces, "Zone, e.g. cn-hangzhou-h. Chosen by ECS when unset.")
         .read(|i| non_empty(&i.zone_id))
         .create(|r, v| r.zone_id = text(v)),
-    row("vswitch_id", string, Optional, U::InPlace(Attr::VSwitch), "VSwitch: set for a VPC instance, unset for the classic network. Another vSwitch of the same zone and VPC is changed in place; between the classic network and a VPC the instance is replaced.")
+    row("vswitch_id", string, Optional, U::InPlace(Attr::VSwitch), "VSwitch: set for a VPC instance, unset for the classic network. Another vSwitch of the same zone and VPC is changed in place; a vSwitch in another VPC or zone (read at plan), or a move between the classic network and a VPC, replaces the instance.")
         .conv(Conv::Text)
-        .replaces_if(network_changes)
+        .replaces_if(vswitch_replaces)
         .read(|i| non_empty(&i.vswitch_id))
         .create(|r, v| r.vswitch_id = text(v)),
     row("private_ip", string, OptionalComputed, U::InPlace(Attr::PrivateIp), "Private IP address: inside the vSwitch's CIDR block. Chosen by ECS when unset.")
@@ -372,6 +393,8 @@ pub static TABLE: [Attribute; 35] = [
         .create(|r, v| r.deletion_protection = matches!(v, Value::Bool(true)).then_some(true)),
     row("status", string, OptionalComputed, U::None, "Running or Stopped. Unset: Running at creation, and afterwards whatever the instance is (a resize restores it).")
         .read(|i| attrs::str_value(super::state::settled_status(&i.status))),
+    // Kept by the provider (private state), never read from the API.
+    row("restart_required", boolean, Computed, U::None, "Whether a change that takes effect only at a restart (password, host_name, key_name) was made and the instance has not been restarted since: an apply ended between the two (Ctrl-C, a timeout, a failed restart). The next plan shows it going to false and restarts the instance once (or stops it, with status = \"Stopped\": the change takes effect at its next start) without making the change again; with allow_stopping_for_update = false that plan is refused. A stopped instance owes no restart."),
     row("allow_stopping_for_update", boolean, ConfigOnly, U::None, "Whether a Running instance may be stopped or restarted for a change that needs it (see the table of in-place changes). Default true. With false, such a plan is refused; set status = \"Stopped\" to stop it yourself."),
     row("stopped_mode", string, ConfigOnly, U::None, "How our stops stop the instance: KeepCharging (default, always sent, whatever the account's default) or StopCharging (economical mode: the public IP is released and a new one assigned at the start, which may fail for lack of stock)."),
     row("force_delete", boolean, ConfigOnly, U::None, "Whether destroying (or replacing) a subscription (PrePaid) instance may first convert it to pay-as-you-go, which ECS requires before releasing it. Default false: such a destroy or replace is refused. The conversion refunds the rest of the subscription and counts against the account's monthly refund quota."),

@@ -10,8 +10,9 @@
 //!   [`validate`]: static checks.
 //! - [`plan`]: PlanResourceChange (replace paths, unknowns, diagnostics,
 //!   the stop warning), with [`type_check`] and [`place_check`] for the
-//!   API questions (type availability; private IP in its vSwitch, key pair
-//!   on a Windows image).
+//!   API questions (type availability; the new vSwitch's VPC and zone,
+//!   read before the replace decision and given to it as data; private IP
+//!   in its vSwitch, key pair on a Windows image).
 //! - [`apply`]: create / update / delete; [`execute`] runs the planner's
 //!   steps; [`wait`] polls; [`api`] holds the traits that make both testable.
 //! - [`read`]: Read and Import; [`state`]: API ⇄ state ⇄ planner values.

@@ -20,6 +20,7 @@
 //! lives in [`super::type_check`].
 
 use super::attributes::{self, Mode};
+use super::place_check::{self, PlanFacts};
 use super::private::Private;
 use super::release::{self, ReleaseFacts, Removal};
 use super::schema::{
@@ -61,6 +62,8 @@ pub struct PlanInput<'a> {
     pub now: Duration,
     /// Transitions seen before, for the downtime estimate (words only).
     pub history: estimate::History<'a>,
+    /// What was read from the API before deciding (the new vSwitch).
+    pub facts: PlanFacts,
 }
 
 /// Transitions seen in this provider process, by instance type, then id.
@@ -148,13 +151,13 @@ pub fn plan_change(input: &PlanInput<'_>) -> Planned {
         .filter(|a| replaces(a, attrs::get(input.prior, a), attrs::get(input.proposed, a)))
         .collect();
     // In-place attributes whose change replaces after all (classic ↔ VPC,
-    // user_data_replace_on_change).
+    // a vSwitch in another VPC or zone, user_data_replace_on_change).
     replace.extend(
         attributes::TABLE
             .iter()
             .filter(|a| {
                 a.replaces_if
-                    .is_some_and(|f| f(input.prior, input.proposed))
+                    .is_some_and(|f| f(input.prior, input.proposed, &input.facts))
             })
             .map(|a| a.name),
     );
@@ -199,6 +202,8 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
         ("status", attrs::str_value(DEFAULT_STATUS)),
         // ECS turns deletion protection on only when asked.
         ("deletion_protection", Value::Bool(false)),
+        // A new instance owes no restart.
+        ("restart_required", Value::Bool(false)),
         ("tags", no_tags()),
     ] {
         default_if_unset(&mut planned, config, name, default);
@@ -276,15 +281,6 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
     }
-    if input.restart_owed
-        && is_null(config, "status")
-        && attrs::string(prior, "status").as_deref() == Some("Running")
-    {
-        // A restart owed by an interrupted apply changes no attribute, and
-        // Terraform applies only a plan that does: the status shows as known
-        // after apply (the restart's warning says why).
-        attrs::set(&mut planned, "status", Value::Unknown);
-    }
     // "" and null are both "no vSwitch" (BLANK_IS_UNSET).
     let vswitch_changed = state::given(&planned, "vswitch_id") != state::given(prior, "vswitch_id");
     if vswitch_changed && is_null(config, "private_ip") {
@@ -332,6 +328,12 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                     if public_ip_may_change(&steps, config, input.stopped_charging) {
                         attrs::set(&mut planned, "public_ip", Value::Unknown);
                     }
+                    if input.restart_owed && pays_restart(&steps, &desired) {
+                        // A restart owed by an interrupted apply changes no
+                        // other attribute, and Terraform applies only a plan
+                        // that changes one: this one shows it.
+                        attrs::set(&mut planned, "restart_required", Value::Bool(false));
+                    }
                     out.steps = steps;
                 }
                 Err(p) => out.diagnostics.push(
@@ -355,6 +357,15 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
     }
     out.state = planned;
     out
+}
+
+/// Whether `steps` pay a restart owed: they restart or start the instance,
+/// or leave it Stopped (its next start puts the change in effect).
+fn pays_restart(steps: &[Step], desired: &planner::Desired) -> bool {
+    desired.status == Some(planner::PowerState::Stopped)
+        || steps
+            .iter()
+            .any(|s| matches!(s, Step::Reboot | Step::Start))
 }
 
 /// Whether the steps may give the instance another public IP (or none):
@@ -537,6 +548,15 @@ pub async fn plan(
         seen_alike(&c.transitions, &instance_type, &id, &this)
     });
     let proposed = unset_tags_are_none(&req.proposed_new_state, &req.config);
+    // Read before deciding, and only when vswitch_id changes.
+    let facts = match &ctx {
+        Some(c) => {
+            place_check::read_facts(&c.client, &c.vswitches, &req.prior_state, &proposed).await
+        }
+        None => PlanFacts::default(),
+    };
+    let vswitch_diagnostics =
+        place_check::vswitch_diagnostics(&facts, &req.prior_state, &req.config);
     let input = PlanInput {
         prior: &req.prior_state,
         proposed: &proposed,
@@ -555,8 +575,10 @@ pub async fn plan(
             instance_type: &instance_type,
             rolling_cap: ctx.as_ref().and_then(|c| c.slots.cap()),
         },
+        facts,
     };
     let mut planned = plan_change(&input);
+    planned.diagnostics.extend(vswitch_diagnostics);
     if let Some(w) = ctx
         .as_ref()
         .and_then(|c| c.slots.plan_warning(&id, &planned.steps))
@@ -569,9 +591,15 @@ pub async fn plan(
             .extend(type_check::check(&ctx.client, &ctx.offers, &change).await);
     }
     if let (Some(ctx), false) = (&ctx, matches!(planned.state, Value::Null)) {
-        planned
-            .diagnostics
-            .extend(super::place_check::check(&ctx.client, &req.prior_state, &planned.state).await);
+        planned.diagnostics.extend(
+            place_check::check(
+                &ctx.client,
+                &ctx.vswitches,
+                &req.prior_state,
+                &planned.state,
+            )
+            .await,
+        );
     }
     let creating =
         matches!(req.prior_state, Value::Null) && !matches!(req.proposed_new_state, Value::Null);

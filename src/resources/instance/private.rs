@@ -20,7 +20,9 @@
 //!   unknown.
 //!
 //! - Whether a change that needs a restart to take effect was made and not
-//!   yet followed by one (an apply that ended between the two).
+//!   yet followed by one (an apply that ended between the two). The
+//!   computed attribute `restart_required` shows it, so that the plan that
+//!   pays it changes an attribute; Read clears it on a stopped instance.
 //! - The id of its system disk, so that a refresh reads the disk in a
 //!   batch shared with other instances.
 //! - How long this instance's last few stops and starts took, and its

@@ -45,9 +45,11 @@ pub async fn read(ctx: &Context, req: ReadResourceRequest) -> ReadResourceRespon
                     )],
                 };
             }
+            let private = private.encode();
+            state::set_restart_required(&mut new_state, &private);
             ReadResourceResponse {
                 new_state,
-                private: private.encode(),
+                private,
                 diagnostics: Vec::new(),
             }
         }
@@ -163,7 +165,8 @@ async fn find_system_disk(
 /// instance. Set when the instance is down and carries our marker (an apply
 /// stopped it and was cut short, even by SIGKILL, when nothing reached
 /// Terraform); cleared once it runs, so that a later stop by the user is
-/// never undone by a stale flag.
+/// never undone by a stale flag. A stopped instance owes no restart
+/// (`restart_owed`).
 pub fn refreshed_private(bytes: &[u8], inst: &crate::ecs::Instance) -> Vec<u8> {
     let mut private = Private::decode(bytes);
     private.stopped_charging = state::stopped_charging(inst);
@@ -172,6 +175,11 @@ pub fn refreshed_private(bytes: &[u8], inst: &crate::ecs::Instance) -> Vec<u8> {
         private.restart_pending = true;
     } else if running {
         private.restart_pending = false;
+    }
+    if state::settled_status(&inst.status) == "Stopped" {
+        // A stopped instance owes no restart: its next start, whoever
+        // makes it, puts the change in effect.
+        private.restart_owed = false;
     }
     private.stale_marker = match marker::value(inst) {
         Some(v) if running => Some(v.to_string()),
@@ -213,10 +221,14 @@ pub async fn import(ctx: &Context, id: &str) -> ImportResourceStateResponse {
         Err(e) => Err(e),
     };
     match found {
-        Ok(Some((inst, state, disk))) => ImportResourceStateResponse {
+        Ok(Some((inst, mut state, disk))) => ImportResourceStateResponse {
             imported: vec![ImportedResource {
                 type_name: TYPE_NAME.to_string(),
-                state,
+                state: {
+                    // Nothing is owed by an apply of ours.
+                    attrs::set(&mut state, "restart_required", Value::Bool(false));
+                    state
+                },
                 private: Private {
                     system_disk_id: disk,
                     ..Private::decode(&refreshed_private(&[], &inst))

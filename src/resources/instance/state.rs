@@ -73,6 +73,15 @@ pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
     obj
 }
 
+/// `restart_required` as the private state says (a restart owed by an
+/// apply that ended before it): the attribute the plan shows it by.
+pub fn set_restart_required(state: &mut Value, private: &[u8]) {
+    if !matches!(state, Value::Null) {
+        let owed = super::private::Private::decode(private).restart_owed;
+        attrs::set(state, "restart_required", Value::Bool(owed));
+    }
+}
+
 /// A string the configuration or state gives for `name`, with `""` read as
 /// not given (see [`BLANK_IS_UNSET`]).
 pub fn given(obj: &Value, name: &str) -> Option<String> {

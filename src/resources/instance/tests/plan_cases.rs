@@ -6,6 +6,7 @@
 use crate::planner::{estimate, Step};
 use crate::protocol::{AttributePath, Diagnostic, Severity, Value};
 use crate::resources::attrs;
+use crate::resources::instance::place_check::{PlanFacts, VSwitchFact};
 use crate::resources::instance::plan::{plan_change, PlanInput, Planned};
 use crate::resources::instance::schema::schema;
 use crate::resources::instance::state::{self, tests::sample_instance};
@@ -67,6 +68,7 @@ struct Case {
     stopped_charging: bool,
     restart_owed: bool,
     history: estimate::History<'static>,
+    facts: PlanFacts,
 }
 
 impl Case {
@@ -79,6 +81,7 @@ impl Case {
             stopped_charging: false,
             restart_owed: false,
             history: estimate::History::default(),
+            facts: PlanFacts::default(),
         }
     }
 
@@ -95,6 +98,7 @@ impl Case {
             cooldown: COOLDOWN,
             now: NOW,
             history: self.history.clone(),
+            facts: self.facts.clone(),
         })
     }
 }
@@ -337,17 +341,69 @@ fn replacing_attributes_are_reported_as_paths() {
 
 #[test]
 fn a_restart_owed_by_an_interrupted_apply_is_planned_once() {
+    let owed_prior = prior_with(&[("restart_required", Value::Bool(true))]);
     let mut case = Case::new(running_prior(), config(&[]));
     assert!(case.plan().steps.is_empty());
-    case.restart_owed = true;
-    let p = case.plan();
-    assert_eq!(p.steps, [Step::Reboot]);
-    assert!(
-        p.diagnostics
-            .iter()
-            .any(|d| d.summary.starts_with("Instance Will Be Restarted")),
-        "{:?}",
-        p.diagnostics
+    // With status unset or configured Running alike: the plan shows
+    // restart_required going to false (Terraform applies only a plan that
+    // changes something), and restarts once.
+    for status in [Value::Null, s("Running")] {
+        case = Case::new(owed_prior.clone(), config(&[("status", status.clone())]));
+        case.restart_owed = true;
+        let p = case.plan();
+        assert_eq!(p.steps, [Step::Reboot], "{status:?}");
+        assert_eq!(
+            changed(&owed_prior, &p.state),
+            ["restart_required"],
+            "{status:?}"
+        );
+        assert_eq!(
+            attrs::get(&p.state, "restart_required"),
+            &Value::Bool(false)
+        );
+        assert!(
+            p.diagnostics
+                .iter()
+                .any(|d| d.summary.starts_with("Instance Will Be Restarted")),
+            "{:?}",
+            p.diagnostics
+        );
+    }
+    // status = "Stopped": a stop, no restart; the change takes effect at the
+    // next start, so nothing is owed after it.
+    let mut stop = Case::new(owed_prior.clone(), config(&[("status", s("Stopped"))]));
+    stop.restart_owed = true;
+    let p = stop.plan();
+    assert_eq!(p.steps, [Step::Stop]);
+    assert_eq!(
+        attrs::get(&p.state, "restart_required"),
+        &Value::Bool(false)
+    );
+    // allow_stopping_for_update = false: refused at plan, with the way out.
+    let mut kept_up = Case::new(
+        owed_prior.clone(),
+        config(&[
+            ("status", s("Running")),
+            ("allow_stopping_for_update", Value::Bool(false)),
+        ]),
+    );
+    kept_up.restart_owed = true;
+    let p = kept_up.plan();
+    let e = errors(&p);
+    assert_eq!(e.len(), 1, "{:?}", p.diagnostics);
+    assert_eq!(e[0].attribute, at("allow_stopping_for_update"));
+    assert!(p.steps.is_empty());
+    // Nothing owed: the value stays, and nothing is planned.
+    let p = Case::new(owed_prior.clone(), config(&[("status", s("Running"))])).plan();
+    assert!(changed(&owed_prior, &p.state).is_empty());
+}
+
+#[test]
+fn a_new_instance_owes_no_restart() {
+    let p = Case::new(Value::Null, config(&[])).plan();
+    assert_eq!(
+        attrs::get(&p.state, "restart_required"),
+        &Value::Bool(false)
     );
 }
 
@@ -525,6 +581,7 @@ fn destroy_plans_null() {
         cooldown: COOLDOWN,
         now: NOW,
         history: Default::default(),
+        facts: PlanFacts::default(),
     });
     assert_eq!(p.state, Value::Null);
     assert!(p.diagnostics.is_empty());
@@ -540,4 +597,72 @@ fn unknown_target_type_plans_unknown_cpu_without_steps() {
     assert_eq!(attrs::get(&p.state, "cpu"), &Value::Unknown);
     assert!(p.type_change.is_none());
     assert!(errors(&p).is_empty());
+}
+
+fn vpc_prior() -> Value {
+    prior_with(&[
+        ("vswitch_id", s("vsw-a")),
+        ("vpc_id", s("vpc-1")),
+        ("network_type", s("vpc")),
+        ("private_ip", s("172.16.1.10")),
+    ])
+}
+
+fn found(id: &str, vpc: &str, zone: &str) -> PlanFacts {
+    PlanFacts {
+        vswitch: Some(VSwitchFact::Found(crate::ecs::VSwitch {
+            vswitch_id: id.into(),
+            vpc_id: vpc.into(),
+            zone_id: zone.into(),
+            cidr_block: "172.16.2.0/24".into(),
+            status: "Available".into(),
+        })),
+    }
+}
+
+#[test]
+fn a_vswitch_in_another_vpc_or_zone_replaces_and_one_alike_changes_in_place() {
+    let moved = |facts: PlanFacts| {
+        let mut c = Case::new(vpc_prior(), config(&[("vswitch_id", s("vsw-b"))]));
+        c.facts = facts;
+        c.plan()
+    };
+    for facts in [
+        found("vsw-b", "vpc-2", "cn-hangzhou-h"),
+        found("vsw-b", "vpc-1", "cn-hangzhou-i"),
+    ] {
+        let p = moved(facts.clone());
+        assert_eq!(
+            p.requires_replace,
+            [AttributePath::attr("vswitch_id")],
+            "{facts:?}"
+        );
+        assert!(p.steps.is_empty(), "{facts:?}");
+        assert_eq!(attrs::get(&p.state, "id"), &Value::Unknown);
+    }
+    // Same VPC and zone: ModifyInstanceVpcAttribute in a stop window.
+    let p = moved(found("vsw-b", "vpc-1", "cn-hangzhou-h"));
+    assert!(p.requires_replace.is_empty());
+    assert!(p.steps.contains(&Step::Stop), "{:?}", p.steps);
+    // Not read (no provider, a failed read) or read for another id: the
+    // decision has no fact and stays in place (the plan warns elsewhere).
+    for facts in [
+        PlanFacts::default(),
+        PlanFacts {
+            vswitch: Some(VSwitchFact::Unreadable("vsw-b".into(), "denied".into())),
+        },
+        found("vsw-c", "vpc-2", "cn-hangzhou-i"),
+    ] {
+        assert!(
+            moved(facts.clone()).requires_replace.is_empty(),
+            "{facts:?}"
+        );
+    }
+    // A state without vpc_id (never read) is no difference.
+    let mut c = Case::new(
+        prior_with(&[("vswitch_id", s("vsw-a")), ("network_type", s("vpc"))]),
+        config(&[("vswitch_id", s("vsw-b"))]),
+    );
+    c.facts = found("vsw-b", "vpc-2", "cn-hangzhou-h");
+    assert!(c.plan().requires_replace.is_empty());
 }
