@@ -316,3 +316,161 @@ fn a_private_ip_outside_its_vswitch_and_a_key_on_windows_are_refused_at_plan() {
     // Nothing was sent to change the instance.
     assert_eq!(calls_after_create(&cloud, &id).len(), before_calls);
 }
+
+/// DescribeVSwitches calls so far.
+fn vswitch_reads(cloud: &Cloud) -> usize {
+    cloud.journal().count("DescribeVSwitches")
+}
+
+#[test]
+fn a_vswitch_in_another_zone_or_vpc_replaces_the_instance_decided_at_plan() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    // Nothing changes: no vSwitch is read.
+    let reads = vswitch_reads(&cloud);
+    cloud.assert_converged();
+    assert_eq!(
+        vswitch_reads(&cloud),
+        reads,
+        "an unchanged vswitch_id is read"
+    );
+
+    // Another zone of the same VPC.
+    cloud.config(
+        &before()
+            .replace("vsw-emu-h1", "vsw-emu-i1")
+            .replace("172.16.1.10", "172.16.3.10"),
+    );
+    let reads = vswitch_reads(&cloud);
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("forces replacement"), "{text}");
+    assert!(
+        text.contains("1 to add, 0 to change, 1 to destroy"),
+        "{text}"
+    );
+    // One read serves the decision and the private-IP check, in both plan calls.
+    assert_eq!(vswitch_reads(&cloud) - reads, 1, "{text}");
+    cloud.apply();
+    let zoned = id_of(&cloud, "ecs_instance.web");
+    assert_ne!(zoned, id, "another zone is a new instance");
+    let inst = cloud.instance(&zoned);
+    assert_eq!(inst["VpcAttributes"]["VSwitchId"], "vsw-emu-i1", "{inst:#}");
+    assert!(
+        cloud
+            .state_attr("ecs_instance.web", "zone_id")
+            .as_str()
+            .is_some_and(|z| z.ends_with("-i")),
+        "{inst:#}"
+    );
+    // The refused ModifyInstanceVpcAttribute was never tried.
+    assert_eq!(cloud.journal().count("ModifyInstanceVpcAttribute"), 0);
+    cloud.assert_converged();
+
+    // Another VPC (with a group of that VPC).
+    cloud.config(
+        &before()
+            .replace("vsw-emu-h1", "vsw-emu-other-h")
+            .replace("172.16.1.10", "10.1.0.10")
+            .replace("sg-emu-web", "sg-emu-other"),
+    );
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("forces replacement"), "{text}");
+    assert!(
+        text.contains("1 to add, 0 to change, 1 to destroy"),
+        "{text}"
+    );
+    cloud.apply();
+    let moved = id_of(&cloud, "ecs_instance.web");
+    assert_ne!(moved, zoned, "another VPC is a new instance");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "vpc_id"),
+        "vpc-emu-other"
+    );
+    assert_eq!(cloud.journal().count("ModifyInstanceVpcAttribute"), 0);
+    cloud.assert_converged();
+    // (Same VPC and zone stays in place: everything_at_once_stops_the_instance_once.)
+}
+
+#[test]
+fn a_vswitch_that_does_not_exist_is_an_error_at_plan() {
+    let cloud = Cloud::quick();
+    let id = created(&cloud);
+    let before_calls = calls_after_create(&cloud, &id).len();
+    cloud.config(&before().replace("vsw-emu-h1", "vsw-emu-nope"));
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("vSwitch Not Found"), "{text}");
+    assert!(text.contains("vswitch_id"), "{text}");
+    assert_eq!(calls_after_create(&cloud, &id).len(), before_calls);
+}
+
+#[test]
+fn a_restart_owed_with_status_running_configured_is_made_by_the_next_apply() {
+    let cloud = Cloud::quick();
+    let running = |hcl: String| {
+        hcl.replace(
+            "internet_max_bandwidth_out = 5",
+            "internet_max_bandwidth_out = 5\n  status = \"Running\"",
+        )
+    };
+    cloud.config(&running(before()));
+    cloud.apply();
+    cloud.assert_converged();
+    let id = id_of(&cloud, "ecs_instance.web");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "restart_required"),
+        false
+    );
+
+    // The password change goes out; Ctrl-C comes before the restart.
+    cloud.config(&running(before().replace("Old-pass-1", "New-pass-2")));
+    cloud.hook(serde_json::json!({
+        "Action": "ModifyInstanceAttribute", "Phase": "before", "HoldMs": 1500,
+    }));
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    cloud.wait_for(
+        "the password call",
+        std::time::Duration::from_secs(60),
+        |c| c.hooks_fired() > 0,
+    );
+    apply.signal(libc::SIGINT);
+    let first = apply.wait();
+    assert_ne!(first.code, 0, "{}", e2e_support::flat(&first));
+    // Let the held call finish.
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    let calls = calls_after_create(&cloud, &id);
+    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "RebootInstance"), 0, "{calls:?}");
+    assert_eq!(cloud.guest(&id)["PendingRestart"], true);
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "restart_required"),
+        true
+    );
+
+    // The next plan shows the owed restart although nothing else differs.
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 2, "{text}");
+    assert!(text.contains("restart_required"), "{text}");
+    assert!(text.contains("Instance Will Be Restarted"), "{text}");
+    cloud.apply();
+    let calls = calls_after_create(&cloud, &id);
+    assert_eq!(count(&calls, "RebootInstance"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "StartInstance"), 0, "{calls:?}");
+    // The change itself is not sent again.
+    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
+    let guest = cloud.guest(&id);
+    assert_eq!(
+        guest["Effective"]["PasswordHash"],
+        Cloud::password_hash(&id, "New-pass-2"),
+        "{guest}"
+    );
+    assert_eq!(guest["PendingRestart"], false, "{guest}");
+    assert_eq!(
+        cloud.state_attr("ecs_instance.web", "restart_required"),
+        false
+    );
+    cloud.assert_converged();
+}
