@@ -193,3 +193,45 @@ fn a_policy_without_the_tag_actions_refuses_the_resize_with_forbidden_ram() {
     // Refused before the stop: the instance never went down.
     assert_eq!(cloud.instance(&id)["Status"], "Running");
 }
+
+#[test]
+fn without_describe_vswitches_a_vswitch_move_is_planned_in_place_with_a_warning() {
+    let mut policy = documented_policy();
+    let actions: Vec<Value> = allowed(&policy)
+        .into_iter()
+        .filter(|a| a != "ecs:DescribeVSwitches")
+        .map(Value::String)
+        .collect();
+    policy["Statement"][0]["Action"] = Value::Array(actions);
+    let (_keep, path) = policy_file(&policy);
+    let p = path.display().to_string();
+    let cloud = Cloud::start(
+        Duration::from_millis(300),
+        Duration::from_secs(1),
+        &["--ram-policy", &p],
+    );
+    let web = |vsw: &str| instance_hcl("web", "ecs.g6.large", &format!("  vswitch_id = \"{vsw}\""));
+    cloud.config(&web("vsw-emu-h1"));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    // A vSwitch of another zone: ECS will refuse it, but the plan cannot tell.
+    cloud.config(&web("vsw-emu-i1"));
+    let plan = cloud.plan();
+    let text = flat(&plan);
+    assert_eq!(plan.code, 2, "{text}");
+    assert!(text.contains("Could Not Check vswitch_id"), "{text}");
+    assert!(
+        text.contains("0 to add, 1 to change, 0 to destroy"),
+        "{text}"
+    );
+    assert_eq!(forbidden(&cloud), ["DescribeVSwitches"]);
+    // The apply meets ECS's refusal in the stop window and starts the instance again.
+    let run = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
+    assert!(!run.success(), "{}", flat(&run));
+    assert!(
+        flat(&run).contains("InvalidVSwitchId.Mismatch"),
+        "{}",
+        flat(&run)
+    );
+    assert_eq!(cloud.instance(&id)["Status"], "Running");
+}
