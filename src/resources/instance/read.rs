@@ -297,4 +297,30 @@ mod tests {
         inst.tags = vec![(marker::KEY.into(), "stopped-at-2".into())];
         assert!(pending(&refreshed_private(&after_user_stop, &inst)));
     }
+
+    #[test]
+    fn an_owed_restart_shows_in_state_until_the_instance_is_seen_stopped() {
+        let owed = Private {
+            restart_owed: true,
+            ..Private::default()
+        }
+        .encode();
+        let mut inst = sample_instance();
+        inst.status = "Running".into();
+        let kept = refreshed_private(&owed, &inst);
+        assert!(Private::decode(&kept).restart_owed);
+        // A state from before the attribute gets it only when a restart is owed.
+        let mut s = state::from_instance(&inst, &Value::Null);
+        state::set_restart_required(&mut s, &kept);
+        assert_eq!(attrs::get(&s, "restart_required"), &Value::Bool(true));
+        let mut old = state::from_instance(&inst, &Value::Null);
+        state::set_restart_required(&mut old, b"");
+        assert_eq!(attrs::get(&old, "restart_required"), &Value::Null);
+        // Its next start puts the change in effect: a stopped instance owes none.
+        inst.status = "Stopped".into();
+        let cleared = refreshed_private(&owed, &inst);
+        assert!(!Private::decode(&cleared).restart_owed);
+        state::set_restart_required(&mut s, &cleared);
+        assert_eq!(attrs::get(&s, "restart_required"), &Value::Bool(false));
+    }
 }

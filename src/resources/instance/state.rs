@@ -74,10 +74,13 @@ pub fn from_instance(inst: &ecs::Instance, carried: &Value) -> Value {
 }
 
 /// `restart_required` as the private state says (a restart owed by an
-/// apply that ended before it): the attribute the plan shows it by.
+/// apply that ended before it): the attribute the plan shows it by. A
+/// state without the value (written before it existed) gets one only when
+/// a restart is owed, so that upgrading changes nothing in a refresh.
 pub fn set_restart_required(state: &mut Value, private: &[u8]) {
-    if !matches!(state, Value::Null) {
-        let owed = super::private::Private::decode(private).restart_owed;
+    let owed = super::private::Private::decode(private).restart_owed;
+    let held = !matches!(attrs::get(state, "restart_required"), Value::Null);
+    if !matches!(state, Value::Null) && (owed || held) {
         attrs::set(state, "restart_required", Value::Bool(owed));
     }
 }
