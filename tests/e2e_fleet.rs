@@ -70,6 +70,12 @@ fn twenty_instances_resize_together_under_throttling() {
         (1..=5).contains(&disk_reads),
         "the plan's refresh of 20 instances made {disk_reads} DescribeDisks calls"
     );
+    // vswitch_id never changed: no plan asked which VPC and zone its vSwitch is in.
+    assert_eq!(
+        cloud.journal().count("DescribeVSwitches"),
+        0,
+        "plans of unchanged vswitch_id read vSwitches"
+    );
     journal.assert_rules(cloud.cooldown);
     // The stop marker: one TagResources and one UntagResources per instance, merged across
     // instances by the client when their steps line up; none is left behind.
