@@ -15,9 +15,12 @@
 //! - the in-place sequence comes from the same [`planner::plan`] the apply
 //!   runs, so the plan's warning describes what will happen.
 //!
-//! The pure part ([`plan_change`]) is separate from the one API question
-//! a plan asks (is the target type available for this instance?), which
-//! lives in [`super::type_check`].
+//! The pure part ([`plan_change`]) is separate from the API questions a
+//! plan asks: what the decision needs is read first and handed in as data
+//! ([`PlanFacts`]: the new vSwitch's VPC and zone, [`super::place_check`]);
+//! the checks of the result (is the target type available,
+//! [`super::type_check`]; private IP and key pair, `place_check`) come
+//! after.
 
 use super::attributes::{self, Mode};
 use super::place_check::{self, PlanFacts};
