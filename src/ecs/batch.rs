@@ -1,6 +1,7 @@
 //! Merges concurrent single-instance lookups into one DescribeInstances
 //! (and, with a [`Batcher`] of another [`Keyed`] item, concurrent
-//! single-disk lookups into one DescribeDisks).
+//! single-disk lookups into one DescribeDisks, and subscriptions' renewal
+//! settings into one DescribeInstanceAutoRenewAttribute).
 //!
 //! `terraform plan -parallelism=100` refreshes 100 instances at once, and
 //! status polls during applies pile up the same way. But Terraform hands
@@ -45,7 +46,7 @@ use tokio::time::Instant;
 
 use super::codes;
 use super::error::{Error, ErrorKind, Result};
-use super::model::{Disk, Instance};
+use super::model::{AutoRenewAttribute, Disk, Instance};
 
 /// What a batch answers with: each item names the id it answers.
 pub trait Keyed: Clone + Send + 'static {
@@ -61,6 +62,12 @@ impl Keyed for Instance {
 impl Keyed for Disk {
     fn key(&self) -> &str {
         &self.disk_id
+    }
+}
+
+impl Keyed for AutoRenewAttribute {
+    fn key(&self) -> &str {
+        &self.instance_id
     }
 }
 

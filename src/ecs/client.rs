@@ -21,9 +21,9 @@ use super::explain::{self, Origins};
 use super::limiter::{Limiter, Limiters};
 use super::model::{
     AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image, Instance,
-    InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair, ModifyAttributes,
-    ModifySpec, ModifyVpcAttributes, PrepaySpec, ReplaceSystemDiskRequest, ResizeType,
-    RunInstancesRequest, VSwitch,
+    InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair, ModifyAttributes, ModifySpec,
+    ModifyVpcAttributes, PrepaySpec, ReplaceSystemDiskRequest, ResizeType, RunInstancesRequest,
+    VSwitch,
 };
 use super::request::{Call, Method};
 use super::retry::{Outcome, Retrier, RetryPolicy};
@@ -64,6 +64,8 @@ struct Inner {
     batcher: Batcher,
     /// Merges Terraform's concurrent reads of system disks by id.
     disk_batcher: Batcher<Disk>,
+    /// Merges Terraform's concurrent reads of subscriptions' auto-renewal.
+    renew_batcher: Batcher<AutoRenewAttribute>,
     tag_batcher: TagBatcher,
     cancel: CancellationToken,
     /// Never cancelled: the token of [`Client::uncancellable`] handles.
@@ -113,6 +115,7 @@ impl Client {
                 limiters: Limiters::new(cfg.max_requests_per_second),
                 batcher: Batcher::new(tuning.batch_window),
                 disk_batcher: Batcher::new(tuning.batch_window),
+                renew_batcher: Batcher::new(tuning.batch_window),
                 // Tag changes come from steps of many instances that do not
                 // line up to the millisecond: a wider window (250 ms by
                 // default) merges more. It costs no downtime: the tag goes
@@ -336,13 +339,6 @@ impl Client {
         self.describe_pages(ids, Instance::from).await
     }
 
-    /// The billing side (charge type, `ExpiredTime`) of `ids`, from
-    /// DescribeInstances (same calls as [`Client::describe_instances`]).
-    /// Instances that do not exist are simply absent.
-    pub async fn describe_instance_billing(&self, ids: &[String]) -> Result<Vec<InstanceBilling>> {
-        self.describe_pages(ids, |w| w.billing()).await
-    }
-
     /// DescribeInstances of `ids` (deduplicated), 100 a call, every page,
     /// each instance mapped by `map`.
     async fn describe_pages<T>(
@@ -529,7 +525,7 @@ impl Client {
             call = call
                 .param("Period", t.period.to_string())
                 .param("PeriodUnit", t.period_unit.as_str())
-                .param("AutoRenew", t.auto_renew_period.is_some().to_string())
+                .param("AutoRenew", t.auto_renew.to_string())
                 .opt("AutoRenewPeriod", t.auto_renew_period);
         }
         let r: wire::RunInstances = self.run(call).await.result?;
@@ -981,6 +977,27 @@ impl Client {
             }
         }
         Ok(out)
+    }
+
+    /// Batched lookup of one subscription instance's auto-renewal, for
+    /// Terraform's reads: concurrent calls share one
+    /// DescribeInstanceAutoRenewAttribute of up to 100 ids, with the same
+    /// rules as [`Client::read_instance`]. Ask for PrePaid instances only: a
+    /// pay-as-you-go id fails the whole batch (`ChargeTypeViolation`).
+    /// `Ok(None)`: not reported.
+    pub async fn read_auto_renew(&self, id: &str) -> Result<Option<AutoRenewAttribute>> {
+        let base = Client {
+            inner: Arc::clone(&self.inner),
+            deadline: None,
+            ignore_cancel: false,
+        };
+        let fetch: Fetch<AutoRenewAttribute> = Arc::new(move |ids: Vec<String>| {
+            let c = base.clone();
+            async move { c.describe_instance_auto_renew_attribute(&ids).await }.boxed()
+        });
+        let lookup = self.inner.renew_batcher.lookup(id, fetch, Kind::Read);
+        self.bounded("DescribeInstanceAutoRenewAttribute", lookup)
+            .await
     }
 
     /// ModifyInstanceAutoRenewAttribute of subscription instances, 100 ids a

@@ -46,8 +46,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use explain::Origins;
 pub use model::{
     parse_api_time, AutoRenewAttribute, AutoRenewSetting, AvailableType, Disk, DiskFilter, Image,
-    Instance, InstanceBilling, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair,
-    ModifyAttributes, ModifySpec, ModifyVpcAttributes, PeriodUnit, PrepaySpec, RenewalStatus,
+    Instance, InstanceFilter, InstanceType, InstanceTypeFilter, KeyPair, ModifyAttributes,
+    ModifySpec, ModifyVpcAttributes, PeriodUnit, PrepaySpec, RenewalStatus,
     ReplaceSystemDiskRequest, Resize, ResizeType, RunInstancesRequest, SubscriptionTerms, VSwitch,
 };
 pub use retry::RetryPolicy;

@@ -62,6 +62,10 @@ pub struct Instance {
     pub stopped_mode: String,
     /// `DeletionProtection`: DeleteInstance is refused while it is on.
     pub deletion_protection: bool,
+    /// `ExpiredTime`: the end of a subscription's paid period, minute
+    /// precision (`2026-01-10T16:00Z`, see [`parse_api_time`]); pay-as-you-go
+    /// instances show `2099-12-31T15:59Z`.
+    pub expired_time: String,
 }
 
 /// One entry of DescribeInstanceTypes.
@@ -303,7 +307,9 @@ pub enum ModifySpec {
 pub struct SubscriptionTerms {
     pub period: i64,
     pub period_unit: PeriodUnit,
-    /// `Some(n)`: renew automatically for `n` units at expiry.
+    /// `AutoRenew`: renew automatically at expiry.
+    pub auto_renew: bool,
+    /// `AutoRenewPeriod`, in `period_unit`s (ECS's default: 1).
     pub auto_renew_period: Option<i64>,
 }
 
@@ -430,17 +436,6 @@ pub struct AutoRenewAttribute {
 pub struct AutoRenewSetting {
     pub renewal_status: RenewalStatus,
     pub duration: Option<(i64, PeriodUnit)>,
-}
-
-/// The billing side of an instance, from DescribeInstances.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct InstanceBilling {
-    pub instance_id: String,
-    /// `PrePaid` | `PostPaid`.
-    pub instance_charge_type: String,
-    /// `ExpiredTime`, minute precision (`2026-01-10T16:00Z`); pay-as-you-go
-    /// instances show `2099-12-31T15:59Z`. See [`parse_api_time`].
-    pub expired_time: String,
 }
 
 /// Parses an ECS time: minute precision (`2017-12-10T04:04Z`) as

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 use super::model::{
-    AutoRenewAttribute, AvailableType, Disk, Image, Instance, InstanceBilling, InstanceType,
-    KeyPair, PeriodUnit, RenewalStatus, VSwitch,
+    AutoRenewAttribute, AvailableType, Disk, Image, Instance, InstanceType, KeyPair, PeriodUnit,
+    RenewalStatus, VSwitch,
 };
 
 /// Decodes a JSON success body into `T`, ignoring `null` values.
@@ -127,17 +127,6 @@ pub struct WireInstance {
     pub expired_time: String,
 }
 
-impl WireInstance {
-    /// The billing side, read before the instance is converted.
-    pub fn billing(&self) -> InstanceBilling {
-        InstanceBilling {
-            instance_id: self.instance_id.clone(),
-            instance_charge_type: self.instance_charge_type.clone(),
-            expired_time: self.expired_time.clone(),
-        }
-    }
-}
-
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct VpcAttributes {
@@ -223,6 +212,7 @@ impl From<WireInstance> for Instance {
             start_time: w.start_time,
             stopped_mode: w.stopped_mode,
             deletion_protection: w.deletion_protection,
+            expired_time: w.expired_time,
         }
     }
 }

@@ -313,9 +313,11 @@ fn call_phrase(observed: &Observed, call: Call, set: &super::table::Settings) ->
             let to = set.get(&Attr::Tags).map_or("?".into(), Val::shown);
             format!("set tags ({to})")
         }
-        Call::Attribute | Call::Vpc | Call::InstanceSpec | Call::Bandwidth => format!(
-            "change {}",
-            all(set.iter().map(|(a, v)| change(*a, v)).collect())
-        ),
+        Call::Attribute | Call::Vpc | Call::InstanceSpec | Call::Bandwidth | Call::AutoRenew => {
+            format!(
+                "change {}",
+                all(set.iter().map(|(a, v)| change(*a, v)).collect())
+            )
+        }
     }
 }

@@ -270,6 +270,12 @@ pub enum PlanError {
          one is a subscription (PrePaid): remove {what} from the configuration"
     )]
     PostPaidOnly { what: &'static str },
+    /// This exists on subscription instances only.
+    #[error(
+        "{what} exists on subscription (PrePaid) instances only; this one is \
+         pay-as-you-go (PostPaid): remove {what} from the configuration"
+    )]
+    PrePaidOnly { what: &'static str },
     /// The system disk only grows.
     #[error(
         "system_disk_size cannot shrink from {from} to {to} GiB: ECS only grows \
@@ -298,7 +304,7 @@ impl PlanError {
             PlanError::ChangeStopNotAllowed { attribute, .. } => attribute,
             PlanError::RestartOwed => "allow_stopping_for_update",
             PlanError::NoRoomForMarker { .. } => "tags",
-            PlanError::PostPaidOnly { what } => what,
+            PlanError::PostPaidOnly { what } | PlanError::PrePaidOnly { what } => what,
             PlanError::DiskShrink { .. } => "system_disk_size",
         }
     }

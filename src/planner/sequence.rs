@@ -192,6 +192,13 @@ fn static_problems(observed: &Observed, desired: &Desired, limits: &Limits) -> V
                 what: Attr::DeletionProtection.name(),
             });
         }
+    } else {
+        problems.extend(
+            [Attr::AutoRenew, Attr::AutoRenewPeriod]
+                .into_iter()
+                .filter(|a| changes.attrs.contains_key(a))
+                .map(|a| PlanError::PrePaidOnly { what: a.name() }),
+        );
     }
     let size = |v: Option<&Val>| v.and_then(Val::as_size);
     if let (Some(from), Some(to)) = (
@@ -434,6 +441,7 @@ impl Changes {
         }
         before.extend(step(Call::KeyPair, key_pair));
         before.extend(step(Call::ResizeDisk, resize));
+        before.extend(step(Call::AutoRenew, of(Call::AutoRenew)));
         window.extend(step(Call::Vpc, of(Call::Vpc)));
         window.extend(step(Call::ReplaceSystemDisk, replace));
         Calls {

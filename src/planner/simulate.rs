@@ -87,6 +87,8 @@ pub enum Rule {
     DiskNotGrowing { from: u32, to: u32 },
     #[error("deletion protection is for pay-as-you-go instances only")]
     PostPaidOnly,
+    #[error("auto-renewal exists for subscription (PrePaid) instances only")]
+    PrePaidOnly,
     #[error("a reboot while the instance is {0:?}")]
     RebootWhileNotRunning(PowerState),
     #[error("a stop followed by a start with {tags} tags: no room for the marker tag")]
@@ -302,6 +304,11 @@ fn make_call(
             // A new disk: no password or key pair but those given.
             state.attrs.remove(&Attr::Password);
             state.attrs.insert(Attr::KeyPair, Val::None);
+        }
+        Call::AutoRenew => {
+            if state.charge != ChargeType::PrePaid {
+                return Err(Rule::PrePaidOnly);
+            }
         }
         Call::KeyPair | Call::Tags | Call::InstanceSpec | Call::Bandwidth => {}
     }

@@ -36,6 +36,8 @@ pub enum Attr {
     PrivateIp,
     Image,
     SystemDiskSize,
+    AutoRenew,
+    AutoRenewPeriod,
 }
 
 /// The API call (or pair of calls) that changes an attribute.
@@ -58,6 +60,8 @@ pub enum Call {
     ReplaceSystemDisk,
     /// ResizeDisk of the system disk (grow only).
     ResizeDisk,
+    /// ModifyInstanceAutoRenewAttribute: a subscription's renewal setting.
+    AutoRenew,
 }
 
 impl Call {
@@ -72,6 +76,7 @@ impl Call {
             Call::Vpc => "ModifyInstanceVpcAttribute",
             Call::ReplaceSystemDisk => "ReplaceSystemDisk",
             Call::ResizeDisk => "ResizeDisk",
+            Call::AutoRenew => "ModifyInstanceAutoRenewAttribute",
         }
     }
 
@@ -137,7 +142,7 @@ use StopClass as S;
 /// reading (docs/design/planner.md). When it changes, the one
 /// ModifyInstanceAttribute call (with whatever else it carries) is made in
 /// the stop window.
-pub const TABLE: [Row; 16] = [
+pub const TABLE: [Row; 18] = [
     row(
         Attr::InstanceType,
         "instance_type",
@@ -208,6 +213,14 @@ pub const TABLE: [Row; 16] = [
         S::NoStop,
         false,
     ),
+    row(Attr::AutoRenew, "auto_renew", C::AutoRenew, S::NoStop, true),
+    row(
+        Attr::AutoRenewPeriod,
+        "auto_renew_period",
+        C::AutoRenew,
+        S::NoStop,
+        true,
+    ),
 ];
 
 impl Attr {
@@ -276,6 +289,11 @@ pub enum Val {
     Flag(bool),
     /// A size in GiB.
     Size(u32),
+    /// A length of time: `n` `unit`s (a subscription's renewal, `Month`).
+    Term {
+        n: u32,
+        unit: String,
+    },
     /// Explicitly none (a key pair removed).
     None,
     /// Known only at apply time (at plan: "known after apply"). Always a
@@ -317,6 +335,11 @@ impl Val {
             Val::Map(m) => format!("{} tag(s)", m.len()),
             Val::Flag(b) => b.to_string(),
             Val::Size(n) => format!("{n} GiB"),
+            Val::Term { n, unit } => format!(
+                "{n} {}{}",
+                unit.to_lowercase(),
+                if *n == 1 { "" } else { "s" }
+            ),
             Val::None => "none".into(),
             Val::Unknown => "(known after apply)".into(),
         }

@@ -402,6 +402,7 @@ async fn a_subscription_round_trip_through_the_emulator() {
     let terms = SubscriptionTerms {
         period: 2,
         period_unit: PeriodUnit::Week,
+        auto_renew: true,
         auto_renew_period: Some(1),
     };
     let req = RunInstancesRequest {
@@ -413,7 +414,8 @@ async fn a_subscription_round_trip_through_the_emulator() {
         .await
         .unwrap();
     let ids = vec![id.clone()];
-    let billing = client.describe_instance_billing(&ids).await.unwrap();
+    // ExpiredTime comes with DescribeInstances: no call of its own.
+    let billing = client.describe_instances(&ids).await.unwrap();
     let expires = parse_api_time(&billing[0].expired_time).unwrap();
     let days = (expires - chrono::Utc::now()).num_days();
     assert!((13..=14).contains(&days), "{}", billing[0].expired_time);

@@ -181,6 +181,11 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
                 what: "deletion_protection",
             });
         }
+    } else if let Some((a, _)) = changed
+        .iter()
+        .find(|(a, _)| matches!(a, Attr::AutoRenew | Attr::AutoRenewPeriod))
+    {
+        return Some(PlanError::PrePaidOnly { what: a.name() });
     }
     for (attr, v) in &changed {
         if let (Attr::SystemDiskSize, Val::Size(to), Some(Val::Size(from))) =

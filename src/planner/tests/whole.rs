@@ -62,9 +62,15 @@ fn changes() -> Vec<Change> {
     v.extend(
         Attr::all()
             .filter(|a| {
+                // Auto-renewal exists on subscriptions only, where the type
+                // and bandwidth do not change here: its own test below.
                 !matches!(
                     a,
-                    Attr::InstanceType | Attr::BandwidthOut | Attr::BandwidthIn
+                    Attr::InstanceType
+                        | Attr::BandwidthOut
+                        | Attr::BandwidthIn
+                        | Attr::AutoRenew
+                        | Attr::AutoRenewPeriod
                 )
             })
             .map(Change::Attr),
@@ -95,6 +101,11 @@ fn apply(case: &mut Case, change: Change) {
                 Attr::PrivateIp => Val::text("10.0.1.5"),
                 Attr::Image => Val::text("ubuntu_24"),
                 Attr::SystemDiskSize => Val::Size(60),
+                Attr::AutoRenew => Val::Flag(true),
+                Attr::AutoRenewPeriod => Val::Term {
+                    n: 3,
+                    unit: "Month".into(),
+                },
                 Attr::InstanceType | Attr::BandwidthOut | Attr::BandwidthIn => unreachable!(),
             };
             d.attrs.insert(attr, v);
@@ -273,6 +284,8 @@ fn the_table_classifies_as_the_issue_says() {
         "internet_max_bandwidth_out",
         "internet_max_bandwidth_in",
         "system_disk_size",
+        "auto_renew",
+        "auto_renew_period",
     ];
     assert!(class(&no_stop).iter().all(|c| *c == StopClass::NoStop));
     let restart = ["host_name", "password", "key_name"];
@@ -285,4 +298,60 @@ fn the_table_classifies_as_the_issue_says() {
         "user_data",
     ];
     assert!(class(&stopped).iter().all(|c| *c == StopClass::Stopped));
+}
+
+/// A subscription's renewal setting changes in one
+/// ModifyInstanceAutoRenewAttribute with both values, while it runs and
+/// before any stop; on a pay-as-you-go instance it is refused at plan.
+#[test]
+fn auto_renewal_is_one_no_stop_call_on_subscriptions_only() {
+    let term = Val::Term {
+        n: 3,
+        unit: "Month".into(),
+    };
+    let mut case = full(Running).prepaid();
+    case.desired.attrs.insert(Attr::AutoRenew, Val::Flag(true));
+    case.desired
+        .attrs
+        .insert(Attr::AutoRenewPeriod, term.clone());
+    case.desired
+        .attrs
+        .insert(Attr::UserData, Val::text("#!/bin/sh\necho 2"));
+    let steps = check_invariants(&case.observed, &case.desired, &case.limits).unwrap();
+    let renew: Vec<(usize, &Settings)> = steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            Step::Call {
+                call: Call::AutoRenew,
+                set,
+            } => Some((i, set)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(renew.len(), 1, "{steps:?}");
+    let (at, set) = renew[0];
+    assert_eq!(set.get(&Attr::AutoRenew), Some(&Val::Flag(true)));
+    assert_eq!(set.get(&Attr::AutoRenewPeriod), Some(&term));
+    let stop = steps.iter().position(|s| *s == Step::Stop).unwrap();
+    assert!(at < stop, "{steps:?}");
+    // Alone: no stop, no reboot.
+    let mut alone = full(Running).prepaid();
+    alone
+        .desired
+        .attrs
+        .insert(Attr::AutoRenew, Val::Flag(false));
+    let steps = check_invariants(&alone.observed, &alone.desired, &alone.limits).unwrap();
+    assert!(
+        !steps.iter().any(|s| matches!(s, Step::Stop | Step::Reboot)),
+        "{steps:?}"
+    );
+    // Pay-as-you-go: refused, naming the attribute.
+    let mut postpaid = full(Running);
+    postpaid
+        .desired
+        .attrs
+        .insert(Attr::AutoRenew, Val::Flag(true));
+    let e = check_invariants(&postpaid.observed, &postpaid.desired, &postpaid.limits).unwrap_err();
+    assert_eq!(e.attribute(), "auto_renew", "{e}");
 }

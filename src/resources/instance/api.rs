@@ -228,6 +228,12 @@ impl InstanceApi for ClientApi {
                 };
                 self.0.resize_disk(&disk.disk_id, to, kind, token).await
             }
+            Call::AutoRenew => {
+                let ids = [id.to_string()];
+                self.0
+                    .modify_instance_auto_renew_attribute(&ids, &renew_setting(set))
+                    .await
+            }
             Call::Tags | Call::InstanceSpec | Call::Bandwidth => Err(ecs::Error::local(
                 ecs::ErrorKind::InvalidParameter,
                 call.actions(),
@@ -410,6 +416,37 @@ impl PollPolicy {
     }
 }
 
+/// What ModifyInstanceAutoRenewAttribute sends for a step's values. A new
+/// length means auto-renewal on (validation wants `auto_renew = true` with
+/// it). Months from 24 go as years: ECS's older references take Month
+/// durations only up to 12.
+fn renew_setting(set: &Settings) -> ecs::AutoRenewSetting {
+    let duration = match set.get(&Attr::AutoRenewPeriod) {
+        Some(Val::Term { n, unit }) => {
+            let n = i64::from(*n);
+            match ecs::PeriodUnit::parse(unit).unwrap_or_default() {
+                ecs::PeriodUnit::Month if n > 12 && n % 12 == 0 => {
+                    Some((n / 12, ecs::PeriodUnit::Year))
+                }
+                u => Some((n, u)),
+            }
+        }
+        _ => None,
+    };
+    let on = match set.get(&Attr::AutoRenew) {
+        Some(Val::Flag(b)) => *b,
+        _ => duration.is_some(),
+    };
+    ecs::AutoRenewSetting {
+        renewal_status: if on {
+            ecs::RenewalStatus::AutoRenewal
+        } else {
+            ecs::RenewalStatus::Normal
+        },
+        duration: duration.filter(|_| on),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,5 +565,32 @@ mod tests {
             api: BandwidthApi::NetworkSpec,
         };
         assert_eq!(b.action(), "ModifyInstanceNetworkSpec");
+    }
+
+    #[test]
+    fn renewal_lengths_go_in_units_every_reading_of_the_api_takes() {
+        use crate::planner::{Attr, Settings, Val};
+        let term = |n: u32| Val::Term {
+            n,
+            unit: "Month".into(),
+        };
+        let set = |v: Vec<(Attr, Val)>| v.into_iter().collect::<Settings>();
+        let s = renew_setting(&set(vec![(Attr::AutoRenewPeriod, term(6))]));
+        assert_eq!(s.renewal_status, ecs::RenewalStatus::AutoRenewal);
+        assert_eq!(s.duration, Some((6, ecs::PeriodUnit::Month)));
+        let s = renew_setting(&set(vec![(Attr::AutoRenewPeriod, term(24))]));
+        assert_eq!(s.duration, Some((2, ecs::PeriodUnit::Year)));
+        let s = renew_setting(&set(vec![(Attr::AutoRenew, Val::Flag(false))]));
+        assert_eq!(s.renewal_status, ecs::RenewalStatus::Normal);
+        assert_eq!(s.duration, None);
+        let week = Val::Term {
+            n: 2,
+            unit: "Week".into(),
+        };
+        let s = renew_setting(&set(vec![
+            (Attr::AutoRenew, Val::Flag(true)),
+            (Attr::AutoRenewPeriod, week),
+        ]));
+        assert_eq!(s.duration, Some((2, ecs::PeriodUnit::Week)));
     }
 }

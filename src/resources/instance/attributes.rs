@@ -54,6 +54,9 @@ pub enum Conv {
     TextMap,
     Flag,
     Size,
+    /// A number of the state's `period_unit`s (default Month): a
+    /// subscription's auto-renewal length.
+    Term,
 }
 
 /// One attribute.
@@ -90,6 +93,9 @@ pub enum Extra {
     SystemDiskSize,
     /// DescribeDisks of the system disk: its category.
     SystemDiskCategory,
+    /// DescribeInstanceAutoRenewAttribute (subscriptions only, batched
+    /// across instances): `auto_renew` and `auto_renew_period`.
+    AutoRenew,
 }
 
 fn string() -> Type {
@@ -303,7 +309,7 @@ use Mode::*;
 use Update as U;
 
 /// Every attribute of `ecs_instance`, in schema order.
-pub static TABLE: [Attribute; 36] = [
+pub static TABLE: [Attribute; 39] = [
     row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
         .read(|i| attrs::str_value(&i.instance_id)),
     row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large.")
@@ -403,6 +409,7 @@ pub static TABLE: [Attribute; 36] = [
             r.terms = attrs_int(v).map(|period| ecs::SubscriptionTerms {
                 period,
                 period_unit: ecs::PeriodUnit::Month,
+                auto_renew: false,
                 auto_renew_period: None,
             })
         }),
@@ -411,6 +418,23 @@ pub static TABLE: [Attribute; 36] = [
         .create(|r, v| {
             if let (Some(t), Some(u)) = (r.terms.as_mut(), text(v).and_then(|u| ecs::PeriodUnit::parse(&u))) {
                 t.period_unit = u;
+            }
+        }),
+    // After `period` too (they complete its terms).
+    row("auto_renew", boolean, OptionalComputed, U::InPlace(Attr::AutoRenew), "Whether ECS renews the subscription automatically before it expires (subscriptions only; default false at creation). Read back with DescribeInstanceAutoRenewAttribute; unset, it keeps what the instance has (null for pay-as-you-go instances).")
+        .conv(Conv::Flag)
+        .extra(Extra::AutoRenew)
+        .create(|r, v| {
+            if let Some(t) = r.terms.as_mut() {
+                t.auto_renew = matches!(v, Value::Bool(true));
+            }
+        }),
+    row("auto_renew_period", number, OptionalComputed, U::InPlace(Attr::AutoRenewPeriod), "How long each automatic renewal is, in period_unit: Week 1–3, Month 1, 2, 3, 6, 12, 24, 36, 48 or 60. Needs auto_renew = true; null while auto-renewal is off (and when ECS reports a unit that does not convert to period_unit).")
+        .conv(Conv::Term)
+        .extra(Extra::AutoRenew)
+        .create(|r, v| {
+            if let Some(t) = r.terms.as_mut() {
+                t.auto_renew_period = attrs_int(v).filter(|_| t.auto_renew);
             }
         }),
     row("network_type", string, Computed, U::None, "classic or vpc.")
@@ -427,6 +451,14 @@ pub static TABLE: [Attribute; 36] = [
         .read(|i| non_empty(&i.creation_time)),
     row("vpc_id", string, Computed, U::None, "The VPC of a VPC instance.")
         .read(|i| non_empty(&i.vpc_id)),
+    row("expired_time", string, Computed, U::None, "When a subscription's paid period ends (UTC, minute precision, from DescribeInstances); null for pay-as-you-go instances. Renewals move it: ECS renews automatically with auto_renew, or in the console.")
+        .read(|i| {
+            if i.instance_charge_type == "PrePaid" {
+                non_empty(&i.expired_time)
+            } else {
+                Value::Null
+            }
+        }),
 ];
 
 fn attrs_int(v: &Value) -> Option<i64> {
@@ -493,14 +525,42 @@ fn texts_known(v: &Value) -> bool {
     }
 }
 
+/// The unit of a state's terms: its `period_unit`, Month when unset.
+pub fn period_unit(state: &Value) -> ecs::PeriodUnit {
+    attrs::string(state, "period_unit")
+        .and_then(|u| ecs::PeriodUnit::parse(&u))
+        .unwrap_or_default()
+}
+
+/// A [`Conv::Term`] value of `state` as the planner's, in the state's
+/// `period_unit`.
+fn term_val(state: &Value, v: &Value) -> Option<Val> {
+    match v {
+        Value::Unknown => Some(Val::Unknown),
+        Value::Number(n) => n
+            .as_i64()
+            .and_then(|n| u32::try_from(n).ok())
+            .map(|n| Val::Term {
+                n,
+                unit: period_unit(state).as_str().to_string(),
+            }),
+        _ => None,
+    }
+}
+
 /// The planner's `Observed::attrs` from a state object (prior or read).
 pub fn observed_attrs(state: &Value) -> Settings {
     TABLE
         .iter()
         .filter_map(|a| match a.update {
             Update::InPlace(attr) if a.conv != Conv::Typed => {
-                let v = to_val(a.conv, attrs::get(state, a.name))
-                    .or_else(|| a.null_means.map(|f| f()))?;
+                let v = attrs::get(state, a.name);
+                let v = if a.conv == Conv::Term {
+                    term_val(state, v)
+                } else {
+                    to_val(a.conv, v)
+                };
+                let v = v.or_else(|| a.null_means.map(|f| f()))?;
                 Some((attr, v))
             }
             _ => None,

@@ -396,6 +396,7 @@ fn problem_summary(p: &planner::PlanError) -> &'static str {
         }
         planner::PlanError::NoRoomForMarker { .. } => "No Room For The Stop Marker Tag",
         planner::PlanError::PostPaidOnly { .. } => "Not Changeable On A Subscription Instance",
+        planner::PlanError::PrePaidOnly { .. } => "Subscription Instances Only",
         planner::PlanError::DiskShrink { .. } => "System Disk Cannot Shrink",
     }
 }

@@ -86,11 +86,12 @@ pub enum Extras {
 }
 
 /// Reads the attributes DescribeInstances does not report (user data, the
-/// system disk) into `state`: one DescribeUserData and one DescribeDisks at
-/// most, and only for what `which` asks. With the id of the system disk
-/// known (`system_disk`, from the private state) the disk is looked up by
-/// id, in a DescribeDisks shared with other instances' refreshes; the id
-/// found is left in `system_disk`.
+/// system disk, a subscription's auto-renewal) into `state`: one
+/// DescribeUserData, one DescribeDisks and one (batched)
+/// DescribeInstanceAutoRenewAttribute at most, and only for what `which`
+/// asks. With the id of the system disk known (`system_disk`, from the
+/// private state) the disk is looked up by id, in a DescribeDisks shared
+/// with other instances' refreshes; the id found is left in `system_disk`.
 ///
 /// # Errors
 /// A read that failed.
@@ -140,6 +141,18 @@ pub async fn fill_extras(
         attrs::set(state, "system_disk_size", size);
         attrs::set(state, "system_disk_category", category);
     }
+    if wanted.contains(&Extra::AutoRenew) {
+        // Only subscriptions have a renewal (ECS refuses the others'
+        // ids); the read is shared with other instances' reads.
+        let renew = if attrs::string(state, "instance_charge_type").as_deref() == Some("PrePaid") {
+            client.read_auto_renew(id).await?
+        } else {
+            None
+        };
+        let (on, period) = renewal_values(renew.as_ref(), attributes::period_unit(state));
+        attrs::set(state, "auto_renew", on);
+        attrs::set(state, "auto_renew_period", period);
+    }
     Ok(())
 }
 
@@ -159,6 +172,29 @@ async fn find_system_disk(
         }
     }
     client.system_disk(id).await
+}
+
+/// `auto_renew` and `auto_renew_period` from what ECS reports, the length
+/// in `unit` (the state's `period_unit`): years become months; a length in
+/// another unit that does not convert reads as null. Nothing reported (a
+/// pay-as-you-go instance): both null. Auto-renewal off: no length.
+pub fn renewal_values(
+    renew: Option<&crate::ecs::AutoRenewAttribute>,
+    unit: crate::ecs::PeriodUnit,
+) -> (Value, Value) {
+    use crate::ecs::PeriodUnit as U;
+    let Some(r) = renew else {
+        return (Value::Null, Value::Null);
+    };
+    let length = match (r.duration, r.period_unit.unwrap_or_default(), unit) {
+        (Some(n), got, want) if got == want => Some(n),
+        (Some(n), U::Year, U::Month) => Some(n * 12),
+        _ => None,
+    };
+    let period = length
+        .filter(|_| r.auto_renew_enabled)
+        .map_or(Value::Null, attrs::int_value);
+    (Value::Bool(r.auto_renew_enabled), period)
 }
 
 /// The private state after a refresh: `restart_pending` follows the
@@ -258,6 +294,41 @@ mod tests {
 
     fn pending(bytes: &[u8]) -> bool {
         Private::decode(bytes).restart_pending
+    }
+
+    #[test]
+    fn renewal_reads_in_the_states_unit_and_only_while_on() {
+        use crate::ecs::{AutoRenewAttribute, PeriodUnit as U};
+        let r = |on: bool, n: i64, unit: U| AutoRenewAttribute {
+            instance_id: "i-1".into(),
+            auto_renew_enabled: on,
+            duration: Some(n),
+            period_unit: Some(unit),
+            renewal_status: None,
+        };
+        let int = attrs::int_value;
+        assert_eq!(renewal_values(None, U::Month), (Value::Null, Value::Null));
+        assert_eq!(
+            renewal_values(Some(&r(true, 3, U::Month)), U::Month),
+            (Value::Bool(true), int(3))
+        );
+        assert_eq!(
+            renewal_values(Some(&r(true, 2, U::Year)), U::Month),
+            (Value::Bool(true), int(24))
+        );
+        assert_eq!(
+            renewal_values(Some(&r(true, 2, U::Week)), U::Week),
+            (Value::Bool(true), int(2))
+        );
+        // Weeks never convert to months; and off means no length.
+        assert_eq!(
+            renewal_values(Some(&r(true, 2, U::Week)), U::Month),
+            (Value::Bool(true), Value::Null)
+        );
+        assert_eq!(
+            renewal_values(Some(&r(false, 1, U::Month)), U::Month),
+            (Value::Bool(false), Value::Null)
+        );
     }
 
     #[test]

@@ -53,6 +53,13 @@ pub const PERIODS: [(&str, &[i64]); 2] = [
     ("Month", &[1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60]),
 ];
 pub const DEFAULT_PERIOD_UNIT: &str = "Month";
+/// `auto_renew_period` per `period_unit`: RunInstances' `AutoRenewPeriod`
+/// values (ModifyInstanceAutoRenewAttribute takes them too, months from 24
+/// as years).
+pub const RENEW_PERIODS: [(&str, &[i64]); 2] = [
+    ("Week", &[1, 2, 3]),
+    ("Month", &[1, 2, 3, 6, 12, 24, 36, 48, 60]),
+];
 
 pub const DEFAULT_INTERNET_CHARGE_TYPE: &str = "PayByTraffic";
 pub const DEFAULT_INSTANCE_CHARGE_TYPE: &str = "PostPaid";

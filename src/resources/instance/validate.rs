@@ -6,7 +6,7 @@
 use super::marker;
 use super::schema::{
     computed_only, DEFAULT_PERIOD_UNIT, INSTANCE_CHARGE_TYPES, INTERNET_CHARGE_TYPES, PERIODS,
-    STATUSES, STOPPED_MODES,
+    RENEW_PERIODS, STATUSES, STOPPED_MODES,
 };
 use super::timeouts;
 use crate::planner::MAX_TAGS;
@@ -121,6 +121,7 @@ pub fn validate(config: &Value) -> Vec<Diagnostic> {
     diags.extend(tags(config));
     diags.extend(in_place_values(config));
     diags.extend(validate_period(config));
+    diags.extend(validate_renewal(config));
     diags.extend(timeouts::validate(config));
     diags
 }
@@ -301,6 +302,66 @@ fn validate_period(config: &Value) -> Vec<Diagnostic> {
     }
 }
 
+/// `auto_renew` and `auto_renew_period`: subscriptions only; a length ECS
+/// renews for, in `period_unit`, and only with auto-renewal on.
+fn validate_renewal(config: &Value) -> Vec<Diagnostic> {
+    let get = |n: &str| attrs::get(config, n);
+    if [
+        "auto_renew",
+        "auto_renew_period",
+        "instance_charge_type",
+        "period_unit",
+    ]
+    .iter()
+    .any(|n| matches!(get(n), Value::Unknown))
+    {
+        return Vec::new();
+    }
+    let error = |summary: &str, detail: String, at: &str| {
+        vec![Diagnostic::error(summary, detail).at(AttributePath::attr(at))]
+    };
+    let prepaid = attrs::string(config, "instance_charge_type").as_deref() == Some("PrePaid");
+    for name in ["auto_renew", "auto_renew_period"] {
+        if !prepaid && !matches!(get(name), Value::Null) {
+            return error(
+                "Auto-Renewal For Pay-As-You-Go",
+                format!("{name} applies to subscriptions only (instance_charge_type = \"PrePaid\"); a pay-as-you-go instance is never renewed. Remove {name}, or set instance_charge_type = \"PrePaid\" (with period)."),
+                name,
+            );
+        }
+    }
+    if matches!(get("auto_renew_period"), Value::Null) {
+        return Vec::new();
+    }
+    if attrs::boolean(config, "auto_renew") != Some(true) {
+        return error(
+            "Auto-Renewal Period Without Auto-Renewal",
+            "auto_renew_period is how long each automatic renewal is: it needs auto_renew = true. Set auto_renew = true, or remove auto_renew_period.".into(),
+            "auto_renew_period",
+        );
+    }
+    let unit = attrs::string(config, "period_unit");
+    let Some((unit_name, allowed)) = RENEW_PERIODS
+        .iter()
+        .find(|(u, _)| *u == unit.as_deref().unwrap_or(DEFAULT_PERIOD_UNIT))
+    else {
+        // period_unit's own diagnostic says what is wrong.
+        return Vec::new();
+    };
+    match attrs::int(config, "auto_renew_period").filter(|p| allowed.contains(p)) {
+        Some(_) => Vec::new(),
+        None => error(
+            "Invalid Auto-Renewal Period",
+            format!(
+                "auto_renew_period = {} is not a length ECS renews for in {unit_name}s (period_unit): use one of {}.",
+                attrs::float(config, "auto_renew_period").map_or("?".into(), |v| v.to_string()),
+                allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            "auto_renew_period",
+        ),
+    }
+}
+
 /// `ecs.<family>.<size>`: what every ECS type name looks like. Checked
 /// without credentials; whether the region offers it is the plan's question.
 fn well_formed_type(v: &str) -> bool {
@@ -369,6 +430,66 @@ mod tests {
             ("period_unit", Value::Null),
         ]);
         assert!(at(&unknown).is_empty());
+    }
+
+    #[test]
+    fn auto_renewal_is_for_subscriptions_with_a_length_ecs_renews_for() {
+        let cfg = |charge: &str, on: Option<bool>, n: Option<i64>, unit: Option<&str>| {
+            attrs::object([
+                ("instance_charge_type", attrs::str_value(charge)),
+                ("auto_renew", on.map_or(Value::Null, Value::Bool)),
+                ("auto_renew_period", n.map_or(Value::Null, attrs::int_value)),
+                ("period_unit", unit.map_or(Value::Null, attrs::str_value)),
+            ])
+        };
+        let at = |c: &Value| {
+            validate_renewal(c)
+                .into_iter()
+                .map(|d| (d.attribute, d.detail))
+                .collect::<Vec<_>>()
+        };
+        assert!(at(&cfg("PrePaid", Some(true), Some(1), None)).is_empty());
+        assert!(at(&cfg("PrePaid", Some(true), Some(60), Some("Month"))).is_empty());
+        assert!(at(&cfg("PrePaid", Some(true), Some(3), Some("Week"))).is_empty());
+        assert!(at(&cfg("PrePaid", Some(false), None, None)).is_empty());
+        assert!(at(&cfg("PostPaid", None, None, None)).is_empty());
+        for (c, attr, phrase) in [
+            (
+                cfg("PostPaid", Some(true), None, None),
+                "auto_renew",
+                "subscriptions only",
+            ),
+            (
+                cfg("PostPaid", None, Some(1), None),
+                "auto_renew_period",
+                "subscriptions only",
+            ),
+            (
+                cfg("PrePaid", None, Some(1), None),
+                "auto_renew_period",
+                "auto_renew = true",
+            ),
+            (
+                cfg("PrePaid", Some(false), Some(1), None),
+                "auto_renew_period",
+                "auto_renew = true",
+            ),
+            (
+                cfg("PrePaid", Some(true), Some(4), None),
+                "auto_renew_period",
+                "6, 12, 24",
+            ),
+            (
+                cfg("PrePaid", Some(true), Some(4), Some("Week")),
+                "auto_renew_period",
+                "1, 2, 3",
+            ),
+        ] {
+            let found = at(&c);
+            assert_eq!(found.len(), 1, "{c:?}: {found:?}");
+            assert_eq!(found[0].0, Some(AttributePath::attr(attr)), "{c:?}");
+            assert!(found[0].1.contains(phrase), "{c:?}: {}", found[0].1);
+        }
     }
 
     #[test]
