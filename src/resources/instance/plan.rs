@@ -211,9 +211,18 @@ fn plan_create(input: &PlanInput<'_>) -> Planned {
     ] {
         default_if_unset(&mut planned, config, name, default);
     }
+    // A new instance with the charge type unset is pay-as-you-go
+    // (validation judges only an explicit one: unset, an imported
+    // subscription stays PrePaid).
+    let renewal = is_null(config, "instance_charge_type")
+        .then(|| super::validate::renewal_on_pay_as_you_go(config))
+        .flatten();
     Planned {
         state: planned,
-        diagnostics: missing_security_group(config).into_iter().collect(),
+        diagnostics: missing_security_group(config)
+            .into_iter()
+            .chain(renewal)
+            .collect(),
         ..Planned::default()
     }
 }
@@ -283,6 +292,20 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         // Finish what the failed apply left undone: with status unset the
         // instance keeps the power state it had before we touched it.
         attrs::set(&mut planned, "status", attrs::str_value("Running"));
+    }
+    if is_null(config, "auto_renew_period") {
+        // Auto-renewal off has no length (it reads as null); turned on
+        // without one, ECS keeps its last length or picks one.
+        match (
+            attrs::boolean(&planned, "auto_renew"),
+            attrs::boolean(prior, "auto_renew"),
+        ) {
+            (Some(false), _) => attrs::set(&mut planned, "auto_renew_period", Value::Null),
+            (Some(true), Some(false) | None) => {
+                attrs::set(&mut planned, "auto_renew_period", Value::Unknown);
+            }
+            _ => {}
+        }
     }
     // "" and null are both "no vSwitch" (BLANK_IS_UNSET).
     let vswitch_changed = state::given(&planned, "vswitch_id") != state::given(prior, "vswitch_id");

@@ -320,14 +320,11 @@ fn validate_renewal(config: &Value) -> Vec<Diagnostic> {
     let error = |summary: &str, detail: String, at: &str| {
         vec![Diagnostic::error(summary, detail).at(AttributePath::attr(at))]
     };
-    let prepaid = attrs::string(config, "instance_charge_type").as_deref() == Some("PrePaid");
-    for name in ["auto_renew", "auto_renew_period"] {
-        if !prepaid && !matches!(get(name), Value::Null) {
-            return error(
-                "Auto-Renewal For Pay-As-You-Go",
-                format!("{name} applies to subscriptions only (instance_charge_type = \"PrePaid\"); a pay-as-you-go instance is never renewed. Remove {name}, or set instance_charge_type = \"PrePaid\" (with period)."),
-                name,
-            );
+    // Unset, the charge type is the instance's (an imported subscription
+    // keeps PrePaid): a new instance's default is judged at plan.
+    if attrs::string(config, "instance_charge_type").as_deref() == Some("PostPaid") {
+        if let Some(d) = renewal_on_pay_as_you_go(config) {
+            return vec![d];
         }
     }
     if matches!(get("auto_renew_period"), Value::Null) {
@@ -360,6 +357,21 @@ fn validate_renewal(config: &Value) -> Vec<Diagnostic> {
             "auto_renew_period",
         ),
     }
+}
+
+/// `auto_renew` or `auto_renew_period` set on what is (or will be) a
+/// pay-as-you-go instance: the error at the first one set.
+pub fn renewal_on_pay_as_you_go(config: &Value) -> Option<Diagnostic> {
+    let name = ["auto_renew", "auto_renew_period"]
+        .into_iter()
+        .find(|n| !matches!(attrs::get(config, n), Value::Null))?;
+    Some(
+        Diagnostic::error(
+            "Auto-Renewal For Pay-As-You-Go",
+            format!("{name} applies to subscriptions only (instance_charge_type = \"PrePaid\"); a pay-as-you-go instance is never renewed. Remove {name}, or set instance_charge_type = \"PrePaid\" (with period)."),
+        )
+        .at(AttributePath::attr(name)),
+    )
 }
 
 /// `ecs.<family>.<size>`: what every ECS type name looks like. Checked
