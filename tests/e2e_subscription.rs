@@ -193,3 +193,27 @@ fn an_imported_subscription_plans_nothing() {
     assert_eq!(attr("period"), json!(2));
     cloud.assert_converged();
 }
+
+/// Terraform refreshes instances concurrently: their renewal settings share one
+/// DescribeInstanceAutoRenewAttribute, as their DescribeInstances do.
+#[test]
+fn a_fleets_renewal_reads_share_one_call() {
+    let cloud = Cloud::quick();
+    let fleet = format!(
+        "resource \"ecs_instance\" \"web\" {{\n  count = 4\n  image_id      = \"{IMAGE}\"\n  instance_type = \"ecs.g6.large\"\n{GROUP}{SUBSCRIPTION}  auto_renew = true\n}}\n"
+    );
+    cloud.config(&fleet);
+    cloud.apply();
+    let before = cloud.journal().requests.len();
+    cloud.assert_converged();
+    let reads: Vec<e2e_support::Request> = cloud
+        .journal()
+        .requests
+        .into_iter()
+        .skip(before)
+        .filter(|r| r.action == "DescribeInstanceAutoRenewAttribute")
+        .collect();
+    assert_eq!(reads.len(), 1, "one call for the four");
+    let ids = reads[0].param("InstanceId").unwrap_or_default();
+    assert_eq!(ids.split(',').count(), 4, "{ids}");
+}
