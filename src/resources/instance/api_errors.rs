@@ -69,6 +69,12 @@ static TABLE: &[Row] = &[
         Attr("force_delete"),
         None,
     ),
+    (
+        Some("ModifyInstanceAutoRenewAttribute"),
+        "ChargeTypeViolation",
+        Attr("auto_renew"),
+        None,
+    ),
     (None, "ChargeTypeViolation", Attr("instance_charge_type"), None),
     (
         None,
@@ -105,6 +111,8 @@ static TABLE: &[Row] = &[
         Some("this account cannot create instances on the classic network (only accounts that used it before it was retired can); set vswitch_id to a vSwitch of your VPC"),
     ),
     (None, "InvalidPeriod", Attr("period"), None),
+    (None, "InvalidPeriodUnit.ValueNotSupported", Attr("period_unit"), None),
+    (None, "InvalidParameter.Duration", Attr("auto_renew_period"), None),
     (None, "InvalidSecurityGroupId.NotFound", Attr("security_group_ids"), None),
     (None, "InvalidInstanceName.Malformed", Attr("instance_name"), None),
     (None, "InvalidDescription.Malformed", Attr("description"), None),
@@ -501,6 +509,22 @@ mod tests {
             TYPE,
             Some("instance_charge_type"),
             "PostPaid",
+        ),
+        (
+            "ModifyInstanceAutoRenewAttribute",
+            "ChargeTypeViolation",
+            403,
+            TYPE,
+            Some("auto_renew"),
+            "remove auto_renew",
+        ),
+        (
+            "ModifyInstanceAutoRenewAttribute",
+            "InvalidParameter.Duration",
+            403,
+            TYPE,
+            Some("auto_renew_period"),
+            "auto_renew_period",
         ),
     ];
 
