@@ -26,7 +26,8 @@
 //! each (image → ReplaceSystemDisk in a stop window, vSwitch/private IP →
 //! ModifyInstanceVpcAttribute in one, key pair → AttachKeyPair, description →
 //! ModifyInstanceAttribute, system disk size → ResizeDisk online, password → its
-//! RebootInstance), cut short at that call by the same four endings, with the same checks:
+//! RebootInstance), and issue 21's renewal of a subscription (auto_renew →
+//! ModifyInstanceAutoRenewAttribute), cut short at that call by the same four endings, with the same checks:
 //! the change effective after the next apply (the guest's view for key and password), each
 //! call applied once, an empty plan, and a Ctrl-C leaving the instance Running.
 
@@ -61,6 +62,8 @@ enum Step {
     Attribute,
     ResizeDisk,
     Reboot,
+    // Issue 21: a subscription's renewal setting.
+    AutoRenew,
 }
 
 /// One in-place step: the call it makes (where the hook lands), the text replacements that
@@ -70,6 +73,8 @@ struct InPlace {
     step: Step,
     action: &'static str,
     change: &'static [(&'static str, &'static str)],
+    /// Lines the row's instance has besides [`in_place_hcl`]'s (before and after).
+    extra: &'static str,
     once: &'static [&'static str],
     /// Of `once`, the calls an ending may make the next apply send again (at most twice in
     /// all), because nothing can tell it they were done:
@@ -82,11 +87,12 @@ struct InPlace {
 
 const OTHER_IMAGE: &str = "ubuntu_22_04_x64_20G_alibase_20240101.vhd";
 
-const IN_PLACE: [InPlace; 6] = [
+const IN_PLACE: [InPlace; 7] = [
     InPlace {
         step: Step::ReplaceSystemDisk,
         action: "ReplaceSystemDisk",
         change: &[(IMAGE, OTHER_IMAGE)],
+        extra: "",
         once: &["ReplaceSystemDisk"],
         may_repeat: &[],
     },
@@ -94,6 +100,7 @@ const IN_PLACE: [InPlace; 6] = [
         step: Step::VpcAttribute,
         action: "ModifyInstanceVpcAttribute",
         change: &[("vsw-emu-h1", "vsw-emu-h2"), ("172.16.1.10", "172.16.2.20")],
+        extra: "",
         once: &["ModifyInstanceVpcAttribute"],
         may_repeat: &[],
     },
@@ -101,6 +108,7 @@ const IN_PLACE: [InPlace; 6] = [
         step: Step::KeyPair,
         action: "AttachKeyPair",
         change: &[("emu-key-a", "emu-key-b")],
+        extra: "",
         once: &["AttachKeyPair", "RebootInstance"],
         may_repeat: &[],
     },
@@ -108,6 +116,7 @@ const IN_PLACE: [InPlace; 6] = [
         step: Step::Attribute,
         action: "ModifyInstanceAttribute",
         change: &[("\"before\"", "\"after\"")],
+        extra: "",
         once: &["ModifyInstanceAttribute"],
         may_repeat: &[],
     },
@@ -115,6 +124,7 @@ const IN_PLACE: [InPlace; 6] = [
         step: Step::ResizeDisk,
         action: "ResizeDisk",
         change: &[("system_disk_size   = 40", "system_disk_size   = 60")],
+        extra: "",
         once: &["ResizeDisk"],
         may_repeat: &[],
     },
@@ -122,12 +132,27 @@ const IN_PLACE: [InPlace; 6] = [
         step: Step::Reboot,
         action: "RebootInstance",
         change: &[("Old-pass-1", "New-pass-2")],
+        extra: "",
         once: &["ModifyInstanceAttribute", "RebootInstance"],
         may_repeat: &[
             (Ending::Kill, "ModifyInstanceAttribute"),
             (Ending::Kill, "RebootInstance"),
             (Ending::LostConnection, "RebootInstance"),
         ],
+    },
+    // A subscription (the other rows' instances are pay-as-you-go): auto-renewal turned on,
+    // one ModifyInstanceAutoRenewAttribute, no stop. It carries absolute values and is read
+    // back, so even after SIGKILL the next apply does not send it again.
+    InPlace {
+        step: Step::AutoRenew,
+        action: "ModifyInstanceAutoRenewAttribute",
+        change: &[(
+            "auto_renew = false",
+            "auto_renew = true\n  auto_renew_period = 6",
+        )],
+        extra: "  instance_charge_type = \"PrePaid\"\n  period = 1\n  auto_renew = false\n",
+        once: &["ModifyInstanceAutoRenewAttribute"],
+        may_repeat: &[],
     },
 ];
 
@@ -140,7 +165,7 @@ impl Step {
 /// The instance of the in-place rows (VPC, a key, a password), `changed` or not.
 fn in_place_hcl(row: &InPlace, update_timeout: &str, changed: bool) -> String {
     let body = format!(
-        r#"  vswitch_id         = "vsw-emu-h1"
+        r#"{}  vswitch_id         = "vsw-emu-h1"
   private_ip         = "172.16.1.10"
   password           = "Old-pass-1"
   key_name           = "emu-key-a"
@@ -149,7 +174,8 @@ fn in_place_hcl(row: &InPlace, update_timeout: &str, changed: bool) -> String {
   internet_max_bandwidth_out = 5
   timeouts {{
     update = "{update_timeout}"
-  }}"#
+  }}"#,
+        row.extra
     );
     let mut text = instance_hcl("web", FROM, &body);
     if changed {
@@ -177,6 +203,8 @@ fn check_effective(cloud: &Cloud, row: &InPlace, id: &str) -> Result<(), String>
         Step::Reboot => {
             guest["Effective"]["PasswordHash"] == Cloud::password_hash(id, "New-pass-2")
         }
+        // Read back by the second apply's refresh (DescribeInstanceAutoRenewAttribute).
+        Step::AutoRenew => state("auto_renew") == true && state("auto_renew_period") == 6,
         _ => unreachable!("not an in-place row"),
     };
     if !ok || inst["Status"] != "Running" || guest["PendingRestart"] != false {
@@ -215,13 +243,14 @@ const STEPS: [Step; 5] = [
     Step::WaitUntil,
     Step::ModifyBandwidth,
 ];
-const IN_PLACE_STEPS: [Step; 6] = [
+const IN_PLACE_STEPS: [Step; 7] = [
     Step::ReplaceSystemDisk,
     Step::VpcAttribute,
     Step::KeyPair,
     Step::Attribute,
     Step::ResizeDisk,
     Step::Reboot,
+    Step::AutoRenew,
 ];
 const ENDINGS: [Ending; 4] = [
     Ending::CtrlC,
