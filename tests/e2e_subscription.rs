@@ -59,6 +59,15 @@ fn create_sends_the_terms_and_reads_them_back() {
     let days = (expires - chrono::Utc::now()).num_days();
     assert!((55..=62).contains(&days), "two months ahead: {expires}");
     cloud.assert_converged();
+    // The data source reports the same end, from the same DescribeInstances field.
+    cloud.config(&format!(
+        "{}data \"ecs_instances\" \"all\" {{}}\noutput \"ends\" {{ value = data.ecs_instances.all.instances[0].expired_time }}\n",
+        web(&format!("{SUBSCRIPTION}  auto_renew = true\n  auto_renew_period = 3"))
+    ));
+    cloud.apply();
+    let out = cloud.dir.tf_ok(&["output", "-json", "ends"]);
+    let ends: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(ends, attr("expired_time"));
 }
 
 #[test]

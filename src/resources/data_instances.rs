@@ -63,6 +63,11 @@ fn fields() -> Vec<(&'static str, Type, &'static str)> {
         ("memory", n(), "Memory in MiB."),
         ("instance_charge_type", s(), "PostPaid or PrePaid."),
         (
+            "expired_time",
+            s(),
+            "When a subscription (PrePaid) ends (UTC, minute precision); null for pay-as-you-go instances.",
+        ),
+        (
             "internet_charge_type",
             s(),
             "PayByTraffic or PayByBandwidth.",
@@ -212,6 +217,14 @@ pub fn instance_value(i: &Instance) -> Value {
         ("cpu", opt_int(i.cpu)),
         ("memory", opt_int(i.memory_mib)),
         ("instance_charge_type", non_empty(&i.instance_charge_type)),
+        (
+            "expired_time",
+            if i.instance_charge_type == "PrePaid" {
+                non_empty(&i.expired_time)
+            } else {
+                Value::Null
+            },
+        ),
         ("internet_charge_type", non_empty(&i.internet_charge_type)),
         (
             "internet_max_bandwidth_out",
