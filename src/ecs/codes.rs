@@ -220,7 +220,7 @@ pub static TABLE: &[(&str, Class)] = &[
     ("MissingParameter.InstanceId", c(InvalidParameter, false, "no instance id was sent; this is a provider bug, please report it")),
     ("InvalidParameter.ToManyInstanceIds", c(InvalidParameter, false, "more than 100 instance ids in one call; this is a provider bug, please report it")),
     ("InvalidParameter.InvalidInstanceId", c(InvalidParameter, false, "an instance id is not a subscription instance of this region; check the id and region")),
-    ("InvalidParameter.Duration", c(InvalidParameter, false, "ECS refused this auto-renewal length (older API versions renew for 1, 2, 3, 6 or 12 months, 1–4 weeks or 1–3 years only; 24 and 36 months go as 2 and 3 years): use auto_renew_period 1, 2, 3, 6, 12, 24 or 36 (months), or 1–3 (weeks)")),
+    ("InvalidParameter.Duration", c(InvalidParameter, false, "ECS refused this auto-renewal length: use auto_renew_period 1, 2, 3, 6, 12, 24 or 36 (months; 24 and 36 go as years), or 1–3 (weeks)")),
     ("InvalidParameter.RenewalStatus", c(InvalidParameter, false, "the renewal status must be AutoRenewal, Normal or NotRenewal; this is a provider bug, please report it")),
     ("InvalidParameter.RenewalStatusInstanceId", c(InvalidParameter, false, "no instance id was sent; this is a provider bug, please report it")),
     ("InvalidPeriod.StarterPackage", c(Unsupported, false, "a Starter Package instance renews monthly only; set the renewal unit to Month")),
