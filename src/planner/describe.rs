@@ -195,6 +195,94 @@ pub fn change_notes(instance_id: &str, steps: &[Step]) -> Vec<(Attr, String)> {
     notes
 }
 
+/// What a plan does to a subscription (PrePaid) instance that the user must
+/// know: each downgrade uses one of its [`MAX_REFUNDS`] refunds (counted,
+/// or unknown for an imported instance), a bandwidth decrease locks the
+/// bandwidth until the next billing cycle, an order is paid from the
+/// account (AutoPay), and a type ordered while the instance stays Stopped
+/// takes effect only at its next start. `(attribute, summary, text)`.
+pub fn subscription_notes(
+    instance_id: &str,
+    observed: &Observed,
+    desired: &Desired,
+    steps: &[Step],
+) -> Vec<(Attr, &'static str, String)> {
+    if observed.charge != ChargeType::PrePaid || steps.is_empty() {
+        return Vec::new();
+    }
+    let mut notes = Vec::new();
+    let attr_of = |name: &str| {
+        Attr::all()
+            .find(|a| a.name() == name)
+            .expect("a refund is a table attribute")
+    };
+    let known = observed.subscription.refunds_used;
+    for (i, name) in super::sequence::refunds_needed(observed, desired)
+        .into_iter()
+        .enumerate()
+    {
+        let n = u32::try_from(i).unwrap_or(0) + 1;
+        let count = match known {
+            Some(used) => format!(
+                "it uses refund {} of {MAX_REFUNDS} (type, bandwidth and disk downgrades together, for the instance's whole life); {} left after it",
+                used + n,
+                MAX_REFUNDS.saturating_sub(used + n)
+            ),
+            None => format!(
+                "it uses one of the {MAX_REFUNDS} refunds ECS allows it (type, bandwidth and disk downgrades together, for its whole life). How many were used before this provider managed it is unknown (it was imported): if none is left, ECS refuses the change (InstanceDowngrade.QuotaExceed) and nothing is changed"
+            ),
+        };
+        let lock = if name == Attr::BandwidthOut.name() {
+            " A bandwidth decrease also locks the bandwidth: no further bandwidth change until the subscription's next billing cycle (the stricter reading of the ModifyInstanceNetworkSpec pages)."
+        } else {
+            ""
+        };
+        notes.push((
+            attr_of(name),
+            "Subscription Downgrade Uses A Refund",
+            format!("{name} of {instance_id} is a subscription downgrade: {count}.{lock}"),
+        ));
+    }
+    let ends_stopped = desired.end_status(observed) == PowerState::Stopped;
+    for step in steps {
+        match step {
+            Step::ModifyPrepayType { to, direction } => {
+                let when = if ends_stopped {
+                    " The instance stays Stopped (status), so the new type takes effect at its next start; until then it is not running on any type."
+                } else {
+                    ""
+                };
+                let pay = match direction {
+                    Direction::Upgrade => " The upgrade is an order paid from the account at once (AutoPay): a balance too low leaves it unpaid, and the instance keeps its type.",
+                    Direction::Downgrade => "",
+                };
+                notes.push((
+                    Attr::InstanceType,
+                    "Subscription Type Change",
+                    format!(
+                        "instance_type of {instance_id} changes to {to} through ModifyPrepayInstanceSpec (a subscription order), sent {}.{pay}{when}",
+                        match direction {
+                            Direction::Upgrade => "while the instance runs, before any restart or stop",
+                            Direction::Downgrade => "while the instance is stopped (ECS takes downgrades only then)",
+                        }
+                    ),
+                ));
+            }
+            Step::ModifyBandwidth {
+                out: Some(v),
+                api: BandwidthApi::Subscription,
+                ..
+            } if observed.bandwidth.out == 0 && *v > 0 => notes.push((
+                Attr::BandwidthOut,
+                "Subscription Bandwidth",
+                format!("internet_max_bandwidth_out of {instance_id} rises from 0: a subscription instance gets its public IP with it (no separate allocation), paid as an order (AutoPay)."),
+            )),
+            _ => {}
+        }
+    }
+    notes
+}
+
 /// A note for plans that wait for the cooldown without stopping the
 /// instance (e.g. a bandwidth change soon after an earlier modification),
 /// `None` for the others: the apply would otherwise sit silently on
@@ -262,6 +350,14 @@ fn phrases(observed: &Observed, steps: &[Step], now: Option<Duration>) -> Vec<St
             Step::ModifyType { to } => {
                 let from = std::mem::replace(&mut instance_type, to.clone());
                 format!("change instance_type {from} → {to}")
+            }
+            Step::ModifyPrepayType { to, direction } => {
+                let from = std::mem::replace(&mut instance_type, to.clone());
+                let how = match direction {
+                    Direction::Upgrade => "upgrade",
+                    Direction::Downgrade => "downgrade",
+                };
+                format!("{how} instance_type {from} → {to} (subscription order, in effect at the next start)")
             }
             Step::ModifyBandwidth { out, inbound, .. } => {
                 let mut parts = Vec::new();

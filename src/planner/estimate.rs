@@ -185,6 +185,7 @@ pub fn estimate(steps: &[Step], now: Duration, h: &History<'_>) -> Option<Estima
                 down += start.value;
             }
             Step::ModifyType { .. }
+            | Step::ModifyPrepayType { .. }
             | Step::ModifyBandwidth { .. }
             | Step::AllocatePublicIp { .. }
             | Step::Call { .. } => {}

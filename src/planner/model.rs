@@ -24,6 +24,43 @@ pub enum ChargeType {
     PrePaid,
 }
 
+/// Which way a subscription's type changes (ModifyPrepayInstanceSpec
+/// `OperatorType`). ECS calls a type with at least the vCPUs **and** at
+/// least the memory of the current one an upgrade (the rule of
+/// DescribeResourcesModification's Upgrade list); anything else is a
+/// downgrade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Sent while Running or Stopped; in effect from the next API start or
+    /// restart.
+    Upgrade,
+    /// Sent only while Stopped; in effect from the next start; uses one of
+    /// the instance's [`MAX_REFUNDS`].
+    Downgrade,
+}
+
+/// Downgrades (refunds) a subscription instance may have in its life: type,
+/// bandwidth and disk downgrades together (ModifyPrepayInstanceSpec
+/// reference).
+pub const MAX_REFUNDS: u32 = 3;
+
+/// What the planner knows of a subscription (PrePaid) instance beyond the
+/// API's fields; empty for pay-as-you-go instances.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Subscription {
+    /// A type change ordered (ModifyPrepayInstanceSpec) and not yet in
+    /// effect: it takes effect at the next API start or restart. Until then
+    /// `Observed::instance_type` is the type in effect.
+    pub pending_type: Option<String>,
+    /// Refunds (downgrades) used, as far as this provider knows: what it
+    /// did itself. `None`: unknown (an imported instance).
+    pub refunds_used: Option<u32>,
+    /// A bandwidth decrease was made in the current billing cycle: no
+    /// bandwidth change until the next one (the stricter reading of the
+    /// ModifyInstanceNetworkSpec pages).
+    pub bandwidth_locked: bool,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bandwidth {
     /// InternetMaxBandwidthOut, Mbit/s (0–100).
@@ -60,6 +97,8 @@ pub struct Observed {
     /// Whether the system disk grows online (ultra, SSD and ESSD disks; a
     /// basic `cloud` disk grows offline, in effect at the next start).
     pub online_resize: bool,
+    /// Subscription (PrePaid) bookkeeping; default for pay-as-you-go.
+    pub subscription: Subscription,
 }
 
 /// What the configuration wants. `None` means "leave as it is" (for status:
@@ -78,6 +117,12 @@ pub struct Desired {
     /// The other attributes the configuration sets; absent: leave as is.
     /// [`crate::planner::Val::Unknown`] counts as a change.
     pub attrs: Settings,
+    /// On a subscription instance, whether the new `instance_type` is an
+    /// upgrade or a downgrade (decided by the caller from the types' vCPUs
+    /// and memory). `None` with a type change on a subscription instance:
+    /// read as a downgrade (the stricter: it needs the instance Stopped and
+    /// a refund).
+    pub type_direction: Option<Direction>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +137,13 @@ pub struct Limits {
 }
 
 impl Observed {
+    /// Whether a change already made waits for a restart to take effect:
+    /// a restart-only attribute an interrupted apply set, or a subscription
+    /// type ordered and not yet in effect.
+    pub fn owes_restart(&self) -> bool {
+        self.restart_owed || self.subscription.pending_type.is_some()
+    }
+
     /// The value of `attr` as observed, if known.
     pub fn get(&self, attr: Attr) -> Option<&super::table::Val> {
         self.attrs.get(&attr)
@@ -105,6 +157,22 @@ pub enum BandwidthApi {
     InstanceSpec,
     /// ModifyInstanceNetworkSpec (VPC).
     NetworkSpec,
+    /// ModifyInstanceNetworkSpec of a subscription (PrePaid) instance: an
+    /// order (AutoPay); a rise from 0 brings a public IP by itself, a
+    /// decrease is a downgrade (a refund, and the bandwidth is locked until
+    /// the next billing cycle).
+    Subscription,
+}
+
+impl BandwidthApi {
+    /// The call for an instance on `network` with charge type `charge`.
+    pub fn for_instance(network: NetworkType, charge: ChargeType) -> BandwidthApi {
+        match (charge, network) {
+            (ChargeType::PrePaid, _) => BandwidthApi::Subscription,
+            (ChargeType::PostPaid, NetworkType::Classic) => BandwidthApi::InstanceSpec,
+            (ChargeType::PostPaid, NetworkType::Vpc) => BandwidthApi::NetworkSpec,
+        }
+    }
 }
 
 /// Which API call gives an instance its public IP address.
@@ -138,6 +206,10 @@ pub enum Step {
     Start,
     /// Change the instance type (instance must be Stopped).
     ModifyType { to: String },
+    /// Change a subscription instance's type (ModifyPrepayInstanceSpec): an
+    /// upgrade while Running or Stopped, a downgrade only while Stopped;
+    /// either takes effect at the next API start or restart.
+    ModifyPrepayType { to: String, direction: Direction },
     /// Change bandwidth out and/or in, in one call (Running or Stopped).
     ModifyBandwidth {
         out: Option<u32>,
@@ -177,6 +249,7 @@ impl Step {
         matches!(
             self,
             Step::ModifyType { .. }
+                | Step::ModifyPrepayType { .. }
                 | Step::ModifyBandwidth { .. }
                 | Step::AllocatePublicIp {
                     api: PublicIpApi::NetworkSpec
@@ -209,15 +282,6 @@ pub enum PlanError {
          status = \"Stopped\" to stop it yourself (it then stays stopped)"
     )]
     StopNotAllowed { from: String, to: String },
-    /// ModifyInstanceSpec serves pay-as-you-go instances only. `what` is the
-    /// attribute that would change.
-    #[error(
-        "{what} cannot change in place on a subscription (PrePaid) instance: \
-         ModifyInstanceSpec serves pay-as-you-go instances only; keep the \
-         current value, or recreate the instance with \
-         instance_charge_type = \"PostPaid\""
-    )]
-    PrePaid { what: &'static str },
     /// Raising `internet_max_bandwidth_out` from 0 on a classic-network
     /// instance needs it Stopped, it is Running and must end Running, and
     /// stopping is not allowed.
@@ -276,6 +340,38 @@ pub enum PlanError {
          pay-as-you-go (PostPaid): remove {what} from the configuration"
     )]
     PrePaidOnly { what: &'static str },
+    /// A subscription instance's downgrades (type, bandwidth) would exceed
+    /// the three ECS allows.
+    #[error(
+        "{attribute}: this change is a downgrade, which uses one of the {max} refunds ECS \
+         allows a subscription instance in its life (type, bandwidth and disk downgrades \
+         together), and this provider has already used {used}{more}; ECS would refuse it \
+         (InstanceDowngrade.QuotaExceed). Keep the current value or upgrade instead, \
+         replace the instance (taint it) to get a new one, or ask Alibaba Cloud support"
+    )]
+    NoRefundsLeft {
+        attribute: &'static str,
+        used: u32,
+        more: &'static str,
+        max: u32,
+    },
+    /// A bandwidth change on a subscription instance whose bandwidth was
+    /// decreased in the current billing cycle.
+    #[error(
+        "{attribute}: the bandwidth of this subscription instance was decreased in its \
+         current billing cycle, and ECS takes no other bandwidth change until the next \
+         one (OperationDenied); keep the current value until the subscription renews"
+    )]
+    BandwidthLocked { attribute: &'static str },
+    /// A type change ordered by an earlier apply still waits for its
+    /// restart, and the configuration asks for yet another type.
+    #[error(
+        "instance_type: a change to {pending} ordered by an earlier apply takes effect \
+         only at the next restart, and ECS takes no other type change until then \
+         (InvalidOperation.RebootingRequired); apply with instance_type = \"{pending}\" \
+         first (that restarts the instance), then change it to {to}"
+    )]
+    PendingType { pending: String, to: String },
     /// The system disk only grows.
     #[error(
         "system_disk_size cannot shrink from {from} to {to} GiB: ECS only grows \
@@ -299,13 +395,15 @@ impl PlanError {
         match self {
             PlanError::StopNotAllowed { .. } => "instance_type",
             PlanError::BandwidthStopNotAllowed { .. } => "internet_max_bandwidth_out",
-            PlanError::PrePaid { what } => what,
             PlanError::BandwidthOutOfRange { attribute, .. } => attribute,
             PlanError::ChangeStopNotAllowed { attribute, .. } => attribute,
             PlanError::RestartOwed => "allow_stopping_for_update",
             PlanError::NoRoomForMarker { .. } => "tags",
             PlanError::PostPaidOnly { what } | PlanError::PrePaidOnly { what } => what,
             PlanError::DiskShrink { .. } => "system_disk_size",
+            PlanError::NoRefundsLeft { attribute, .. } => attribute,
+            PlanError::BandwidthLocked { attribute } => attribute,
+            PlanError::PendingType { .. } => "instance_type",
         }
     }
 }

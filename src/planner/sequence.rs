@@ -96,7 +96,7 @@
 use std::time::Duration;
 
 use super::model::*;
-use super::table::{stop_class, Attr, Call, Settings, StopClass, Val};
+use super::table::{stop_class, type_class, Attr, Call, Settings, StopClass, Val};
 
 /// The ordered steps from `observed` to `desired` under `limits`.
 ///
@@ -140,7 +140,10 @@ pub fn classify(observed: &Observed, desired: &Desired) -> Vec<(Attr, StopClass)
     let changes = Changes::between(observed, desired);
     let mut out = Vec::new();
     if changes.instance_type.is_some() {
-        out.push((Attr::InstanceType, StopClass::Stopped));
+        out.push((
+            Attr::InstanceType,
+            type_class(observed, desired.type_direction),
+        ));
     }
     if changes.out.is_some() {
         let class = stop_class(Attr::BandwidthOut, observed, changes.out);
@@ -176,17 +179,7 @@ fn static_problems(observed: &Observed, desired: &Desired, limits: &Limits) -> V
         }
     }
     if observed.charge == ChargeType::PrePaid {
-        let changed = [
-            ("instance_type", changes.instance_type.is_some()),
-            ("internet_max_bandwidth_out", changes.out.is_some()),
-            ("internet_max_bandwidth_in", changes.inbound.is_some()),
-        ];
-        problems.extend(
-            changed
-                .into_iter()
-                .filter(|(_, c)| *c)
-                .map(|(what, _)| PlanError::PrePaid { what }),
-        );
+        problems.extend(subscription_problems(observed, desired, &changes));
         if changes.attrs.contains_key(&Attr::DeletionProtection) {
             problems.push(PlanError::PostPaidOnly {
                 what: Attr::DeletionProtection.name(),
@@ -216,10 +209,17 @@ fn static_problems(observed: &Observed, desired: &Desired, limits: &Limits) -> V
         && !limits.allow_stopping;
     if must_stay_up {
         if let Some(to) = &changes.instance_type {
-            problems.push(PlanError::StopNotAllowed {
-                from: observed.instance_type.clone(),
-                to: to.clone(),
-            });
+            if type_class(observed, desired.type_direction) == StopClass::Restart {
+                problems.push(PlanError::ChangeStopNotAllowed {
+                    attribute: Attr::InstanceType.name(),
+                    restart: true,
+                });
+            } else {
+                problems.push(PlanError::StopNotAllowed {
+                    from: observed.instance_type.clone(),
+                    to: to.clone(),
+                });
+            }
         }
         if let (true, Some(to)) = (changes.bandwidth_needs_stop, changes.out) {
             problems.push(PlanError::BandwidthStopNotAllowed { to });
@@ -235,11 +235,81 @@ fn static_problems(observed: &Observed, desired: &Desired, limits: &Limits) -> V
                 restart,
             });
         }
-        if observed.restart_owed && problems.is_empty() {
+        if observed.owes_restart() && problems.is_empty() {
             problems.push(PlanError::RestartOwed);
         }
     }
     problems
+}
+
+/// The refusals only a subscription (PrePaid) instance has: a type change
+/// while another one waits for its restart, downgrades beyond the refunds
+/// left, a bandwidth change while the bandwidth is locked.
+fn subscription_problems(
+    observed: &Observed,
+    desired: &Desired,
+    changes: &Changes,
+) -> Vec<PlanError> {
+    let sub = &observed.subscription;
+    let mut problems = Vec::new();
+    if let (Some(pending), Some(to)) = (&sub.pending_type, &changes.instance_type) {
+        problems.push(PlanError::PendingType {
+            pending: pending.clone(),
+            to: to.clone(),
+        });
+    }
+    if sub.bandwidth_locked {
+        let locked = [
+            ("internet_max_bandwidth_out", changes.out.is_some()),
+            ("internet_max_bandwidth_in", changes.inbound.is_some()),
+        ];
+        problems.extend(
+            locked
+                .into_iter()
+                .filter(|(_, c)| *c)
+                .map(|(attribute, _)| PlanError::BandwidthLocked { attribute }),
+        );
+    }
+    if let Some(used) = sub.refunds_used {
+        let mut spent = used;
+        for attribute in refunds_needed(observed, desired) {
+            if spent >= MAX_REFUNDS {
+                let more = if spent > used {
+                    " (counting this plan's other downgrade)"
+                } else {
+                    ""
+                };
+                problems.push(PlanError::NoRefundsLeft {
+                    attribute,
+                    used,
+                    more,
+                    max: MAX_REFUNDS,
+                });
+            }
+            spent += 1;
+        }
+    }
+    problems
+}
+
+/// The changes of a plan from `observed` to `desired` that are downgrades
+/// of a subscription instance, each using one refund: a type downgrade and
+/// a lower outbound bandwidth. Empty on a pay-as-you-go instance.
+pub fn refunds_needed(observed: &Observed, desired: &Desired) -> Vec<&'static str> {
+    if observed.charge != ChargeType::PrePaid {
+        return Vec::new();
+    }
+    let changes = Changes::between(observed, desired);
+    let mut out = Vec::new();
+    if changes.instance_type.is_some()
+        && type_class(observed, desired.type_direction) != StopClass::Restart
+    {
+        out.push(Attr::InstanceType.name());
+    }
+    if changes.out.is_some_and(|v| v < observed.bandwidth.out) {
+        out.push(Attr::BandwidthOut.name());
+    }
+    out
 }
 
 /// A stop followed by a start needs room for the marker tag, counted with
@@ -264,6 +334,22 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
     let changes = Changes::between(observed, desired);
     let calls = changes.calls(observed, desired);
     let mut seq = Sequence::new(observed, limits);
+    let ends_running = desired.end_status(observed) == PowerState::Running;
+    // A subscription upgrade, before anything else: sent while the instance
+    // runs (the call ECS refuses most often, and where an unpaid order
+    // shows), so that no refusal finds it down. On a Stopped instance that
+    // is to run, its cooldown is waited out while it runs: start it first.
+    if let Some(upgrade) = changes.upgrade.clone() {
+        if ends_running
+            && seq.status == PowerState::Stopped
+            && seq.must_wait()
+            && limits.allow_stopping
+        {
+            seq.start();
+        }
+        seq.upgrade_running = seq.status == PowerState::Running;
+        seq.change(upgrade);
+    }
     // No-stop calls first, in the state the instance is in: a failure
     // leaves it up, and they never lengthen a window.
     calls.before.into_iter().for_each(|s| seq.change(s));
@@ -294,7 +380,8 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
                 }
                 window.into_iter().for_each(|s| seq.change(s));
                 seq.start();
-            } else if seq.status == PowerState::Running && (calls.restart || observed.restart_owed)
+            } else if seq.status == PowerState::Running
+                && (calls.restart || observed.owes_restart() || seq.upgrade_running)
             {
                 seq.steps.push(Step::Reboot);
             }
@@ -315,6 +402,12 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
 /// What differs between observed and desired, as the modifications to send.
 struct Changes {
     instance_type: Option<String>,
+    /// The type step made in a stop window (or, ending Stopped, after the
+    /// stop): ModifyInstanceSpec, or a subscription downgrade.
+    type_step: Option<Step>,
+    /// A subscription upgrade: sent before any stop, in effect at the
+    /// next restart.
+    upgrade: Option<Step>,
     out: Option<u32>,
     inbound: Option<u32>,
     /// The one `ModifyBandwidth` step carrying `out` and `inbound`, if any.
@@ -341,20 +434,35 @@ struct Calls {
 
 impl Changes {
     fn between(observed: &Observed, desired: &Desired) -> Changes {
-        let instance_type = desired
-            .instance_type
-            .clone()
-            .filter(|t| *t != observed.instance_type);
+        // A type ordered and waiting for its restart counts as reached.
+        let current = observed
+            .subscription
+            .pending_type
+            .as_ref()
+            .unwrap_or(&observed.instance_type);
+        let instance_type = desired.instance_type.clone().filter(|t| t != current);
+        let (type_step, upgrade) = match (&instance_type, observed.charge) {
+            (None, _) => (None, None),
+            (Some(to), ChargeType::PostPaid) => (Some(Step::ModifyType { to: to.clone() }), None),
+            (Some(to), ChargeType::PrePaid) => {
+                let direction = desired.type_direction.unwrap_or(Direction::Downgrade);
+                let step = Step::ModifyPrepayType {
+                    to: to.clone(),
+                    direction,
+                };
+                match direction {
+                    Direction::Upgrade => (None, Some(step)),
+                    Direction::Downgrade => (Some(step), None),
+                }
+            }
+        };
         let out = desired
             .bandwidth_out
             .filter(|v| *v != observed.bandwidth.out);
         let inbound = desired
             .bandwidth_in
             .filter(|v| *v != observed.bandwidth.inbound);
-        let api = match observed.network {
-            NetworkType::Classic => BandwidthApi::InstanceSpec,
-            NetworkType::Vpc => BandwidthApi::NetworkSpec,
-        };
+        let api = BandwidthApi::for_instance(observed.network, observed.charge);
         let bandwidth = (out.is_some() || inbound.is_some()).then_some(Step::ModifyBandwidth {
             out,
             inbound,
@@ -378,6 +486,8 @@ impl Changes {
             .collect();
         Changes {
             instance_type,
+            type_step,
+            upgrade,
             out,
             inbound,
             bandwidth,
@@ -455,7 +565,7 @@ impl Changes {
     /// instance ends Stopped: the type, the other calls that need it
     /// Stopped, the bandwidth, then the address (which needs the bandwidth).
     fn all(&self, window: Vec<Step>) -> Vec<Step> {
-        let ty = self.instance_type.clone().map(|to| Step::ModifyType { to });
+        let ty = self.type_step.clone();
         ty.into_iter()
             .chain(window)
             .chain(self.bandwidth.clone())
@@ -468,7 +578,7 @@ impl Changes {
     /// cooldown wait before them happens before the stop; then the other
     /// calls that need the instance Stopped. Empty: no window.
     fn while_stopped(&self, window: Vec<Step>) -> Vec<Step> {
-        let ty = self.instance_type.clone().map(|to| Step::ModifyType { to });
+        let ty = self.type_step.clone();
         let mut steps: Vec<Step> = ty.into_iter().collect();
         if self.bandwidth_needs_stop {
             steps.extend(self.bandwidth.iter().chain(&self.allocate).cloned());
@@ -501,6 +611,9 @@ struct Sequence {
     /// Earliest time the next modification is allowed.
     ready: Duration,
     cooldown: Duration,
+    /// A subscription upgrade was sent while the instance ran: it owes a
+    /// restart.
+    upgrade_running: bool,
 }
 
 impl Sequence {
@@ -514,6 +627,7 @@ impl Sequence {
             clock: limits.now,
             ready,
             cooldown: limits.cooldown,
+            upgrade_running: false,
         }
     }
 

@@ -20,6 +20,16 @@
 //! a restart leaves `restart_owed` set until a Start or Reboot; a stop that
 //! a start follows needs room for the marker tag ([`MAX_TAGS`]).
 //!
+//! Subscription (PrePaid) instances: their type changes through
+//! ModifyPrepayInstanceSpec (an upgrade while Running or Stopped, a
+//! downgrade only while Stopped), and either waits as `pending_type` for
+//! the next Start or Reboot; their bandwidth through the subscription form
+//! of ModifyInstanceNetworkSpec, where a rise from 0 brings a public IP and
+//! a decrease locks the bandwidth. Each downgrade uses a refund, never more
+//! than [`MAX_REFUNDS`] when the count is known; one pending type at a
+//! time. The pay-as-you-go calls refuse them, and theirs refuse
+//! pay-as-you-go instances.
+//!
 //! Time: the clock starts at `limits.now`; `WaitUntil` moves it forward; API
 //! steps take no time. Two rules cannot be broken with these types and are
 //! therefore not checked: a step with two modifications (a [`Step`] carries
@@ -56,6 +66,18 @@ pub enum Rule {
     },
     #[error("ModifyInstanceSpec serves pay-as-you-go instances only; this one is PrePaid")]
     PrePaid,
+    #[error(
+        "ModifyPrepayInstanceSpec and the subscription bandwidth form serve PrePaid instances only"
+    )]
+    PostPaidSubscriptionCall,
+    #[error("a subscription downgrade with all {0} refunds used")]
+    NoRefundsLeft(u32),
+    #[error("a bandwidth change while the bandwidth is locked until the next billing cycle")]
+    BandwidthLocked,
+    #[error("a type change while another one waits for its restart (RebootingRequired)")]
+    TypePending,
+    #[error("a subscription upgrade sent as a downgrade (or the reverse) is not checked here, but a downgrade needs the instance Stopped (it is {0:?})")]
+    DowngradeWhileNotStopped(PowerState),
     #[error("{attribute} = {value} is outside the API's range")]
     BandwidthOutOfRange { attribute: &'static str, value: u32 },
     #[error("{step} while the instance is already {status:?}")]
@@ -132,6 +154,7 @@ pub fn simulate(
                     return fail(Rule::RebootWhileNotRunning(state.status));
                 }
                 state.restart_owed = false;
+                take_effect(&mut state);
             }
             Step::Call { call, set } => {
                 if let Err(rule) = make_call(&mut state, *call, set, &mut vpc_since_start) {
@@ -161,6 +184,7 @@ pub fn simulate(
                 if to == PowerState::Running {
                     state.restart_owed = false;
                     vpc_since_start = false;
+                    take_effect(&mut state);
                 }
                 modified_while_down = false;
                 started |= to == PowerState::Running;
@@ -184,6 +208,28 @@ pub fn simulate(
             Step::ModifyType { to } => {
                 let done = may_modify(&state, now, limits.cooldown)
                     .and_then(|()| change_type(&mut state, to));
+                if let Err(rule) = done {
+                    return fail(rule);
+                }
+                state.last_modified = Some(now);
+                modified_while_down |= state.status == PowerState::Stopped;
+            }
+            Step::ModifyPrepayType { to, direction } => {
+                let done = may_modify_subscription(&state, now, limits.cooldown)
+                    .and_then(|()| order_type(&mut state, to, *direction));
+                if let Err(rule) = done {
+                    return fail(rule);
+                }
+                state.last_modified = Some(now);
+                modified_while_down |= state.status == PowerState::Stopped;
+            }
+            Step::ModifyBandwidth {
+                out,
+                inbound,
+                api: BandwidthApi::Subscription,
+            } => {
+                let done = may_modify_subscription(&state, now, limits.cooldown)
+                    .and_then(|()| order_bandwidth(&mut state, *out, *inbound));
                 if let Err(rule) = done {
                     return fail(rule);
                 }
@@ -219,11 +265,13 @@ pub fn simulate(
     Ok(state)
 }
 
-/// Whether a modification step needs the instance Stopped: a type change,
-/// or a classic-network outbound bandwidth rise from 0.
+/// Whether a modification step needs the instance Stopped: a type change
+/// (but a subscription upgrade), or a classic-network outbound bandwidth
+/// rise from 0.
 fn needs_stopped(state: &Observed, step: &Step) -> bool {
     match step {
         Step::ModifyType { .. } => true,
+        Step::ModifyPrepayType { direction, .. } => *direction == Direction::Downgrade,
         Step::ModifyBandwidth { out, .. } => {
             state.network == NetworkType::Classic
                 && state.bandwidth.out == 0
@@ -335,6 +383,92 @@ fn may_modify(state: &Observed, now: Duration, cooldown: Duration) -> Result<(),
     }
 }
 
+/// The cooldown rule for the subscription calls, which serve PrePaid
+/// instances only.
+fn may_modify_subscription(
+    state: &Observed,
+    now: Duration,
+    cooldown: Duration,
+) -> Result<(), Rule> {
+    if state.charge != ChargeType::PrePaid {
+        return Err(Rule::PostPaidSubscriptionCall);
+    }
+    match state.last_modified {
+        Some(last) if now < last.saturating_add(cooldown) => Err(Rule::InsideCooldown {
+            since: now.saturating_sub(last),
+            cooldown,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A pending subscription type takes effect (an API start or restart).
+fn take_effect(state: &mut Observed) {
+    if let Some(t) = state.subscription.pending_type.take() {
+        state.instance_type = t;
+    }
+}
+
+/// One refund more, refused when the known count is exhausted.
+fn use_refund(state: &mut Observed) -> Result<(), Rule> {
+    if let Some(used) = state.subscription.refunds_used {
+        if used >= MAX_REFUNDS {
+            return Err(Rule::NoRefundsLeft(MAX_REFUNDS));
+        }
+        state.subscription.refunds_used = Some(used + 1);
+    }
+    Ok(())
+}
+
+/// ModifyPrepayInstanceSpec: the type waits for the next start or restart.
+fn order_type(state: &mut Observed, to: &str, direction: Direction) -> Result<(), Rule> {
+    if state.subscription.pending_type.is_some() {
+        return Err(Rule::TypePending);
+    }
+    if to == state.instance_type {
+        return Err(Rule::NoModification);
+    }
+    if direction == Direction::Downgrade {
+        if state.status != PowerState::Stopped {
+            return Err(Rule::DowngradeWhileNotStopped(state.status));
+        }
+        use_refund(state)?;
+    }
+    state.subscription.pending_type = Some(to.to_owned());
+    Ok(())
+}
+
+/// ModifyInstanceNetworkSpec of a subscription: at once; from 0 with a
+/// public IP; a decrease is a refund and locks the bandwidth.
+fn order_bandwidth(
+    state: &mut Observed,
+    out: Option<u32>,
+    inbound: Option<u32>,
+) -> Result<(), Rule> {
+    if state.subscription.bandwidth_locked {
+        return Err(Rule::BandwidthLocked);
+    }
+    let from_zero = state.bandwidth.out == 0 && out.is_some_and(|v| v > 0);
+    if from_zero && state.network == NetworkType::Classic && state.status != PowerState::Stopped {
+        return Err(Rule::BandwidthFromZeroWhileNotStopped(state.status));
+    }
+    let decrease = out.is_some_and(|v| v < state.bandwidth.out);
+    let before = state.bandwidth;
+    let mut probe = state.clone();
+    probe.charge = ChargeType::PostPaid;
+    let api = BandwidthApi::for_instance(probe.network, probe.charge);
+    change_bandwidth(&mut probe, out, inbound, api)?;
+    if decrease {
+        use_refund(state)?;
+        state.subscription.bandwidth_locked = true;
+    }
+    state.bandwidth = probe.bandwidth;
+    if from_zero && before.out == 0 {
+        state.public_ip = true;
+    }
+    Ok(())
+}
+
 fn change_type(state: &mut Observed, to: &str) -> Result<(), Rule> {
     if state.status != PowerState::Stopped {
         return Err(Rule::TypeChangeWhileNotStopped(state.status));
@@ -352,10 +486,7 @@ fn change_bandwidth(
     inbound: Option<u32>,
     api: BandwidthApi,
 ) -> Result<(), Rule> {
-    let expected = match state.network {
-        NetworkType::Classic => BandwidthApi::InstanceSpec,
-        NetworkType::Vpc => BandwidthApi::NetworkSpec,
-    };
+    let expected = BandwidthApi::for_instance(state.network, state.charge);
     if api != expected {
         return Err(Rule::WrongBandwidthApi {
             network: state.network,

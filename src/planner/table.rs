@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use super::model::{NetworkType, Observed};
+use super::model::{ChargeType, Direction, NetworkType, Observed};
 
 /// An attribute whose change the planner sequences, by its Terraform name
 /// ([`Attr::name`]).
@@ -68,8 +68,10 @@ impl Call {
     /// The API actions, as the docs name them.
     pub fn actions(self) -> &'static str {
         match self {
-            Call::InstanceSpec => "ModifyInstanceSpec",
-            Call::Bandwidth => "ModifyInstanceNetworkSpec (VPC) / ModifyInstanceSpec (classic)",
+            Call::InstanceSpec => "ModifyInstanceSpec / ModifyPrepayInstanceSpec (subscription)",
+            Call::Bandwidth => {
+                "ModifyInstanceNetworkSpec (VPC, subscription) / ModifyInstanceSpec (classic)"
+            }
             Call::Tags => "TagResources / UntagResources",
             Call::Attribute => "ModifyInstanceAttribute",
             Call::KeyPair => "AttachKeyPair / DetachKeyPair",
@@ -265,6 +267,17 @@ pub fn stop_class(attr: Attr, observed: &Observed, to_out: Option<u32>) -> StopC
         }
         Attr::SystemDiskSize if !observed.online_resize => StopClass::Restart,
         _ => attr.row().stop,
+    }
+}
+
+/// The class of a type change on `observed`: needs Stopped on a
+/// pay-as-you-go instance (ModifyInstanceSpec); on a subscription, an
+/// upgrade takes effect at the next restart and a downgrade (or a change
+/// whose direction is unknown, read as one) needs Stopped.
+pub fn type_class(observed: &Observed, direction: Option<Direction>) -> StopClass {
+    match (observed.charge, direction) {
+        (ChargeType::PrePaid, Some(Direction::Upgrade)) => StopClass::Restart,
+        _ => Attr::InstanceType.row().stop,
     }
 }
 

@@ -19,6 +19,7 @@ pub const COOLDOWN: Duration = Duration::from_secs(300);
 pub const NOW: Duration = Duration::from_secs(1_000_000);
 pub const SMALL: &str = "ecs.g6.large";
 pub const BIG: &str = "ecs.g6.xlarge";
+pub const TINY: &str = "ecs.g6.medium";
 
 /// One planner input, built fluently: `Case::running().type_to(BIG)`.
 #[derive(Clone, Debug)]
@@ -45,6 +46,7 @@ impl Case {
                 attrs: Default::default(),
                 restart_owed: false,
                 online_resize: true,
+                subscription: Subscription::default(),
             },
             desired: Desired::default(),
             limits: Limits {
@@ -96,6 +98,38 @@ impl Case {
         self.observed.charge = ChargeType::PrePaid;
         self
     }
+    /// A subscription type change known to be an upgrade.
+    pub fn upgrade_to(mut self, to: &str) -> Case {
+        self.desired.instance_type = Some(to.to_owned());
+        self.desired.type_direction = Some(Direction::Upgrade);
+        self
+    }
+    /// A subscription type change known to be a downgrade.
+    pub fn downgrade_to(mut self, to: &str) -> Case {
+        self.desired.instance_type = Some(to.to_owned());
+        self.desired.type_direction = Some(Direction::Downgrade);
+        self
+    }
+    /// The provider counted `n` refunds used (it created the instance).
+    pub fn refunds(mut self, n: u32) -> Case {
+        self.observed.subscription.refunds_used = Some(n);
+        self
+    }
+    /// The bandwidth is locked until the next billing cycle.
+    pub fn locked(mut self) -> Case {
+        self.observed.subscription.bandwidth_locked = true;
+        self
+    }
+    /// A type ordered and waiting for its restart.
+    pub fn pending(mut self, to: &str) -> Case {
+        self.observed.subscription.pending_type = Some(to.to_owned());
+        self
+    }
+    /// The configuration sets `attr` to `v`.
+    pub fn set(mut self, attr: Attr, v: Val) -> Case {
+        self.desired.attrs.insert(attr, v);
+        self
+    }
     pub fn no_stopping(mut self) -> Case {
         self.limits.allow_stopping = false;
         self
@@ -124,6 +158,25 @@ pub fn bw(out: Option<u32>, inbound: Option<u32>) -> Step {
         api: BandwidthApi::NetworkSpec,
     }
 }
+pub fn up(to: &str) -> Step {
+    Step::ModifyPrepayType {
+        to: to.to_owned(),
+        direction: Direction::Upgrade,
+    }
+}
+pub fn down(to: &str) -> Step {
+    Step::ModifyPrepayType {
+        to: to.to_owned(),
+        direction: Direction::Downgrade,
+    }
+}
+pub fn sub_bw(out: Option<u32>, inbound: Option<u32>) -> Step {
+    Step::ModifyBandwidth {
+        out,
+        inbound,
+        api: BandwidthApi::Subscription,
+    }
+}
 pub fn alloc(network: NetworkType) -> Step {
     Step::AllocatePublicIp {
         api: PublicIpApi::for_network(network),
@@ -138,7 +191,14 @@ pub fn wait(secs: u64) -> Step {
 
 /// The first error `plan` must return, derived from the rules directly.
 fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
-    let type_to = d.instance_type.clone().filter(|t| *t != o.instance_type);
+    let current = o
+        .subscription
+        .pending_type
+        .as_ref()
+        .unwrap_or(&o.instance_type);
+    let type_to = d.instance_type.clone().filter(|t| t != current);
+    let prepaid = o.charge == ChargeType::PrePaid;
+    let upgrade = prepaid && d.type_direction == Some(Direction::Upgrade);
     let out = d.bandwidth_out.filter(|v| *v != o.bandwidth.out);
     let inbound = d.bandwidth_in.filter(|v| *v != o.bandwidth.inbound);
     if let Some(value) = out.filter(|v| *v > 100) {
@@ -166,15 +226,48 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
         .filter(|(a, v)| **v == Val::Unknown || o.get(**a) != Some(*v))
         .map(|(a, v)| (*a, v))
         .collect();
-    if o.charge == ChargeType::PrePaid {
-        let what = match (&type_to, out, inbound) {
-            (Some(_), _, _) => Some("instance_type"),
-            (_, Some(_), _) => Some("internet_max_bandwidth_out"),
-            (_, _, Some(_)) => Some("internet_max_bandwidth_in"),
-            _ => None,
-        };
-        if let Some(what) = what {
-            return Some(PlanError::PrePaid { what });
+    if prepaid {
+        let sub = &o.subscription;
+        if let (Some(pending), Some(to)) = (&sub.pending_type, &type_to) {
+            return Some(PlanError::PendingType {
+                pending: pending.clone(),
+                to: to.clone(),
+            });
+        }
+        if sub.bandwidth_locked {
+            if out.is_some() {
+                let attribute = "internet_max_bandwidth_out";
+                return Some(PlanError::BandwidthLocked { attribute });
+            }
+            if inbound.is_some() {
+                let attribute = "internet_max_bandwidth_in";
+                return Some(PlanError::BandwidthLocked { attribute });
+            }
+        }
+        // Downgrades: the type (unless an upgrade), a lower outbound.
+        let downgrades: Vec<&'static str> = [
+            (type_to.is_some() && !upgrade).then_some("instance_type"),
+            out.filter(|v| *v < o.bandwidth.out)
+                .map(|_| "internet_max_bandwidth_out"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(used) = sub.refunds_used {
+            let left = MAX_REFUNDS.saturating_sub(used) as usize;
+            if let Some(attribute) = downgrades.get(left) {
+                let more = if left > 0 {
+                    " (counting this plan's other downgrade)"
+                } else {
+                    ""
+                };
+                return Some(PlanError::NoRefundsLeft {
+                    attribute,
+                    used,
+                    more,
+                    max: MAX_REFUNDS,
+                });
+            }
         }
         if changed.iter().any(|(a, _)| *a == Attr::DeletionProtection) {
             return Some(PlanError::PostPaidOnly {
@@ -202,6 +295,12 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
     let ends_running = d.status.unwrap_or(o.status) == PowerState::Running;
     let must_stop = o.status == PowerState::Running && ends_running && !l.allow_stopping;
     if let (true, Some(to)) = (must_stop, type_to.clone()) {
+        if upgrade {
+            return Some(PlanError::ChangeStopNotAllowed {
+                attribute: "instance_type",
+                restart: true,
+            });
+        }
         return Some(PlanError::StopNotAllowed {
             from: o.instance_type.clone(),
             to,
@@ -227,7 +326,7 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
                 restart,
             });
         }
-        if o.restart_owed {
+        if o.restart_owed || o.subscription.pending_type.is_some() {
             return Some(PlanError::RestartOwed);
         }
     }
@@ -236,7 +335,7 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
         Some(Val::Map(m)) => m.len(),
         _ => 0,
     };
-    let window = type_to.is_some()
+    let window = (type_to.is_some() && !upgrade)
         || (classic_from_zero && out.is_some_and(|v| v > 0))
         || changed
             .iter()
@@ -267,11 +366,29 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
     let end = simulate(o, steps, l).unwrap_or_else(|v| panic!("judge refused: {v}{ctx}"));
     let end_status = d.status.unwrap_or(o.status);
     assert_eq!(end.status, end_status, "end status{ctx}");
+    // The type reached: in effect, or (ending Stopped) ordered and in
+    // effect at the next start; a Running end owes no ordered type.
+    let o_type = o
+        .subscription
+        .pending_type
+        .as_ref()
+        .unwrap_or(&o.instance_type);
+    let end_type = end
+        .subscription
+        .pending_type
+        .as_ref()
+        .unwrap_or(&end.instance_type);
     assert_eq!(
-        &end.instance_type,
-        d.instance_type.as_ref().unwrap_or(&o.instance_type),
+        end_type,
+        d.instance_type.as_ref().unwrap_or(o_type),
         "type{ctx}"
     );
+    if end_status == PowerState::Running {
+        assert_eq!(
+            end.subscription.pending_type, None,
+            "type not in effect{ctx}"
+        );
+    }
     assert_eq!(
         end.bandwidth.out,
         d.bandwidth_out.unwrap_or(o.bandwidth.out),
@@ -291,7 +408,13 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
     // a pay-as-you-go instance; never a second one.
     let end_out = d.bandwidth_out.unwrap_or(o.bandwidth.out);
     let wants_ip = d.public_ip && end_out > 0 && o.charge == ChargeType::PostPaid;
-    assert_eq!(end.public_ip, o.public_ip || wants_ip, "public ip{ctx}");
+    // A subscription's bandwidth rising from 0 brings its address along.
+    let comes_with = o.charge == ChargeType::PrePaid && o.bandwidth.out == 0 && end_out > 0;
+    assert_eq!(
+        end.public_ip,
+        o.public_ip || wants_ip || comes_with,
+        "public ip{ctx}"
+    );
     assert_eq!(
         steps
             .iter()
@@ -309,32 +432,55 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
         assert_eq!(norm(end.get(attr)), want, "{attr:?}{ctx}");
     }
     if end_status == PowerState::Running {
-        assert!(!end.restart_owed, "a restart is still owed{ctx}");
+        assert!(!end.owes_restart(), "a restart is still owed{ctx}");
     }
 
     // Minimal: at most one type call and one bandwidth call, carrying only
     // what changes.
-    let type_changes = d
-        .instance_type
-        .as_ref()
-        .is_some_and(|t| *t != o.instance_type);
+    let type_changes = d.instance_type.as_ref().is_some_and(|t| t != o_type);
+    let upgrade = o.charge == ChargeType::PrePaid && d.type_direction == Some(Direction::Upgrade);
     let out = d.bandwidth_out.filter(|v| *v != o.bandwidth.out);
     let inbound = d.bandwidth_in.filter(|v| *v != o.bandwidth.inbound);
     let count = |f: fn(&Step) -> bool| steps.iter().filter(|s| f(s)).count();
     assert_eq!(
-        count(|s| matches!(s, Step::ModifyType { .. })),
+        count(|s| matches!(s, Step::ModifyType { .. } | Step::ModifyPrepayType { .. })),
         usize::from(type_changes),
         "type calls{ctx}"
     );
+    // Each call for the charge type it serves; a subscription upgrade
+    // before any stop (an unpaid order it meets leaves nothing down), and
+    // the direction decided by the caller (unknown: the stricter downgrade).
+    for s in steps.iter() {
+        match s {
+            Step::ModifyType { .. } => assert_eq!(o.charge, ChargeType::PostPaid, "{ctx}"),
+            Step::ModifyPrepayType { direction, .. } => {
+                assert_eq!(o.charge, ChargeType::PrePaid, "{ctx}");
+                let want = d.type_direction.unwrap_or(Direction::Downgrade);
+                assert_eq!(*direction, want, "direction{ctx}");
+            }
+            _ => {}
+        }
+    }
+    if let Some(i) = steps.iter().position(|s| {
+        matches!(
+            s,
+            Step::ModifyPrepayType {
+                direction: Direction::Upgrade,
+                ..
+            }
+        )
+    }) {
+        assert!(
+            !steps[..i].contains(&Step::Stop),
+            "upgrade after a stop{ctx}"
+        );
+    }
     let bandwidth_calls: Vec<&Step> = steps
         .iter()
         .filter(|s| matches!(s, Step::ModifyBandwidth { .. }))
         .collect();
     if out.is_some() || inbound.is_some() {
-        let api = match o.network {
-            NetworkType::Classic => BandwidthApi::InstanceSpec,
-            NetworkType::Vpc => BandwidthApi::NetworkSpec,
-        };
+        let api = BandwidthApi::for_instance(o.network, o.charge);
         assert_eq!(
             bandwidth_calls,
             [&Step::ModifyBandwidth { out, inbound, api }],
@@ -352,7 +498,7 @@ pub fn check_invariants(o: &Observed, d: &Desired, l: &Limits) -> Result<Vec<Ste
     assert!(stops + reboots <= 1, "more than one stop or restart{ctx}");
     let classic_from_zero =
         o.network == NetworkType::Classic && o.bandwidth.out == 0 && out.is_some_and(|v| v > 0);
-    let needs_window = type_changes
+    let needs_window = (type_changes && !upgrade)
         || classic_from_zero
         || classify(o, d)
             .iter()
@@ -436,7 +582,9 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
                         .iter()
                         .rev()
                         .take_while(|s| **s != Step::Stop)
-                        .any(|s| matches!(s, Step::ModifyType { .. }))
+                        .any(|s| {
+                            matches!(s, Step::ModifyType { .. } | Step::ModifyPrepayType { .. })
+                        })
                         && matches!(steps.get(i + 1), Some(Step::ModifyBandwidth { .. }));
                     assert!(exempt || two_in_window, "wait {i} while down{ctx}");
                 }
@@ -444,6 +592,7 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
             }
             s if s.is_modification() => ready = Some(clock + l.cooldown),
             Step::ModifyType { .. }
+            | Step::ModifyPrepayType { .. }
             | Step::ModifyBandwidth { .. }
             | Step::AllocatePublicIp { .. }
             | Step::Reboot
@@ -461,6 +610,9 @@ fn check_timing(o: &Observed, steps: &[Step], l: &Limits, end_status: PowerState
                     for s in window {
                         let needs_it = match s {
                             Step::ModifyType { .. } | Step::WaitUntil { .. } => true,
+                            Step::ModifyPrepayType { direction, .. } => {
+                                *direction == Direction::Downgrade
+                            }
                             Step::ModifyBandwidth { .. } => classic_zero,
                             Step::AllocatePublicIp { api } => *api == PublicIpApi::AllocateAddress,
                             Step::Call { call, set } => {

@@ -42,6 +42,7 @@ pub fn all_cases() -> Vec<Case> {
                                                     bandwidth_in: inbound,
                                                     public_ip: wants_ip && out.is_some(),
                                                     attrs: Default::default(),
+                                                    type_direction: None,
                                                 };
                                                 case.observed.bandwidth.out = observed_out;
                                                 case.observed.public_ip = has_ip;
@@ -82,6 +83,73 @@ fn every_combination_keeps_the_invariants() {
     );
 }
 
+/// Every combination of a subscription instance's changes: status ×
+/// desired status × type (with its direction) × out (from 0 or 5) × in ×
+/// refunds used (unknown, 0, 2, 3) × bandwidth lock × a type pending its
+/// restart × last modification × allow_stopping.
+#[test]
+fn every_subscription_combination_keeps_the_invariants() {
+    let directions = [None, Some(Direction::Upgrade), Some(Direction::Downgrade)];
+    let mut cases = 0;
+    let mut planned = 0;
+    for status in [Running, Stopped] {
+        for want in [None, Some(Running), Some(Stopped)] {
+            for to in [None, Some(SMALL), Some(BIG), Some(TINY)] {
+                for direction in directions {
+                    for (observed_out, out) in [(5, None), (5, Some(1)), (5, Some(9)), (0, Some(7))]
+                    {
+                        for inbound in [None, Some(20)] {
+                            for refunds in [None, Some(0), Some(2), Some(3)] {
+                                for locked in [false, true] {
+                                    for pending in [None, Some(BIG)] {
+                                        for ago in [None, Some(60)] {
+                                            for allow_stopping in [true, false] {
+                                                let mut case = Case::new(status).prepaid();
+                                                case.desired = Desired {
+                                                    status: want,
+                                                    instance_type: to.map(str::to_owned),
+                                                    bandwidth_out: out,
+                                                    bandwidth_in: inbound,
+                                                    public_ip: out.is_some(),
+                                                    attrs: Default::default(),
+                                                    type_direction: direction,
+                                                };
+                                                case.observed.bandwidth.out = observed_out;
+                                                case.observed.public_ip = observed_out > 0;
+                                                case.observed.subscription = Subscription {
+                                                    pending_type: pending.map(str::to_owned),
+                                                    refunds_used: refunds,
+                                                    bandwidth_locked: locked,
+                                                };
+                                                case.observed.last_modified =
+                                                    ago.map(|s| NOW - Duration::from_secs(s));
+                                                case.limits.allow_stopping = allow_stopping;
+                                                cases += 1;
+                                                planned += usize::from(
+                                                    check_invariants(
+                                                        &case.observed,
+                                                        &case.desired,
+                                                        &case.limits,
+                                                    )
+                                                    .is_ok(),
+                                                );
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        planned > cases / 10 && planned < cases,
+        "{planned} of {cases}"
+    );
+}
+
 fn power() -> impl Strategy<Value = PowerState> {
     prop_oneof![Just(Running), Just(Stopped)]
 }
@@ -101,6 +169,9 @@ prop_compose! {
         public_ip in any::<bool>(),
         // Seconds on the same epoch as `now` below; may lie in the future.
         last_modified in proptest::option::of(0..=3000u64),
+        pending in any::<bool>(),
+        refunds_used in proptest::option::of(0..=3u32),
+        locked in any::<bool>(),
     ) -> Observed {
         Observed {
             status,
@@ -113,6 +184,16 @@ prop_compose! {
             attrs: Default::default(),
             restart_owed: false,
             online_resize: true,
+            // Only a subscription has subscription bookkeeping.
+            subscription: if prepaid {
+                Subscription {
+                    pending_type: pending.then(|| BIG.to_owned()),
+                    refunds_used,
+                    bandwidth_locked: locked,
+                }
+            } else {
+                Subscription::default()
+            },
         }
     }
 }
@@ -125,8 +206,9 @@ prop_compose! {
         bandwidth_out in proptest::option::of(0..=110u32),
         bandwidth_in in proptest::option::of(0..=210u32),
         public_ip in any::<bool>(),
+        type_direction in proptest::option::of(prop_oneof![Just(Direction::Upgrade), Just(Direction::Downgrade)]),
     ) -> Desired {
-        Desired { status, instance_type, bandwidth_out, bandwidth_in, public_ip, attrs: Default::default() }
+        Desired { status, instance_type, bandwidth_out, bandwidth_in, public_ip, attrs: Default::default(), type_direction }
     }
 }
 

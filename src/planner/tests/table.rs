@@ -91,9 +91,43 @@ plan_cases! {
         case.observed.last_modified = Some(NOW + Duration::from_secs(10));
         case
     } => Ok(vec![wait(310), bw(Some(10), None)]);
-    prepaid_type: Case::running().prepaid().type_to(BIG) => Err(PlanError::PrePaid { what: "instance_type" });
-    prepaid_bandwidth_in: Case::running().prepaid().inbound(20)
-        => Err(PlanError::PrePaid { what: "internet_max_bandwidth_in" });
+    /// A subscription upgrade: ordered while it runs, one restart.
+    prepaid_upgrade: Case::running().prepaid().upgrade_to(BIG) => Ok(vec![up(BIG), Step::Reboot]);
+    /// Ending Stopped: ordered before the stop, in effect at the next start.
+    prepaid_upgrade_ending_stopped: Case::running().prepaid().upgrade_to(BIG).want(Stopped)
+        => Ok(vec![up(BIG), Stop]);
+    /// A Stopped instance that is to run takes it at its start.
+    prepaid_upgrade_of_stopped: Case::stopped().prepaid().upgrade_to(BIG).want(Running)
+        => Ok(vec![up(BIG), Start]);
+    /// Cooling down and Stopped: start, wait while it runs, order, restart.
+    prepaid_upgrade_of_stopped_cooling_down: Case::stopped().prepaid().upgrade_to(BIG).want(Running).modified_ago(60)
+        => Ok(vec![Start, wait(240), up(BIG), Step::Reboot]);
+    /// Upgrade plus a change that needs a stop: the order before the window,
+    /// in effect at its start.
+    prepaid_upgrade_with_a_window: Case::running().prepaid().upgrade_to(BIG).set(Attr::UserData, Val::text("x"))
+        => Ok(vec![up(BIG), Stop, Step::Call { call: Call::Attribute, set: [(Attr::UserData, Val::text("x"))].into() }, Start]);
+    prepaid_upgrade_restart_not_allowed: Case::running().prepaid().upgrade_to(BIG).no_stopping()
+        => Err(PlanError::ChangeStopNotAllowed { attribute: "instance_type", restart: true });
+    /// A downgrade needs Stopped, like a pay-as-you-go type change.
+    prepaid_downgrade: Case::running().prepaid().downgrade_to(TINY) => Ok(vec![Stop, down(TINY), Start]);
+    prepaid_downgrade_no_refund_left: Case::running().prepaid().downgrade_to(TINY).refunds(3)
+        => Err(PlanError::NoRefundsLeft { attribute: "instance_type", used: 3, more: "", max: 3 });
+    /// Two downgrades in one plan with one refund left: the second is refused.
+    prepaid_two_downgrades_one_refund: Case::running().prepaid().downgrade_to(TINY).out(1).refunds(2)
+        => Err(PlanError::NoRefundsLeft { attribute: "internet_max_bandwidth_out", used: 2, more: " (counting this plan's other downgrade)", max: 3 });
+    /// Unknown count (imported): allowed, the plan's note says so.
+    prepaid_downgrade_unknown_refunds: Case::running().prepaid().downgrade_to(TINY)
+        => Ok(vec![Stop, down(TINY), Start]);
+    prepaid_bandwidth_in: Case::running().prepaid().inbound(20) => Ok(vec![sub_bw(None, Some(20))]);
+    /// From 0 a subscription gets its public IP with the bandwidth.
+    prepaid_bandwidth_from_zero: Case::running().prepaid().no_public().public_out(10)
+        => Ok(vec![sub_bw(Some(10), None)]);
+    prepaid_bandwidth_locked: Case::running().prepaid().out(1).locked()
+        => Err(PlanError::BandwidthLocked { attribute: "internet_max_bandwidth_out" });
+    /// An ordered type waiting for its restart is reached: only the restart.
+    prepaid_pending_type_restarts: Case::running().prepaid().upgrade_to(BIG).pending(BIG) => Ok(vec![Step::Reboot]);
+    prepaid_pending_type_and_another: Case::running().prepaid().upgrade_to("ecs.g6.2xlarge").pending(BIG)
+        => Err(PlanError::PendingType { pending: BIG.into(), to: "ecs.g6.2xlarge".into() });
     prepaid_status_only: Case::running().prepaid().want(Stopped) => Ok(vec![Stop]);
     out_above_range: Case::running().out(101) => Err(range("internet_max_bandwidth_out", 101, 0, 100));
     in_below_range: Case::running().inbound(0) => Err(range("internet_max_bandwidth_in", 0, 1, 200));
@@ -158,17 +192,22 @@ fn validate_lists_every_problem() {
         .prepaid()
         .type_to(BIG)
         .out(150)
+        .refunds(3)
+        .locked()
         .no_stopping();
     let problems = validate(&case.observed, &case.desired, &case.limits);
     assert_eq!(
         problems,
         [
             range("internet_max_bandwidth_out", 150, 0, 100),
-            PlanError::PrePaid {
-                what: "instance_type"
+            PlanError::BandwidthLocked {
+                attribute: "internet_max_bandwidth_out"
             },
-            PlanError::PrePaid {
-                what: "internet_max_bandwidth_out"
+            PlanError::NoRefundsLeft {
+                attribute: "instance_type",
+                used: 3,
+                more: "",
+                max: 3
             },
             PlanError::StopNotAllowed {
                 from: SMALL.into(),
@@ -181,8 +220,8 @@ fn validate_lists_every_problem() {
         attributes,
         [
             "internet_max_bandwidth_out",
-            "instance_type",
             "internet_max_bandwidth_out",
+            "instance_type",
             "instance_type"
         ]
     );
@@ -198,18 +237,16 @@ fn error_messages_say_what_to_do() {
     assert!(stop.contains("ecs.g6.large to ecs.g6.xlarge"), "{stop}");
     assert!(stop.contains("allow_stopping_for_update = true"), "{stop}");
     assert!(stop.contains("status = \"Stopped\""), "{stop}");
-    let prepaid = PlanError::PrePaid {
-        what: "instance_type",
+    let refunds = PlanError::NoRefundsLeft {
+        attribute: "instance_type",
+        used: 3,
+        more: "",
+        max: 3,
     }
     .to_string();
-    assert!(
-        prepaid.starts_with("instance_type cannot change"),
-        "{prepaid}"
-    );
-    assert!(
-        prepaid.contains("pay-as-you-go instances only"),
-        "{prepaid}"
-    );
+    assert!(refunds.starts_with("instance_type: "), "{refunds}");
+    assert!(refunds.contains("replace the instance"), "{refunds}");
+    assert!(refunds.contains("upgrade instead"), "{refunds}");
     let range = range("internet_max_bandwidth_in", 0, 1, 200).to_string();
     assert_eq!(
         range,

@@ -7,7 +7,7 @@
 //!   sleeping that Terraform's Stop cuts short.
 
 use crate::ecs::{self, Client, ModifySpec};
-use crate::planner::{Attr, BandwidthApi, Call, Settings, Val};
+use crate::planner::{Attr, BandwidthApi, Call, Direction, Settings, Val};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_util::sync::CancellationToken;
 
@@ -15,6 +15,12 @@ use tokio_util::sync::CancellationToken;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Modification {
     Type(String),
+    /// ModifyPrepayInstanceSpec: a subscription instance's type, with
+    /// `AutoPay` (the order is paid at once, or fails).
+    PrepayType {
+        to: String,
+        direction: Direction,
+    },
     Bandwidth {
         out: Option<u32>,
         inbound: Option<u32>,
@@ -33,8 +39,9 @@ impl Modification {
                 api: BandwidthApi::InstanceSpec,
                 ..
             } => "ModifyInstanceSpec",
+            Modification::PrepayType { .. } => "ModifyPrepayInstanceSpec",
             Modification::Bandwidth {
-                api: BandwidthApi::NetworkSpec,
+                api: BandwidthApi::NetworkSpec | BandwidthApi::Subscription,
                 ..
             }
             | Modification::AllocatePublicIp => "ModifyInstanceNetworkSpec",
@@ -54,8 +61,14 @@ pub trait InstanceApi: Send + Sync {
     }
     async fn start(&self, id: &str) -> ecs::Result<()>;
     async fn stop(&self, id: &str, stopped_mode: Option<&str>) -> ecs::Result<()>;
-    /// One modification; retries of the same logical step pass the same token.
-    async fn modify(&self, id: &str, change: &Modification, token: &str) -> ecs::Result<()>;
+    /// One modification; retries of the same logical step pass the same
+    /// token. `Some(order id)` for a subscription change (an order).
+    async fn modify(
+        &self,
+        id: &str,
+        change: &Modification,
+        token: &str,
+    ) -> ecs::Result<Option<String>>;
     /// AllocatePublicIpAddress (classic network; not a modification).
     async fn allocate_public_ip_address(&self, id: &str) -> ecs::Result<()>;
     /// RebootInstance: the one restart of a plan without a stop window.
@@ -104,13 +117,50 @@ impl InstanceApi for ClientApi {
         self.0.stop_instance(id, false, stopped_mode).await
     }
 
-    async fn modify(&self, id: &str, change: &Modification, token: &str) -> ecs::Result<()> {
+    async fn modify(
+        &self,
+        id: &str,
+        change: &Modification,
+        token: &str,
+    ) -> ecs::Result<Option<String>> {
+        let order = |o: String| Some(o);
+        let none = |()| None;
         match change {
-            Modification::Type(to) => {
+            Modification::Type(to) => self
+                .0
+                .modify_instance_spec(id, &ModifySpec::Type(to.clone()), token)
+                .await
+                .map(none),
+            Modification::PrepayType { to, direction } => {
+                let spec = ecs::PrepaySpec {
+                    instance_type: to.clone(),
+                    direction: match direction {
+                        Direction::Upgrade => ecs::Resize::Upgrade,
+                        Direction::Downgrade => ecs::Resize::Downgrade,
+                    },
+                    auto_pay: true,
+                    reboot_when_finished: false,
+                };
                 self.0
-                    .modify_instance_spec(id, &ModifySpec::Type(to.clone()), token)
+                    .modify_prepay_instance_spec(id, &spec, token)
                     .await
+                    .map(order)
             }
+            Modification::Bandwidth {
+                out,
+                inbound,
+                api: BandwidthApi::Subscription,
+            } => self
+                .0
+                .modify_prepaid_bandwidth(
+                    id,
+                    out.map(i64::from),
+                    inbound.map(i64::from),
+                    true,
+                    token,
+                )
+                .await
+                .map(order),
             Modification::Bandwidth {
                 out,
                 inbound,
@@ -120,25 +170,25 @@ impl InstanceApi for ClientApi {
                     out: out.map(i64::from),
                     inbound: inbound.map(i64::from),
                 };
-                self.0.modify_instance_spec(id, &spec, token).await
+                self.0
+                    .modify_instance_spec(id, &spec, token)
+                    .await
+                    .map(none)
             }
             Modification::Bandwidth {
                 out,
                 inbound,
                 api: BandwidthApi::NetworkSpec,
-            } => {
-                self.0
-                    .modify_instance_network_spec(
-                        id,
-                        out.map(i64::from),
-                        inbound.map(i64::from),
-                        token,
-                    )
-                    .await
-            }
-            Modification::AllocatePublicIp => {
-                self.0.allocate_public_ip_network_spec(id, token).await
-            }
+            } => self
+                .0
+                .modify_instance_network_spec(id, out.map(i64::from), inbound.map(i64::from), token)
+                .await
+                .map(none),
+            Modification::AllocatePublicIp => self
+                .0
+                .allocate_public_ip_network_spec(id, token)
+                .await
+                .map(none),
         }
     }
 

@@ -18,10 +18,12 @@ use super::error::ApplyError;
 use super::execute::{Executor, Progress};
 use super::interrupted::{self, Restart};
 use super::marker;
+use super::pending;
 use super::private::{Private, Transitions};
 use super::release::{self, ReleaseFacts, Removal};
 use super::state;
 use super::timeouts::Timeouts;
+use super::type_check;
 use super::wait::Waiter;
 use crate::ecs::{Client, ErrorKind};
 use crate::planner::{self, Limits, PowerState, Step};
@@ -263,6 +265,8 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             private: Private {
                 stopped_charging: state::stopped_charging(&inst),
                 transitions: created_in.map(Transitions::created).unwrap_or_default(),
+                // Created here: every refund it will use is ours to count.
+                refunds_known: inst.instance_charge_type == "PrePaid",
                 ..Private::default()
             }
             .encode(),
@@ -339,15 +343,34 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     let private = Private::decode(&req.planned_private);
     let session = Session::new(ctx, "update", Timeouts::of(planned).update);
     let executor = session.executor(ctx, &id, planned);
-    let desired = state::desired_for(planned, &req.config);
+    let mut desired = state::desired_for(planned, &req.config);
     let mut progress = Progress::new(private.last_modified());
+    progress.known_open_order = private.open_order.clone();
     let result = async {
         let inst = state::fill_unreported(&session.waiter().stable(&id).await?, prior);
         progress.marked = marker::carried_by(&inst);
+        progress.pending_marked = pending::carried_by(&inst);
         let mut observed = state::observed(&inst, progress.last_modified)
             .expect("a stable instance has an observed state");
         observed.attrs.extend(attributes::carried_attrs(prior));
         observed.restart_owed = private.restart_owed;
+        let sub = private.subscription(session.clock.now());
+        observed.subscription = planner::Subscription {
+            pending_type: observed.subscription.pending_type.take(),
+            ..sub
+        };
+        if observed.charge == planner::ChargeType::PrePaid {
+            if let Some(to) = desired
+                .instance_type
+                .clone()
+                .filter(|t| *t != observed.instance_type)
+            {
+                let d =
+                    type_check::direction(&ctx.client, &ctx.offers, &observed.instance_type, &to)
+                        .await?;
+                desired.type_direction = Some(d);
+            }
+        }
         progress.restart_owed = private.restart_owed;
         let limits = Limits {
             cooldown: ctx.settings.modification_cooldown,
@@ -368,6 +391,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         }
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
         executor.run(&steps, &mut progress).await?;
+        order_took_effect(&session, &id, &steps, &progress).await?;
         if progress.marked {
             // A marker left by an interrupted apply, on an instance that
             // now is as the configuration says.
@@ -384,15 +408,20 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     match result {
         Ok(inst) => ApplyResourceChangeResponse {
             new_state: with_extras(ctx, &inst, planned).await,
-            private: Private {
-                stopped_charging: state::stopped_charging(&inst),
-                transitions: private
-                    .transitions
-                    .with(progress.stop_took, progress.start_took),
-                system_disk_id: private.system_disk_id.clone(),
-                ..Private::with_last_modified(progress.last_modified)
-            }
-            .encode(),
+            private: {
+                let mut next = Private {
+                    stopped_charging: state::stopped_charging(&inst),
+                    transitions: private
+                        .transitions
+                        .with(progress.stop_took, progress.start_took),
+                    pending_type: pending::pending_type(&inst),
+                    system_disk_id: private.system_disk_id.clone(),
+                    ..Private::with_last_modified(progress.last_modified)
+                };
+                subscription_after(ctx, &id, &private, &progress, &mut next).await;
+                next.open_order = None;
+                next.encode()
+            },
             diagnostics: cooldown_too_short(ctx, &id, &progress)
                 .into_iter()
                 .collect(),
@@ -403,13 +432,89 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             let transitions = private
                 .transitions
                 .with(progress.stop_took, progress.start_took);
+            let not_paid = match &e {
+                ApplyError::OrderNotPaid { order, .. } => Some(order.clone()),
+                _ => None,
+            };
+            let progress_after = progress.clone();
             let mut response =
                 update_failed(ctx, &id, prior, planned, progress, ends_running, e).await;
             let mut kept = Private::decode(&response.private);
             kept.transitions = transitions;
-            kept.system_disk_id = private.system_disk_id;
+            kept.system_disk_id = private.system_disk_id.clone();
+            subscription_after(ctx, &id, &private, &progress_after, &mut kept).await;
+            if let Some(order) = not_paid {
+                kept.open_order = Some(order);
+            }
             response.private = kept.encode();
             response
+        }
+    }
+}
+
+/// After a run that ordered a subscription type and restarted (or started)
+/// the instance: the new type must be in effect. If it is not, ECS left the
+/// order unpaid (AutoPay with a balance too low: an abnormal order), and
+/// waiting for the type would only burn the timeout.
+async fn order_took_effect(
+    session: &Session,
+    id: &str,
+    steps: &[Step],
+    progress: &Progress,
+) -> Result<(), ApplyError> {
+    let Some(at) = steps
+        .iter()
+        .position(|s| matches!(s, Step::ModifyPrepayType { .. }))
+    else {
+        return Ok(());
+    };
+    let Step::ModifyPrepayType { to, .. } = &steps[at] else {
+        return Ok(());
+    };
+    let restarted = steps[at..]
+        .iter()
+        .any(|s| matches!(s, Step::Start | Step::Reboot));
+    let Some(order) = progress.orders.last() else {
+        return Ok(());
+    };
+    if !restarted {
+        return Ok(());
+    }
+    let inst = session.waiter().stable(id).await?;
+    if inst.status == "Running" && inst.instance_type != *to {
+        return Err(ApplyError::OrderNotPaid {
+            order: order.clone(),
+            to: to.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// The subscription bookkeeping after an update, finished or not: the
+/// refunds it used are added, and a bandwidth decrease locks the bandwidth
+/// until the end of the billing cycle (`ExpiredTime`, one
+/// DescribeInstances).
+async fn subscription_after(
+    ctx: &Context,
+    id: &str,
+    before: &Private,
+    progress: &Progress,
+    next: &mut Private,
+) {
+    before.carry_subscription(next);
+    next.refunds_used += progress.refunds;
+    if progress.bandwidth_decreased {
+        match ctx.client.describe_instance(id).await {
+            Ok(Some(i)) if !i.expired_time.is_empty() => {
+                next.bandwidth_locked_until = Some(i.expired_time)
+            }
+            Ok(_) => tracing::warn!(
+                id,
+                "no ExpiredTime read; the bandwidth lock is not remembered"
+            ),
+            Err(e) => {
+                tracing::warn!(id, error = %e, "could not read the subscription's expiry; the bandwidth lock is not remembered");
+            }
         }
     }
 }
@@ -446,8 +551,10 @@ fn unplanned_changes(
     steps: &[Step],
 ) -> Option<ApplyError> {
     let mut seen = state::observed_from_state(prior, live.last_modified, stopped_charging)?;
-    // The plan knew of a restart owed by an interrupted apply (private state).
+    // The plan knew of a restart owed by an interrupted apply (private state),
+    // and of a subscription type waiting for its restart (read from its tag).
     seen.restart_owed = live.restart_owed;
+    seen.subscription = live.subscription.clone();
     let announced = planner::plan(&seen, desired, limits)
         .map(|planned| changes_of(&planned))
         .unwrap_or_default();
@@ -472,7 +579,9 @@ fn changes_of(steps: &[Step]) -> Vec<String> {
         match step {
             Step::Stop => out.push("stop it".to_string()),
             Step::Start => out.push("start it".to_string()),
-            Step::ModifyType { to } => out.push(format!("change instance_type to {to}")),
+            Step::ModifyType { to } | Step::ModifyPrepayType { to, .. } => {
+                out.push(format!("change instance_type to {to}"))
+            }
             Step::ModifyBandwidth {
                 out: o, inbound, ..
             } => {
@@ -689,6 +798,9 @@ pub fn what_we_know(prior: &Value, planned: &Value, done: &[Step]) -> Value {
                     attrs::set(&mut s, name, attrs::get(planned, name).clone());
                 }
             }
+            // Ordered, in effect only at a start or restart: the state
+            // never claims it before (a start after it is not known here).
+            Step::ModifyPrepayType { .. } => {}
             Step::AllocatePublicIp { .. } | Step::WaitUntil { .. } | Step::Reboot => {}
         }
     }
@@ -822,6 +934,7 @@ mod tests {
             attrs: Default::default(),
             restart_owed: false,
             online_resize: true,
+            subscription: Default::default(),
         }
     }
 

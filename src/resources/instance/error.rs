@@ -28,6 +28,18 @@ pub enum ApplyError {
         /// The statuses the change needs, e.g. `Stopped`.
         needs: String,
     },
+    /// ECS refused a subscription change because the instance has an
+    /// unpaid or abnormal order. `order`: the order this provider placed
+    /// and saw not paid, if it knows one.
+    UnpaidOrder {
+        error: ecs::Error,
+        order: Option<String>,
+        stopped: bool,
+    },
+    /// A subscription order was placed (with AutoPay) and its change is not
+    /// in effect after the restart that should have applied it: ECS left
+    /// the order unpaid (an abnormal order: a balance too low).
+    OrderNotPaid { order: String, to: String },
     /// The instance vanished while we worked on it.
     Gone { id: String },
     /// A wait did not end within the operation's timeout.
@@ -59,6 +71,8 @@ impl ApplyError {
             ApplyError::StillRefused { .. } => "Modification Refused Until Timeout",
             ApplyError::NotCooldown { .. } => "Modification Refused",
             ApplyError::Gone { .. } => "Instance Disappeared",
+            ApplyError::UnpaidOrder { .. } => "Unpaid Order Blocks The Change",
+            ApplyError::OrderNotPaid { .. } => "Subscription Order Not Paid",
             ApplyError::Timeout { .. } => "Timed Out",
             ApplyError::Cancelled => "Operation Cancelled",
             ApplyError::Plan(_) | ApplyError::Unplanned { .. } => "Instance Changed Since The Plan",
@@ -118,6 +132,38 @@ impl fmt::Display for ApplyError {
                  instance {needs}, and it is {status}, so it was not retried. Nothing \
                  was changed by this call. Run terraform plan again: the plan is made \
                  from the instance as it is now (a change that needs a stop says so)."
+            ),
+            ApplyError::UnpaidOrder {
+                error,
+                order,
+                stopped,
+            } => {
+                let which = match order {
+                    Some(o) => format!("order {o} (placed by this provider and not paid)"),
+                    None => {
+                        "an order this provider did not place (find it in the console)".to_string()
+                    }
+                };
+                write!(
+                    f,
+                    "{error}. The instance has an unpaid or abnormal order: {which}. Pay or \
+                     cancel it in the Alibaba Cloud console (Expenses > Orders), then apply \
+                     again. {}",
+                    if *stopped {
+                        "The instance had been stopped for this change and was started again."
+                    } else {
+                        "Nothing was stopped: the order was met before any stop."
+                    }
+                )
+            }
+            ApplyError::OrderNotPaid { order, to } => write!(
+                f,
+                "ECS accepted the subscription change to instance_type {to} as order {order} \
+                 (AutoPay), but the change is not in effect after the restart that should \
+                 have applied it: the order was not paid (an abnormal order, usually a \
+                 balance too low). Top up and pay order {order}, or cancel it, in the \
+                 Alibaba Cloud console (Expenses > Orders), then apply again: the instance \
+                 is running on its old type."
             ),
             ApplyError::Gone { id } => write!(
                 f,

@@ -44,7 +44,9 @@ use super::api::{Clock, InstanceApi, Modification};
 use super::error::ApplyError;
 use super::wait::Waiter;
 use crate::ecs::{self, ErrorKind};
-use crate::planner::{Attr, BandwidthApi, Call, PublicIpApi, Settings, Step, StopClass, Val};
+use crate::planner::{
+    Attr, BandwidthApi, Call, Direction, PublicIpApi, Settings, Step, StopClass, Val,
+};
 use crate::resources::rolling::{Hold, SlotError};
 use std::time::Duration;
 
@@ -80,6 +82,19 @@ pub struct Progress {
     /// again yet: its `StartTime` before the reboot (the evidence
     /// [`Executor::rebooted`] needs), so an interrupted apply can wait for it.
     pub rebooting: Option<String>,
+    /// The instance carries the pending-type tag ([`super::pending`]): our
+    /// next start or restart puts the ordered type in effect and removes it.
+    pub pending_marked: bool,
+    /// Subscription downgrades (refunds) this run made.
+    pub refunds: u32,
+    /// A subscription bandwidth decrease this run made (the bandwidth is
+    /// locked until the next billing cycle).
+    pub bandwidth_decreased: bool,
+    /// The subscription orders this run placed, in order.
+    pub orders: Vec<String>,
+    /// An order an earlier apply placed and saw not paid (private state):
+    /// named when ECS refuses for an unpaid order.
+    pub known_open_order: Option<String>,
 }
 
 impl Progress {
@@ -142,7 +157,12 @@ fn may_be_cooldown(e: &ecs::Error) -> bool {
 /// Running.
 fn statuses_for(change: &Modification, inst: &ecs::Instance) -> &'static [&'static str] {
     match change {
-        Modification::Type(_) => &["Stopped"],
+        Modification::Type(_)
+        | Modification::PrepayType {
+            direction: Direction::Downgrade,
+            ..
+        } => &["Stopped"],
+        Modification::PrepayType { .. } => &["Running", "Stopped"],
         Modification::Bandwidth {
             out: Some(out),
             api: BandwidthApi::InstanceSpec,
@@ -204,6 +224,9 @@ impl Executor<'_> {
                     self.modify(Modification::Type(to.clone()), progress)
                         .await?
                 }
+                Step::ModifyPrepayType { to, direction } => {
+                    self.order_type(to, *direction, progress).await?
+                }
                 Step::ModifyBandwidth { out, inbound, api } => {
                     self.modify_bandwidth(*out, *inbound, *api, progress)
                         .await?
@@ -236,7 +259,53 @@ impl Executor<'_> {
         progress.rebooting = Some(live.start_time.clone());
         self.rebooted(&live.start_time).await?;
         progress.rebooting = None;
+        self.clear_pending(progress).await;
         self.rolling.release_after_grace();
+        Ok(())
+    }
+
+    /// After our start or restart: the ordered type is in effect, the
+    /// pending-type tag goes (a failure is only logged: the tag's start
+    /// time tells a later read that the instance has started since).
+    async fn clear_pending(&self, progress: &mut Progress) {
+        if !progress.pending_marked {
+            return;
+        }
+        match self
+            .api()
+            .tags(self.id, &[], &[super::pending::KEY.to_string()])
+            .await
+        {
+            Ok(()) => progress.pending_marked = false,
+            Err(e) => {
+                tracing::warn!(id = self.id, error = %e, "could not remove the pending-type tag");
+            }
+        }
+    }
+
+    /// ModifyPrepayInstanceSpec: the pending-type tag first (it outlives a
+    /// SIGKILL between the order and the restart), then the order.
+    async fn order_type(
+        &self,
+        to: &str,
+        direction: Direction,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
+        let live = self.describe_live().await?;
+        let from = super::pending::effective_type(&live);
+        let value = super::pending::value(&from, to, &live);
+        self.api()
+            .tags(self.id, &[(super::pending::KEY.to_string(), value)], &[])
+            .await?;
+        progress.pending_marked = true;
+        let change = Modification::PrepayType {
+            to: to.to_string(),
+            direction,
+        };
+        self.modify(change, progress).await?;
+        if direction == Direction::Downgrade {
+            progress.refunds += 1;
+        }
         Ok(())
     }
 
@@ -398,6 +467,7 @@ impl Executor<'_> {
         progress.stopped_by_us = false;
         progress.restart_owed = false;
         progress.done.push(Step::Start);
+        self.clear_pending(progress).await;
         let marked = progress.marked;
         // The untag (batched with other instances') overlaps the wait.
         let (unmarked, running) = tokio::join!(
@@ -484,10 +554,21 @@ impl Executor<'_> {
             attempts += 1;
             tracing::info!(id = self.id, ?change, token = %token, attempt = attempts, "modifying instance");
             let err = match self.api().modify(self.id, &change, &token).await {
-                Ok(()) => {
+                Ok(order) => {
                     progress.last_modified = Some(self.clock().now());
                     progress.done.push(step_of(&change));
+                    if let Some(order) = order {
+                        tracing::info!(id = self.id, order = %order, "subscription order placed (AutoPay)");
+                        progress.orders.push(order);
+                    }
                     return Ok(());
+                }
+                Err(e) if ecs::codes::is_unpaid_order(&e.code) => {
+                    return Err(ApplyError::UnpaidOrder {
+                        error: e,
+                        order: progress.known_open_order.clone(),
+                        stopped: progress.stopped_by_us,
+                    })
                 }
                 Err(e) if may_be_cooldown(&e) || e.code == NOT_STOPPED => e,
                 Err(e) => return Err(e.into()),
@@ -559,6 +640,22 @@ impl Executor<'_> {
         api: BandwidthApi,
         progress: &mut Progress,
     ) -> Result<(), ApplyError> {
+        if api == BandwidthApi::Subscription {
+            // An order; a lower outbound bandwidth is a downgrade (a refund)
+            // that locks the bandwidth until the next billing cycle.
+            let live = self.describe_live().await?;
+            let decrease = out.is_some_and(|v| {
+                live.internet_max_bandwidth_out
+                    .is_some_and(|now| i64::from(v) < now)
+            });
+            self.modify(Modification::Bandwidth { out, inbound, api }, progress)
+                .await?;
+            if decrease {
+                progress.refunds += 1;
+                progress.bandwidth_decreased = true;
+            }
+            return Ok(());
+        }
         let both = Modification::Bandwidth { out, inbound, api };
         match self.modify(both, progress).await {
             Err(e) if is_mismatch(&e) && out.is_some() && inbound.is_some() => {
@@ -587,6 +684,7 @@ impl Executor<'_> {
 fn step_of(change: &Modification) -> Step {
     match change.clone() {
         Modification::Type(to) => Step::ModifyType { to },
+        Modification::PrepayType { to, direction } => Step::ModifyPrepayType { to, direction },
         Modification::Bandwidth { out, inbound, api } => {
             Step::ModifyBandwidth { out, inbound, api }
         }

@@ -65,7 +65,10 @@ pub fn stopped_by_us(inst: &ecs::Instance, stale: Option<&str>) -> bool {
 /// own (`acs:` and `aliyun` prefixes, which users may not set). Only user
 /// tags show in `tags`, count as drift, or are removed by a tags change.
 pub fn is_user_tag(key: &str) -> bool {
-    key != KEY && !key.starts_with("acs:") && !key.starts_with("aliyun")
+    key != KEY
+        && key != super::pending::KEY
+        && !key.starts_with("acs:")
+        && !key.starts_with("aliyun")
 }
 
 /// The user tags of `inst`.

@@ -20,6 +20,7 @@
 //!   protection, subscriptions), said before anything changes.
 //! - [`private`]: what Terraform keeps for us between runs; [`marker`]:
 //!   what the instance itself keeps (a tag while we have it stopped);
+//!   [`pending`]: the tag of a subscription type change owed a restart;
 //!   [`timeouts`].
 //! - [`error`]: why an apply failed, in words; [`interrupted`]: what a
 //!   Ctrl-C left, one diagnostic per instance; [`api_errors`]: which
@@ -33,6 +34,7 @@ pub mod error;
 pub mod execute;
 pub mod interrupted;
 pub mod marker;
+pub mod pending;
 pub mod place_check;
 pub mod plan;
 pub mod private;

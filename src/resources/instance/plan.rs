@@ -60,6 +60,11 @@ pub struct PlanInput<'a> {
     pub stopped_charging: bool,
     /// A change made by an interrupted apply still needs a restart.
     pub restart_owed: bool,
+    /// Subscription bookkeeping (private state): pending type, refunds,
+    /// bandwidth lock.
+    pub subscription: planner::Subscription,
+    /// A subscription type change's direction, when known.
+    pub type_direction: Option<planner::Direction>,
     pub cooldown: Duration,
     /// Time since the UNIX epoch.
     pub now: Duration,
@@ -81,6 +86,8 @@ pub struct TypeChange {
     /// What else the API's answer depends on (zone and charge type):
     /// instances alike in these share one question per plan.
     pub scope: String,
+    /// A subscription's change: the one OperationType to ask about.
+    pub direction: Option<planner::Direction>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -331,9 +338,13 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
     let observed = state::observed_from_state(prior, input.last_modified, input.stopped_charging)
         .map(|o| planner::Observed {
             restart_owed: input.restart_owed,
+            subscription: input.subscription.clone(),
             ..o
         });
-    let desired = state::desired_for(&planned, config);
+    let desired = planner::Desired {
+        type_direction: input.type_direction,
+        ..state::desired_for(&planned, config)
+    };
     let limits = Limits {
         cooldown: input.cooldown,
         allow_stopping: attrs::boolean(config, "allow_stopping_for_update").unwrap_or(true),
@@ -378,6 +389,9 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                 scope: ["zone_id", "instance_charge_type"]
                     .map(|n| attrs::string(prior, n).unwrap_or_default())
                     .join("/"),
+                direction: (observed.charge == planner::ChargeType::PrePaid)
+                    .then_some(desired.type_direction)
+                    .flatten(),
             });
         }
     }
@@ -412,7 +426,9 @@ fn problem_summary(p: &planner::PlanError) -> &'static str {
     match p {
         planner::PlanError::StopNotAllowed { .. }
         | planner::PlanError::BandwidthStopNotAllowed { .. } => "Stopping Not Allowed",
-        planner::PlanError::PrePaid { .. } => "Not Changeable On A Subscription Instance",
+        planner::PlanError::NoRefundsLeft { .. } => "No Subscription Refund Left",
+        planner::PlanError::BandwidthLocked { .. } => "Subscription Bandwidth Locked",
+        planner::PlanError::PendingType { .. } => "Type Change Waiting For A Restart",
         planner::PlanError::BandwidthOutOfRange { .. } => "Bandwidth Out Of Range",
         planner::PlanError::ChangeStopNotAllowed { .. } | planner::PlanError::RestartOwed => {
             "Stopping Not Allowed"
@@ -481,6 +497,11 @@ fn explain(
         };
         out.diagnostics
             .push(Diagnostic::warning(summary, text).at(AttributePath::attr(attr)));
+    }
+    for (attr, summary, text) in planner::describe::subscription_notes(id, observed, desired, steps)
+    {
+        out.diagnostics
+            .push(Diagnostic::warning(summary, text).at(AttributePath::attr(attr.name())));
     }
     for (attr, text) in planner::describe::change_notes(id, steps) {
         out.diagnostics.push(
@@ -559,6 +580,28 @@ fn unset_tags_are_none(proposed: &Value, config: &Value) -> Value {
     p
 }
 
+/// The direction of a subscription instance's type change (`None` for
+/// pay-as-you-go, no change, or when ECS cannot tell: then the planner
+/// reads it as a downgrade, and the type check says why).
+async fn prepaid_direction(
+    ctx: &Context,
+    prior: &Value,
+    proposed: &Value,
+) -> Option<planner::Direction> {
+    if attrs::string(prior, "instance_charge_type").as_deref() != Some("PrePaid") {
+        return None;
+    }
+    let from = attrs::string(prior, "instance_type")?;
+    let to = attrs::string(proposed, "instance_type").filter(|t| *t != from)?;
+    match type_check::direction(&ctx.client, &ctx.offers, &from, &to).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not tell whether {to} is an upgrade of {from}");
+            None
+        }
+    }
+}
+
 fn no_tags() -> Value {
     Value::Map(Default::default())
 }
@@ -592,6 +635,11 @@ pub async fn plan(
         restart_pending: private.restart_pending,
         stopped_charging: private.stopped_charging,
         restart_owed: private.restart_owed,
+        subscription: private.subscription(now_since_epoch()),
+        type_direction: match &ctx {
+            Some(ctx) => prepaid_direction(ctx, &req.prior_state, &req.proposed_new_state).await,
+            None => None,
+        },
         cooldown: ctx
             .as_ref()
             .map_or(DEFAULT_COOLDOWN, |c| c.settings.modification_cooldown),

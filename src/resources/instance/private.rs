@@ -29,6 +29,13 @@
 //!   creation (Pending → Running): the figures of the plan's downtime
 //!   estimate (`planner::estimate`).
 //!
+//! - Subscription (PrePaid) bookkeeping: the downgrades (refunds) this
+//!   provider made on the instance, and whether that is all of them (it
+//!   created the instance) or not (imported, or created before the count
+//!   was kept); when a bandwidth decrease locks the bandwidth until; an
+//!   order it placed and saw not paid; the type a read found ordered and
+//!   waiting for its restart ([`super::pending`]).
+//!
 //! Stored as JSON so that later versions can add fields; unreadable or
 //! empty bytes mean "nothing known".
 
@@ -67,6 +74,31 @@ pub struct Private {
     /// (ReplaceSystemDisk gives a new one) is looked up by instance again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_disk_id: Option<String>,
+    /// Subscription downgrades (refunds) this provider made.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refunds_used: u32,
+    /// `refunds_used` counts every refund of the instance: this provider
+    /// created it. False for imported instances (and older state): the
+    /// refunds used before are unknown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub refunds_known: bool,
+    /// A bandwidth decrease locked the bandwidth until this ECS time (the
+    /// `ExpiredTime` when it was made: the end of the billing cycle).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_locked_until: Option<String>,
+    /// An order this provider placed whose change was not in effect when it
+    /// should have been (not paid): named when ECS refuses for an unpaid
+    /// order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_order: Option<String>,
+    /// A subscription type ordered and waiting for its restart, as the last
+    /// read found it ([`super::pending`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_type: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Observed transition times in milliseconds, newest last (at most
@@ -120,6 +152,30 @@ impl Transitions {
 }
 
 impl Private {
+    /// The planner's view of the subscription, at `now` (UNIX time).
+    pub fn subscription(&self, now: Duration) -> crate::planner::Subscription {
+        let locked = self
+            .bandwidth_locked_until
+            .as_deref()
+            .and_then(crate::ecs::parse_api_time)
+            .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+            .is_some_and(|until| Duration::from_millis(until) > now);
+        crate::planner::Subscription {
+            pending_type: self.pending_type.clone(),
+            refunds_used: self.refunds_known.then_some(self.refunds_used),
+            bandwidth_locked: locked,
+        }
+    }
+
+    /// The subscription bookkeeping of `self` carried into `next` (which
+    /// holds the rest), with what an update did added.
+    pub fn carry_subscription(&self, next: &mut Private) {
+        next.refunds_used = self.refunds_used;
+        next.refunds_known = self.refunds_known;
+        next.bandwidth_locked_until = self.bandwidth_locked_until.clone();
+        next.open_order = self.open_order.clone();
+    }
+
     pub fn decode(bytes: &[u8]) -> Private {
         if bytes.is_empty() {
             return Private::default();
@@ -217,6 +273,32 @@ mod tests {
         assert!(Private::decode(br#"{"last_modified_ms":5}"#)
             .transitions
             .is_empty());
+    }
+
+    #[test]
+    fn subscription_counts_are_kept_and_older_state_reads_as_unknown() {
+        let p = Private {
+            refunds_used: 2,
+            refunds_known: true,
+            ..Private::default()
+        };
+        assert_eq!(p.encode(), br#"{"refunds_used":2,"refunds_known":true}"#);
+        let sub = Private::decode(&p.encode()).subscription(Duration::ZERO);
+        assert_eq!(sub.refunds_used, Some(2));
+        // Imported (or older state): unknown, not zero.
+        let sub = Private::decode(br#"{"refunds_used":1}"#).subscription(Duration::ZERO);
+        assert_eq!(sub.refunds_used, None);
+        let locked = Private {
+            bandwidth_locked_until: Some("2026-12-31T16:00Z".into()),
+            ..Private::default()
+        };
+        let dec_2026 = Duration::from_secs(1_796_000_000);
+        assert!(
+            locked
+                .subscription(Duration::from_secs(1_780_000_000))
+                .bandwidth_locked
+        );
+        assert!(!locked.subscription(dec_2026 * 2).bandwidth_locked);
     }
 
     #[test]

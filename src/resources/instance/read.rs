@@ -222,6 +222,7 @@ pub fn refreshed_private(bytes: &[u8], inst: &crate::ecs::Instance) -> Vec<u8> {
         Some(_) => private.stale_marker,
         None => None,
     };
+    private.pending_type = super::pending::pending_type(inst);
     private.encode()
 }
 

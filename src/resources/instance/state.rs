@@ -169,7 +169,7 @@ pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option
     let out = mbit(inst.internet_max_bandwidth_out);
     Some(Observed {
         status: stable_status(&inst.status)?,
-        instance_type: inst.instance_type.clone(),
+        instance_type: super::pending::effective_type(inst),
         bandwidth: Bandwidth {
             out: mbit(inst.internet_max_bandwidth_out),
             inbound: mbit(inst.internet_max_bandwidth_in),
@@ -181,6 +181,10 @@ pub fn observed(inst: &ecs::Instance, last_modified: Option<Duration>) -> Option
         attrs: attributes::observed_attrs(&attrs::object(attributes::read(inst))),
         restart_owed: false,
         online_resize: true,
+        subscription: crate::planner::Subscription {
+            pending_type: super::pending::pending_type(inst),
+            ..Default::default()
+        },
     })
 }
 
@@ -207,6 +211,7 @@ pub fn observed_from_state(
         attrs: attributes::observed_attrs(state),
         restart_owed: false,
         online_resize: true,
+        subscription: Default::default(),
     })
 }
 
@@ -229,6 +234,7 @@ pub fn desired(planned: &Value) -> Desired {
         bandwidth_in: desired_mbit(planned, "internet_max_bandwidth_in"),
         public_ip: false,
         attrs: attributes::desired_attrs(planned),
+        type_direction: None,
     }
 }
 
@@ -256,7 +262,7 @@ pub fn satisfies(inst: &ecs::Instance, desired: &Desired) -> bool {
     let type_ok = desired
         .instance_type
         .as_ref()
-        .is_none_or(|t| *t == inst.instance_type);
+        .is_none_or(|t| *t == super::pending::shown_type(inst));
     // A bandwidth the API does not report cannot be compared: it counts as
     // reached (the call that set it succeeded).
     let out_ok = desired.bandwidth_out.is_none_or(|v| {

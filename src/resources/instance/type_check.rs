@@ -20,6 +20,7 @@
 
 use super::plan::TypeChange;
 use crate::ecs::{self, AvailableType, Client, ErrorKind, InstanceTypeFilter};
+use crate::planner::Direction;
 use crate::protocol::{AttributePath, Diagnostic};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,7 @@ type Answer = Arc<OnceCell<Vec<AvailableType>>>;
 #[derive(Debug, Default)]
 pub struct Offers {
     answers: Mutex<HashMap<String, Answer>>,
+    directions: Mutex<HashMap<(String, String), Direction>>,
 }
 
 impl Offers {
@@ -43,7 +45,7 @@ impl Offers {
         client: &Client,
         change: &TypeChange,
     ) -> ecs::Result<Vec<AvailableType>> {
-        let key = format!("{}|{}", change.scope, change.from);
+        let key = format!("{}|{}|{:?}", change.scope, change.from, change.direction);
         let cell = Arc::clone(
             self.answers
                 .lock()
@@ -52,6 +54,15 @@ impl Offers {
                 .or_default(),
         );
         cell.get_or_try_init(|| async {
+            // A subscription asks only the way its change goes (an upgrade
+            // and a downgrade are different operations there).
+            if let Some(d) = change.direction {
+                let op = match d {
+                    Direction::Upgrade => "Upgrade",
+                    Direction::Downgrade => "Downgrade",
+                };
+                return client.describe_resources_modification(&change.id, op).await;
+            }
             let (up, down) = tokio::join!(
                 client.describe_resources_modification(&change.id, "Upgrade"),
                 client.describe_resources_modification(&change.id, "Downgrade"),
@@ -62,6 +73,63 @@ impl Offers {
         })
         .await
         .cloned()
+    }
+}
+
+/// Whether a subscription's change from `from` to `to` is an upgrade or a
+/// downgrade, the way ECS decides it: at least the vCPUs **and** at least
+/// the memory is an upgrade (the rule of DescribeResourcesModification's
+/// Upgrade list), anything else a downgrade. One DescribeInstanceTypes for
+/// both types, kept for the process (a fleet asks once per pair).
+///
+/// # Errors
+/// The call failed, or ECS does not know one of the types.
+pub async fn direction(
+    client: &Client,
+    offers: &Offers,
+    from: &str,
+    to: &str,
+) -> ecs::Result<Direction> {
+    let key = (from.to_string(), to.to_string());
+    if let Some(d) = offers.directions.lock().expect("offers lock").get(&key) {
+        return Ok(*d);
+    }
+    let filter = InstanceTypeFilter {
+        family: None,
+        instance_type_ids: vec![from.to_string(), to.to_string()],
+    };
+    let types = client.describe_instance_types(&filter).await?;
+    let size = |id: &str| {
+        types
+            .iter()
+            .find(|t| t.instance_type_id == id)
+            .map(|t| (t.cpu_core_count.unwrap_or(0), t.memory_gib.unwrap_or(0.0)))
+    };
+    let (Some(a), Some(b)) = (size(from), size(to)) else {
+        return Err(ecs::Error::local(
+            ErrorKind::InvalidParameter,
+            "DescribeInstanceTypes",
+            "InvalidInstanceType.ValueNotSupported",
+            format!(
+                "ECS does not list {from} or {to}, so whether {to} is an upgrade cannot be told"
+            ),
+        ));
+    };
+    let d = direction_of(a, b);
+    offers
+        .directions
+        .lock()
+        .expect("offers lock")
+        .insert(key, d);
+    Ok(d)
+}
+
+/// ECS's rule on (vCPUs, memory GiB) pairs: see [`direction`].
+pub fn direction_of(from: (i64, f64), to: (i64, f64)) -> Direction {
+    if to.0 >= from.0 && to.1 >= from.1 {
+        Direction::Upgrade
+    } else {
+        Direction::Downgrade
     }
 }
 
@@ -235,7 +303,17 @@ mod tests {
             from: "ecs.g6.large".into(),
             to: to.into(),
             scope: "cn-hangzhou-h/PostPaid".into(),
+            direction: None,
         }
+    }
+
+    #[test]
+    fn more_of_both_is_an_upgrade_anything_else_a_downgrade() {
+        assert_eq!(direction_of((2, 8.0), (4, 16.0)), Direction::Upgrade);
+        assert_eq!(direction_of((2, 8.0), (2, 8.0)), Direction::Upgrade);
+        assert_eq!(direction_of((4, 16.0), (2, 8.0)), Direction::Downgrade);
+        // More vCPUs, less memory (g6.xlarge → c6.2xlarge-like): a downgrade.
+        assert_eq!(direction_of((4, 16.0), (8, 8.0)), Direction::Downgrade);
     }
 
     fn offered(t: &str, status: &str) -> AvailableType {

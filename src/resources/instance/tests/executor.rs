@@ -89,6 +89,7 @@ fn resize_and_bandwidth() -> Desired {
         bandwidth_in: None,
         public_ip: true,
         attrs: Default::default(),
+        type_direction: None,
     }
 }
 

@@ -194,12 +194,20 @@ impl InstanceApi for FakeApi {
         self.power("StopInstance", "Running", "Stopping", "Stopped")
     }
 
-    async fn modify(&self, _id: &str, change: &Modification, token: &str) -> ecs::Result<()> {
+    async fn modify(
+        &self,
+        _id: &str,
+        change: &Modification,
+        token: &str,
+    ) -> ecs::Result<Option<String>> {
         let mut s = self.state.lock().unwrap();
         self.settle(&mut s);
         let action = change.action();
         let what = match change {
             Modification::Type(t) => format!("{action}(type={t})"),
+            Modification::PrepayType { to, direction } => {
+                format!("{action}(type={to},{direction:?})")
+            }
             Modification::Bandwidth { out, inbound, .. } => {
                 format!("{action}(out={out:?},in={inbound:?})")
             }
@@ -218,9 +226,11 @@ impl InstanceApi for FakeApi {
             _ if s.last_modified.is_some_and(|t| now < t + self.cooldown) => {
                 Some("InvalidStatus.ValueNotSupported")
             }
-            Modification::Type(_) if s.inst.status != "Stopped" => {
-                Some("InvalidInstanceStatus.NotStopped")
-            }
+            Modification::Type(_)
+            | Modification::PrepayType {
+                direction: crate::planner::Direction::Downgrade,
+                ..
+            } if s.inst.status != "Stopped" => Some("InvalidInstanceStatus.NotStopped"),
             Modification::Bandwidth { .. } if classic_from_zero && s.inst.status != "Stopped" => {
                 Some("InvalidInstanceStatus.NotStopped")
             }
@@ -235,8 +245,21 @@ impl InstanceApi for FakeApi {
             self.record(&mut s, what, Some(token), false);
             return Err(refuse(action, code));
         }
+        // A subscription order: the type waits for a start (not modelled
+        // here: the fake applies it at once, as the shown-early reading).
+        let order = matches!(
+            change,
+            Modification::PrepayType { .. }
+                | Modification::Bandwidth {
+                    api: crate::planner::BandwidthApi::Subscription,
+                    ..
+                }
+        )
+        .then(|| "123456789012345".to_string());
         match change {
-            Modification::Type(t) => s.inst.instance_type = t.clone(),
+            Modification::Type(t) | Modification::PrepayType { to: t, .. } => {
+                s.inst.instance_type = t.clone()
+            }
             Modification::Bandwidth { out, inbound, .. } => {
                 if let Some(v) = out {
                     s.inst.internet_max_bandwidth_out = Some(i64::from(*v));
@@ -249,7 +272,7 @@ impl InstanceApi for FakeApi {
         }
         s.last_modified = Some(now);
         self.record(&mut s, what, Some(token), true);
-        Ok(())
+        Ok(order)
     }
 
     async fn allocate_public_ip_address(&self, _id: &str) -> ecs::Result<()> {

@@ -67,6 +67,8 @@ struct Case {
     restart_pending: bool,
     stopped_charging: bool,
     restart_owed: bool,
+    subscription: crate::planner::Subscription,
+    type_direction: Option<crate::planner::Direction>,
     history: estimate::History<'static>,
     facts: PlanFacts,
 }
@@ -80,6 +82,8 @@ impl Case {
             restart_pending: false,
             stopped_charging: false,
             restart_owed: false,
+            subscription: Default::default(),
+            type_direction: None,
             history: estimate::History::default(),
             facts: PlanFacts::default(),
         }
@@ -95,6 +99,8 @@ impl Case {
             restart_pending: self.restart_pending,
             stopped_charging: self.stopped_charging,
             restart_owed: self.restart_owed,
+            subscription: self.subscription.clone(),
+            type_direction: self.type_direction,
             cooldown: COOLDOWN,
             now: NOW,
             history: self.history.clone(),
@@ -439,25 +445,88 @@ fn image_and_security_groups_change_in_place() {
 }
 
 #[test]
-fn prepaid_instances_refuse_type_and_bandwidth_changes_at_their_attribute() {
+fn a_subscription_upgrade_restarts_once_and_its_notes_say_how() {
+    use crate::planner::{Direction, Step};
     let prior = prior_with(&[("instance_charge_type", s("PrePaid"))]);
-    let cfg = config(&[
-        ("instance_type", s("ecs.g6.xlarge")),
-        ("internet_max_bandwidth_in", attrs::int_value(100)),
-    ]);
-    let p = Case::new(prior, cfg).plan();
-    let e = errors(&p);
-    let paths: Vec<_> = e.iter().map(|d| d.attribute.clone()).collect();
+    let cfg = config(&[("instance_type", s("ecs.g6.xlarge"))]);
+    let mut case = Case::new(prior, cfg);
+    case.type_direction = Some(Direction::Upgrade);
+    let p = case.plan();
+    assert!(errors(&p).is_empty(), "{:?}", p.diagnostics);
     assert_eq!(
-        paths,
-        [at("instance_type"), at("internet_max_bandwidth_in")]
+        p.steps,
+        [
+            Step::ModifyPrepayType {
+                to: "ecs.g6.xlarge".into(),
+                direction: Direction::Upgrade
+            },
+            Step::Reboot
+        ]
+    );
+    let w = warnings(&p);
+    assert!(
+        w.iter()
+            .any(|d| d.summary.starts_with("Instance Will Be Restarted")),
+        "{w:?}"
     );
     assert!(
-        e[0].detail.contains("pay-as-you-go instances only"),
+        w.iter().any(|d| d.summary == "Subscription Type Change"
+            && d.detail.contains("while the instance runs")),
+        "{w:?}"
+    );
+    // The API is asked only about upgrades.
+    assert_eq!(
+        p.type_change.map(|c| c.direction),
+        Some(Some(Direction::Upgrade))
+    );
+}
+
+#[test]
+fn a_subscription_downgrade_says_which_refund_it_uses_and_none_left_is_refused() {
+    use crate::planner::{Direction, Subscription};
+    let prior = prior_with(&[("instance_charge_type", s("PrePaid"))]);
+    let cfg = config(&[("instance_type", s("ecs.g6.medium"))]);
+    let mut case = Case::new(prior, cfg);
+    case.type_direction = Some(Direction::Downgrade);
+    case.subscription = Subscription {
+        refunds_used: Some(1),
+        ..Subscription::default()
+    };
+    let p = case.plan();
+    assert!(errors(&p).is_empty(), "{:?}", p.diagnostics);
+    let refund = warnings(&p)
+        .into_iter()
+        .find(|d| d.summary == "Subscription Downgrade Uses A Refund")
+        .expect("a refund note");
+    assert!(
+        refund.detail.contains("uses refund 2 of 3"),
+        "{}",
+        refund.detail
+    );
+    assert_eq!(refund.attribute, at("instance_type"));
+    case.subscription.refunds_used = Some(3);
+    let p = case.plan();
+    let e = errors(&p);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].attribute, at("instance_type"));
+    assert_eq!(e[0].summary, "No Subscription Refund Left");
+    assert!(
+        e[0].detail.contains("replace the instance"),
         "{}",
         e[0].detail
     );
     assert!(p.type_change.is_none(), "no API check once refused");
+    // Imported: the count is unknown, and the note says so.
+    case.subscription.refunds_used = None;
+    let p = case.plan();
+    assert!(errors(&p).is_empty());
+    assert!(
+        warnings(&p)
+            .iter()
+            .any(|d| d.detail.contains("is unknown (it was imported)")),
+        "{:?}",
+        p.diagnostics
+    );
 }
 
 #[test]
@@ -578,6 +647,8 @@ fn destroy_plans_null() {
         restart_pending: false,
         stopped_charging: false,
         restart_owed: false,
+        subscription: Default::default(),
+        type_direction: None,
         cooldown: COOLDOWN,
         now: NOW,
         history: Default::default(),
