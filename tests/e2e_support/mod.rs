@@ -247,7 +247,7 @@ impl Request {
     pub fn is_modification(&self) -> bool {
         matches!(
             self.action.as_str(),
-            "ModifyInstanceSpec" | "ModifyInstanceNetworkSpec"
+            "ModifyInstanceSpec" | "ModifyInstanceNetworkSpec" | "ModifyPrepayInstanceSpec"
         )
     }
 
@@ -425,7 +425,27 @@ impl Journal {
                 "two modifications in one call: {}",
                 r.describe()
             );
-            if has_type {
+            if r.action == "ModifyPrepayInstanceSpec" {
+                // No DryRun there: ECS ignores it and makes the change.
+                assert!(
+                    r.param("DryRun").is_none(),
+                    "ModifyPrepayInstanceSpec probed with DryRun (ECS ignores it and makes the change): {}",
+                    r.describe()
+                );
+            }
+            let subscription_upgrade = r.action == "ModifyPrepayInstanceSpec"
+                && r.param("OperatorType")
+                    .is_none_or(|o| o.eq_ignore_ascii_case("upgrade"));
+            if subscription_upgrade {
+                // Sent while Running or Stopped; in effect at the next start or restart.
+                assert!(
+                    self.surely_in(&r.instance_id, r.time, &["Running", "Stopped"]),
+                    "subscription upgrade of {} while it was {:?}: {}",
+                    r.instance_id,
+                    self.status_at(&r.instance_id, r.time),
+                    r.describe()
+                );
+            } else if has_type {
                 assert!(
                     self.could_be_stopped_at(&r.instance_id, r.time),
                     "type change of {} while it was {:?}: {}",

@@ -390,7 +390,7 @@ pub static TABLE: [Attribute; 39] = [
     row("internet_max_bandwidth_in", number, OptionalComputed, U::InPlace(Attr::BandwidthIn), "Inbound public bandwidth in Mbit/s, 1–200.")
         .read(|i| int(i.internet_max_bandwidth_in))
         .create(|r, v| r.internet_max_bandwidth_in = attrs_int(v)),
-    row("instance_charge_type", string, OptionalComputed, U::Replaces, "PostPaid (pay-as-you-go, default) or PrePaid (subscription; its type and bandwidth cannot change in place).")
+    row("instance_charge_type", string, OptionalComputed, U::Replaces, "PostPaid (pay-as-you-go, default) or PrePaid (subscription: its type and bandwidth change in place through orders, see \"Subscription instances\").")
         .read(|i| non_empty(&i.instance_charge_type))
         .create(|r, v| r.instance_charge_type = text(v)),
     row("deletion_protection", boolean, OptionalComputed, U::InPlace(Attr::DeletionProtection), "Whether ECS refuses to release the instance (pay-as-you-go instances only). While it is on, a destroy or replace is refused. Default false.")
