@@ -18,7 +18,9 @@ fn subscription(instance_type: &str, extra: &str) -> String {
     instance_hcl(
         "web",
         instance_type,
-        &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n{extra}"),
+        &format!(
+            "  instance_charge_type = \"PrePaid\"\n  period = 1\n  vswitch_id = \"vsw-emu-h1\"\n{extra}"
+        ),
     )
 }
 
@@ -192,11 +194,11 @@ fn bandwidth_from_zero_brings_a_public_ip_without_allocating_one() {
 fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     let (cloud, id) = created(SMALL, "");
     // A balance too low: the AutoPay order is left abnormal, and nothing changes.
-    cloud.emu.post("/_emulator/account", &json!({"LowBalance": true}));
+    cloud
+        .emu
+        .post("/_emulator/account", &json!({"LowBalance": true}));
     cloud.config(&subscription(BIG, ""));
-    let failed = cloud
-        .dir
-        .tf(&["apply", "-auto-approve", "-no-color"]);
+    let failed = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(failed.code, 0);
     let orders = cloud.emu.get("/_emulator/orders");
     let order = orders["Orders"][0]["OrderId"]
@@ -211,9 +213,7 @@ fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     assert_eq!(cloud.instance(&id)["Status"], "Running");
     // The next apply meets the open order with its first call, before any stop.
     let before = calls(&cloud, &id).len();
-    let again = cloud
-        .dir
-        .tf(&["apply", "-auto-approve", "-no-color"]);
+    let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(again.code, 0);
     let text = e2e_support::flat(&again);
     assert!(text.contains("Unpaid Order Blocks The Change"), "{text}");
@@ -224,10 +224,13 @@ fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     assert_eq!(count(&after, "RebootInstance"), 0, "{after:?}");
     assert_eq!(cloud.instance(&id)["Status"], "Running");
     // Paid in the console: the next apply restarts it onto the new type.
-    cloud.emu.post("/_emulator/account", &json!({"LowBalance": false}));
     cloud
         .emu
-        .post(&format!("/_emulator/orders/{order}"), &json!({"Status": "Cancelled"}));
+        .post("/_emulator/account", &json!({"LowBalance": false}));
+    cloud.emu.post(
+        &format!("/_emulator/orders/{order}"),
+        &json!({"Status": "Cancelled"}),
+    );
     cloud.apply();
     assert_eq!(cloud.instance(&id)["InstanceType"], BIG);
     cloud.assert_rules_kept();

@@ -371,6 +371,15 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
                         // that changes one: this one shows it.
                         attrs::set(&mut planned, "restart_required", Value::Bool(false));
                     }
+                    // An ordered subscription type that these steps put in
+                    // effect (a start or restart) changes what ECS reports.
+                    let starts = steps
+                        .iter()
+                        .any(|s| matches!(s, Step::Start | Step::Reboot));
+                    if starts && input.subscription.pending_type.is_some() {
+                        attrs::set(&mut planned, "cpu", Value::Unknown);
+                        attrs::set(&mut planned, "memory", Value::Unknown);
+                    }
                     out.steps = steps;
                 }
                 Err(p) => out.diagnostics.push(
