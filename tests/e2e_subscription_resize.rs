@@ -223,7 +223,15 @@ fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     assert_eq!(count(&after, "StopInstance"), 0, "{after:?}");
     assert_eq!(count(&after, "RebootInstance"), 0, "{after:?}");
     assert_eq!(cloud.instance(&id)["Status"], "Running");
-    // Paid in the console: the next apply restarts it onto the new type.
+    // The refused order left no pending-type tag behind.
+    assert!(
+        !cloud.instance(&id)["Tags"]
+            .to_string()
+            .contains("type-pending-restart"),
+        "{}",
+        cloud.instance(&id)
+    );
+    // Cancelled in the console (and the balance topped up): the next apply orders again.
     cloud
         .emu
         .post("/_emulator/account", &json!({"LowBalance": false}));

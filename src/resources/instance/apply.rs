@@ -391,7 +391,8 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
         }
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
         executor.run(&steps, &mut progress).await?;
-        order_took_effect(&session, &id, &steps, &progress).await?;
+        let pending = observed.subscription.pending_type.as_ref();
+        order_took_effect(&session, &id, &steps, pending, &progress).await?;
         if progress.marked {
             // A marker left by an interrupted apply, on an instance that
             // now is as the configuration says.
@@ -460,30 +461,33 @@ async fn order_took_effect(
     session: &Session,
     id: &str,
     steps: &[Step],
+    pending: Option<&String>,
     progress: &Progress,
 ) -> Result<(), ApplyError> {
-    let Some(at) = steps
-        .iter()
-        .position(|s| matches!(s, Step::ModifyPrepayType { .. }))
-    else {
-        return Ok(());
-    };
-    let Step::ModifyPrepayType { to, .. } = &steps[at] else {
+    // The type this run puts in effect: ordered now, or by an earlier apply.
+    let ordered = steps.iter().enumerate().find_map(|(i, s)| match s {
+        Step::ModifyPrepayType { to, .. } => Some((i, to)),
+        _ => None,
+    });
+    let Some((at, to)) = ordered.or(pending.map(|p| (0, p))) else {
         return Ok(());
     };
     let restarted = steps[at..]
         .iter()
         .any(|s| matches!(s, Step::Start | Step::Reboot));
-    let Some(order) = progress.orders.last() else {
-        return Ok(());
-    };
     if !restarted {
         return Ok(());
     }
     let inst = session.waiter().stable(id).await?;
     if inst.status == "Running" && inst.instance_type != *to {
+        let order = progress
+            .orders
+            .last()
+            .or(progress.known_open_order.as_ref())
+            .cloned()
+            .unwrap_or_else(|| "(placed by an earlier apply: find it in the console)".into());
         return Err(ApplyError::OrderNotPaid {
-            order: order.clone(),
+            order,
             to: to.clone(),
         });
     }

@@ -302,7 +302,28 @@ impl Executor<'_> {
             to: to.to_string(),
             direction,
         };
-        self.modify(change, progress).await?;
+        if let Err(e) = self.modify(change, progress).await {
+            // Refused for sure: no order, nothing pending, the tag goes. A
+            // call whose outcome is unknown (transport, timeout, Ctrl-C)
+            // keeps it: the next apply restarts at worst once too often.
+            let refused = match &e {
+                ApplyError::UnpaidOrder { .. }
+                | ApplyError::NotCooldown { .. }
+                | ApplyError::StillRefused { .. } => true,
+                ApplyError::Api(e) => !matches!(
+                    e.kind,
+                    ErrorKind::Transport
+                        | ErrorKind::Timeout
+                        | ErrorKind::Cancelled
+                        | ErrorKind::Server
+                ),
+                _ => false,
+            };
+            if refused {
+                self.clear_pending(progress).await;
+            }
+            return Err(e);
+        }
         if direction == Direction::Downgrade {
             progress.refunds += 1;
         }
