@@ -30,6 +30,12 @@
 //! ModifyInstanceAutoRenewAttribute), cut short at that call by the same four endings, with the same checks:
 //! the change effective after the next apply (the guest's view for key and password), each
 //! call applied once, an empty plan, and a Ctrl-C leaving the instance Running.
+//!
+//! Issue 21 adds two rows for a subscription instance's type upgrade: cut short at its
+//! ModifyPrepayInstanceSpec (the order, sent while the instance runs) and at the
+//! RebootInstance that puts it in effect. A SIGKILL between the two leaves the order pending:
+//! the next apply restarts the instance without ordering again, and the state never claims
+//! the new type before it is in effect.
 
 mod e2e_support;
 mod support;
@@ -64,6 +70,9 @@ enum Step {
     Reboot,
     // Issue 21: a subscription's renewal setting.
     AutoRenew,
+    // Issue 21: a subscription upgrade, its order and its restart.
+    PrepayOrder,
+    PrepayRestart,
 }
 
 /// One in-place step: the call it makes (where the hook lands), the text replacements that
@@ -87,7 +96,7 @@ struct InPlace {
 
 const OTHER_IMAGE: &str = "ubuntu_22_04_x64_20G_alibase_20240101.vhd";
 
-const IN_PLACE: [InPlace; 7] = [
+const IN_PLACE: [InPlace; 9] = [
     InPlace {
         step: Step::ReplaceSystemDisk,
         action: "ReplaceSystemDisk",
@@ -154,6 +163,27 @@ const IN_PLACE: [InPlace; 7] = [
         once: &["ModifyInstanceAutoRenewAttribute"],
         may_repeat: &[],
     },
+    InPlace {
+        step: Step::PrepayOrder,
+        action: "ModifyPrepayInstanceSpec",
+        change: &[("\"ecs.g6.large\"", "\"ecs.g6.xlarge\"")],
+        extra: "  instance_charge_type = \"PrePaid\"\n  period = 1\n",
+        once: &["ModifyPrepayInstanceSpec", "RebootInstance"],
+        may_repeat: &[],
+    },
+    InPlace {
+        step: Step::PrepayRestart,
+        action: "RebootInstance",
+        change: &[("\"ecs.g6.large\"", "\"ecs.g6.xlarge\"")],
+        extra: "  instance_charge_type = \"PrePaid\"\n  period = 1\n",
+        once: &["ModifyPrepayInstanceSpec", "RebootInstance"],
+        // As for the password's restart: a reboot whose answer was lost (or an apply
+        // killed before it could say) may be made again, never the order.
+        may_repeat: &[
+            (Ending::Kill, "RebootInstance"),
+            (Ending::LostConnection, "RebootInstance"),
+        ],
+    },
 ];
 
 impl Step {
@@ -205,6 +235,9 @@ fn check_effective(cloud: &Cloud, row: &InPlace, id: &str) -> Result<(), String>
         }
         // Read back by the second apply's refresh (DescribeInstanceAutoRenewAttribute).
         Step::AutoRenew => state("auto_renew") == true && state("auto_renew_period") == 6,
+        Step::PrepayOrder | Step::PrepayRestart => {
+            inst["InstanceType"] == TO && state("instance_type") == TO
+        }
         _ => unreachable!("not an in-place row"),
     };
     if !ok || inst["Status"] != "Running" || guest["PendingRestart"] != false {
@@ -252,6 +285,7 @@ const IN_PLACE_STEPS: [Step; 7] = [
     Step::Reboot,
     Step::AutoRenew,
 ];
+const SUBSCRIPTION_STEPS: [Step; 2] = [Step::PrepayOrder, Step::PrepayRestart];
 const ENDINGS: [Ending; 4] = [
     Ending::CtrlC,
     Ending::Timeout,
@@ -344,7 +378,7 @@ fn hook_for(step: Step, ending: Ending) -> Option<Value> {
         })),
         Step::WaitUntil => None,
         // The reboot is a power call: the instance stays Starting for a while.
-        Step::Reboot => Some(json!({
+        Step::Reboot | Step::PrepayRestart => Some(json!({
             "Action": "RebootInstance", "Phase": "after",
             "TransitionMs": if timeout { 8000 } else { 2000 },
             "Drop": lost, "BlackoutMs": blackout,
@@ -397,6 +431,14 @@ fn check_state_truthful(
         return Err(format!(
             "{when}: state says Running, the instance is {}",
             inst["Status"]
+        ));
+    }
+    // Never the new type before it is in effect (a subscription's ordered type waits for
+    // the restart; DescribeInstances shows the type in effect).
+    let claimed = cloud.state_attr(subject.address(), "instance_type");
+    if settled == "Running" && inst["InstanceType"] == FROM && claimed == TO {
+        return Err(format!(
+            "{when}: state claims {TO}, the running instance is on {FROM}"
         ));
     }
     if inst["InstanceType"] != FROM {
@@ -660,6 +702,11 @@ fn every_step_times_every_ending_converges_while_adopting() {
 #[test]
 fn every_in_place_step_times_every_ending_converges_on_the_next_apply() {
     matrix(Subject::Instance, &IN_PLACE_STEPS);
+}
+
+#[test]
+fn every_subscription_upgrade_step_times_every_ending_converges_on_the_next_apply() {
+    matrix(Subject::Instance, &SUBSCRIPTION_STEPS);
 }
 
 fn matrix(subject: Subject, steps: &[Step]) {

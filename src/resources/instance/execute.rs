@@ -257,9 +257,10 @@ impl Executor<'_> {
         progress.restart_owed = false;
         progress.done.push(Step::Reboot);
         progress.rebooting = Some(live.start_time.clone());
+        // Accepted: an ordered type takes effect with this restart.
+        self.clear_pending(progress).await;
         self.rebooted(&live.start_time).await?;
         progress.rebooting = None;
-        self.clear_pending(progress).await;
         self.rolling.release_after_grace();
         Ok(())
     }
