@@ -205,3 +205,31 @@ fn host_name_or_password_while_starting_is_caught() {
 fn a_reboot_of_a_stopped_instance_is_caught() {
     assert!(breaks_rules(vec![call(12, "RebootInstance", json!({}))]));
 }
+
+#[test]
+fn subscription_orders_follow_their_own_rules() {
+    let prepay = |sec: u32, op: &str, extra: Value| {
+        let mut p = json!({"InstanceType": "ecs.g6.xlarge", "OperatorType": op});
+        p.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        request(sec, "ModifyPrepayInstanceSpec", p, "OK")
+    };
+    // An upgrade while Running is fine; so is a downgrade while Stopped.
+    assert!(!breaks_rules(vec![prepay(2, "upgrade", json!({}))]));
+    assert!(!breaks_rules(vec![prepay(12, "downgrade", json!({}))]));
+    // A downgrade while Running, an upgrade while Stopping, a DryRun probe: caught.
+    assert!(breaks_rules(vec![prepay(2, "downgrade", json!({}))]));
+    assert!(breaks_rules(vec![prepay(11, "upgrade", json!({}))]));
+    assert!(breaks_rules(vec![prepay(
+        2,
+        "upgrade",
+        json!({"DryRun": "true"})
+    )]));
+    // It counts for the cooldown like the other modifications.
+    let (a, p) = spec(json!({"InternetMaxBandwidthOut": "20"}));
+    assert!(breaks_rules(vec![
+        prepay(2, "upgrade", json!({})),
+        request(4, a, p, "OK")
+    ]));
+}

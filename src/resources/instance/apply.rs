@@ -390,6 +390,22 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             return Err(e);
         }
         tracing::info!(%id, sequence = %planner::summary(&observed, &steps), "updating instance");
+        // A type ordered by an earlier apply, about to be put in effect: make
+        // sure the order reached ECS (it shows the old type either way on the
+        // stricter reading; with the new type shown, it did).
+        if let Some(to) = observed.subscription.pending_type.clone() {
+            let restarts = steps
+                .iter()
+                .any(|s| matches!(s, Step::Start | Step::Reboot));
+            if restarts && inst.instance_type != to {
+                let from = observed.instance_type.clone();
+                let d = match desired.type_direction {
+                    Some(d) => d,
+                    None => type_check::direction(&ctx.client, &ctx.offers, &from, &to).await?,
+                };
+                executor.confirm_order(&to, d, &mut progress).await?;
+            }
+        }
         executor.run(&steps, &mut progress).await?;
         let pending = observed.subscription.pending_type.as_ref();
         order_took_effect(&session, &id, &steps, pending, &progress).await?;

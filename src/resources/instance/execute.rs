@@ -125,6 +125,8 @@ pub const WAIT_COOLDOWN: &str = "the modification cooldown";
 
 /// Says the instance must be Stopped: never the cooldown.
 const NOT_STOPPED: &str = "InvalidInstanceStatus.NotStopped";
+/// Says a type ordered earlier waits for its restart.
+const REBOOTING_REQUIRED: &str = "InvalidOperation.RebootingRequired";
 
 /// The shortest pause between two attempts of a modification refused for
 /// the cooldown, whatever `modification_cooldown` says.
@@ -281,6 +283,41 @@ impl Executor<'_> {
             Err(e) => {
                 tracing::warn!(id = self.id, error = %e, "could not remove the pending-type tag");
             }
+        }
+    }
+
+    /// Before the restart that puts a type ordered by an earlier apply in
+    /// effect (known from the pending-type tag only): that apply may have
+    /// ended before its order reached ECS (SIGKILL, a lost connection). The
+    /// order is sent again: `InvalidOperation.RebootingRequired` says the
+    /// first one is there and waits; otherwise this one is the order. Either
+    /// way one restart follows, and the order is made once.
+    pub async fn confirm_order(
+        &self,
+        to: &str,
+        direction: Direction,
+        progress: &mut Progress,
+    ) -> Result<(), ApplyError> {
+        let change = Modification::PrepayType {
+            to: to.to_string(),
+            direction,
+        };
+        match self.modify(change, progress).await {
+            Ok(()) => {
+                tracing::info!(
+                    id = self.id,
+                    "the earlier order had not reached ECS; ordered now"
+                );
+                if direction == Direction::Downgrade {
+                    progress.refunds += 1;
+                }
+                Ok(())
+            }
+            Err(ApplyError::Api(e)) if e.code == REBOOTING_REQUIRED => {
+                tracing::info!(id = self.id, "the earlier order waits for its restart");
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -592,6 +629,8 @@ impl Executor<'_> {
                         stopped: progress.stopped_by_us,
                     })
                 }
+                // A type ordered earlier waits for its restart: never the cooldown.
+                Err(e) if e.code == REBOOTING_REQUIRED => return Err(e.into()),
                 Err(e) if may_be_cooldown(&e) || e.code == NOT_STOPPED => e,
                 Err(e) => return Err(e.into()),
             };

@@ -10,6 +10,11 @@
 //! the new type at once: the emulator's `--subscription-type-shown-early`),
 //! and a second order is refused (`InvalidOperation.RebootingRequired`).
 //!
+//! Written before the order, it may outlive an order that never reached
+//! ECS; the apply that restarts for it sends the order again first
+//! ([`super::execute::Executor::confirm_order`]: `RebootingRequired` means
+//! the first is there).
+//!
 //! Its value is `FROM TO START`: the type before, the type ordered, and the
 //! instance's `StartTime` when it was written. The order is in effect once
 //! the instance has started since (its `StartTime` differs), or when our

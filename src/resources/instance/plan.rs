@@ -390,7 +390,15 @@ fn plan_update(input: &PlanInput<'_>) -> Planned {
         }
         // Ask the API about the new type only when nothing local refused the plan.
         let refused = has_errors(&out.diagnostics);
-        if let (true, false, Some(to)) = (type_changed, refused, desired.instance_type.clone()) {
+        // A type already ordered and waiting for its restart needs no check.
+        let ordered = desired.instance_type.is_some()
+            && desired.instance_type == observed.subscription.pending_type;
+        if let (true, false, false, Some(to)) = (
+            type_changed,
+            refused,
+            ordered,
+            desired.instance_type.clone(),
+        ) {
             out.type_change = Some(TypeChange {
                 id: id.clone(),
                 from: observed.instance_type.clone(),
