@@ -271,8 +271,7 @@ fn subscription_problems(
         );
     }
     if let Some(used) = sub.refunds_used {
-        let mut spent = used;
-        for attribute in refunds_needed(observed, desired) {
+        for (spent, attribute) in (used..).zip(refunds_needed(observed, desired)) {
             if spent >= MAX_REFUNDS {
                 let more = if spent > used {
                     " (counting this plan's other downgrade)"
@@ -286,7 +285,6 @@ fn subscription_problems(
                     max: MAX_REFUNDS,
                 });
             }
-            spent += 1;
         }
     }
     problems

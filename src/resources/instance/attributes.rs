@@ -313,7 +313,7 @@ pub static TABLE: [Attribute; 39] = [
     row("id", string, Computed, U::None, "Instance ID, e.g. i-bp1…")
         .read(|i| attrs::str_value(&i.instance_id)),
     row("instance_type", string, Required, U::InPlace(Attr::InstanceType), "Instance type, e.g. ecs.g6.large.")
-        .read(|i| attrs::str_value(&super::pending::shown_type(i)))
+        .read(|i| attrs::str_value(super::pending::shown_type(i)))
         .create(|r, v| r.instance_type = text(v).unwrap_or_default()),
     row("image_id", string, Required, U::InPlace(Attr::Image), "Image the instance boots. A change replaces the system disk (ReplaceSystemDisk: everything on it is erased; the instance ID, IP addresses and data disks stay; password and key pair are set again from the configuration).")
         .conv(Conv::Text)
