@@ -244,3 +244,47 @@ fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     cloud.assert_rules_kept();
     cloud.assert_converged();
 }
+
+/// On accounts where ECS shows an ordered type at once (the emulator's
+/// `--subscription-type-shown-early`), an apply killed between the order and the restart
+/// leaves a running instance that DescribeInstances shows on the new type although it runs on
+/// the old one: the state must not claim it, and the next apply restarts it once, without
+/// ordering again.
+#[test]
+fn shown_early_and_killed_between_order_and_restart_the_next_apply_restarts_it() {
+    let cloud = Cloud::start(
+        std::time::Duration::from_millis(300),
+        std::time::Duration::from_secs(1),
+        &["--subscription-type-shown-early"],
+    );
+    cloud.config(&subscription(SMALL, ""));
+    cloud.apply();
+    let id = id_of(&cloud, "ecs_instance.web");
+    cloud.config(&subscription(BIG, ""));
+    // The order is made; its answer is held while Terraform and the provider are killed.
+    cloud.hook(json!({"Action": "ModifyPrepayInstanceSpec", "Phase": "after", "HoldMs": 3000}));
+    let apply = cloud.spawn(&["apply", "-auto-approve", "-no-color"]);
+    cloud.wait_for("the order", std::time::Duration::from_secs(60), |c| {
+        c.hooks_fired() > 0
+    });
+    apply.signal(libc::SIGKILL);
+    apply.wait();
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    assert_eq!(cloud.instance(&id)["InstanceType"], BIG, "shown early");
+    assert_eq!(cloud.instance(&id)["Status"], "Running");
+    // A refresh reads the type it runs with.
+    cloud
+        .dir
+        .tf_ok(&["apply", "-refresh-only", "-auto-approve", "-no-color"]);
+    assert_eq!(cloud.state_attr("ecs_instance.web", "instance_type"), SMALL);
+    let before = calls(&cloud, &id).len();
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("Instance Will Be Restarted"), "{text}");
+    cloud.apply();
+    let after = calls_since(&cloud, &id, before);
+    assert_eq!(count(&after, "RebootInstance"), 1, "{after:?}");
+    assert_eq!(count(&after, "ModifyPrepayInstanceSpec"), 0, "{after:?}");
+    assert_eq!(cloud.state_attr("ecs_instance.web", "instance_type"), BIG);
+    cloud.assert_rules_kept();
+    cloud.assert_converged();
+}
