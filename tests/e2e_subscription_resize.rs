@@ -288,3 +288,23 @@ fn shown_early_and_killed_between_order_and_restart_the_next_apply_restarts_it()
     cloud.assert_rules_kept();
     cloud.assert_converged();
 }
+
+#[test]
+fn a_bandwidth_decrease_uses_a_refund_and_locks_the_bandwidth_until_the_next_cycle() {
+    let (cloud, id) = created(SMALL, "  internet_max_bandwidth_out = 10\n");
+    cloud.config(&subscription(SMALL, "  internet_max_bandwidth_out = 5\n"));
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("uses refund 1 of 3"), "{text}");
+    assert!(text.contains("locks the bandwidth"), "{text}");
+    cloud.apply();
+    assert_eq!(cloud.instance(&id)["InternetMaxBandwidthOut"], 5);
+    cloud.assert_converged();
+    let before = calls(&cloud, &id).len();
+    cloud.config(&subscription(SMALL, "  internet_max_bandwidth_out = 8\n"));
+    let run = cloud.plan();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let text = e2e_support::flat(&run);
+    assert!(text.contains("Subscription Bandwidth Locked"), "{text}");
+    assert!(calls_since(&cloud, &id, before).is_empty());
+    cloud.assert_rules_kept();
+}
