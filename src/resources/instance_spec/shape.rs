@@ -92,7 +92,7 @@ pub fn schema() -> Schema {
                 computed("zone_id", s.clone(), "Zone."),
                 computed("vswitch_id", s.clone(), "VSwitch (null on the classic network)."),
                 computed("network_type", s.clone(), "classic or vpc."),
-                computed("instance_charge_type", s.clone(), "PostPaid or PrePaid (a subscription instance's type and bandwidth cannot change in place)."),
+                computed("instance_charge_type", s.clone(), "PostPaid or PrePaid (a subscription instance's type and bandwidth change in place through orders, as for ecs_instance)."),
                 computed("internet_charge_type", s.clone(), "PayByTraffic or PayByBandwidth."),
                 computed("public_ip", s.clone(), "Public IP address, if any. Changes after a stop in economical mode (StopCharging)."),
                 computed("private_ip", s.clone(), "Private IP address."),
