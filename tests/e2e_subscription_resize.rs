@@ -211,7 +211,11 @@ fn an_unpaid_order_is_named_and_refuses_the_next_change_before_any_stop() {
     assert!(text.contains(&order), "{text}");
     assert_eq!(cloud.instance(&id)["InstanceType"], SMALL);
     assert_eq!(cloud.instance(&id)["Status"], "Running");
-    // The next apply meets the open order with its first call, before any stop.
+    // The next plan says so (ECS reads no orders back: a warning, not a refusal), and the
+    // apply meets the open order with its first call, before any stop.
+    let text = e2e_support::flat(&cloud.plan());
+    assert!(text.contains("Unpaid Subscription Order"), "{text}");
+    assert!(text.contains(&order), "{text}");
     let before = calls(&cloud, &id).len();
     let again = cloud.dir.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(again.code, 0);

@@ -597,6 +597,31 @@ fn unset_tags_are_none(proposed: &Value, config: &Value) -> Value {
     p
 }
 
+/// A warning when the plan orders a subscription change and an earlier
+/// apply saw one of its orders left unpaid: ECS reads no orders back, so the
+/// plan cannot tell whether it is still open; if it is, the change is
+/// refused by its first order, before any stop.
+fn open_order_warning(id: &str, order: Option<&str>, steps: &[Step]) -> Option<Diagnostic> {
+    let order = order?;
+    let first = steps.iter().find_map(|s| match s {
+        Step::ModifyPrepayType { .. } => Some("instance_type"),
+        Step::ModifyBandwidth {
+            api: planner::BandwidthApi::Subscription,
+            ..
+        } => Some("internet_max_bandwidth_out"),
+        _ => None,
+    })?;
+    Some(
+        Diagnostic::warning(
+            "Unpaid Subscription Order",
+            format!(
+                "{id}: order {order}, placed by an earlier apply, was not paid. If it is still open, ECS refuses this change (InvalidInstance.UnpaidOrder) at its first order, before anything is stopped: pay or cancel it in the Alibaba Cloud console (Expenses > Orders) first."
+            ),
+        )
+        .at(AttributePath::attr(first)),
+    )
+}
+
 /// The direction of a subscription instance's type change (`None` for
 /// pay-as-you-go, no change, or when ECS cannot tell: then the planner
 /// reads it as a downgrade, and the type check says why).
@@ -675,6 +700,9 @@ pub async fn plan(
         .as_ref()
         .and_then(|c| c.slots.plan_warning(&id, &planned.steps))
     {
+        planned.diagnostics.push(w);
+    }
+    if let Some(w) = open_order_warning(&id, private.open_order.as_deref(), &planned.steps) {
         planned.diagnostics.push(w);
     }
     if let (Some(ctx), Some(change)) = (&ctx, planned.type_change.take()) {
