@@ -437,9 +437,22 @@ impl Journal {
                 && r.param("OperatorType")
                     .is_none_or(|o| o.eq_ignore_ascii_case("upgrade"));
             if subscription_upgrade {
-                // Sent while Running or Stopped; in effect at the next start or restart.
+                // Sent while Running or Stopped; in effect at the next start or restart. (A
+                // change in the same millisecond may come either side of it: the status just
+                // before, or any of that millisecond's, must be one of the two.)
+                let mine = || {
+                    self.changes
+                        .iter()
+                        .filter(|c| c.instance_id == r.instance_id)
+                };
+                let before = mine().rfind(|c| c.time < r.time).map(|c| c.to.as_str());
+                let same_ms = mine()
+                    .filter(|c| c.time == r.time)
+                    .flat_map(|c| [c.from.as_deref(), Some(c.to.as_str())]);
                 assert!(
-                    self.surely_in(&r.instance_id, r.time, &["Running", "Stopped"]),
+                    std::iter::once(before)
+                        .chain(same_ms)
+                        .any(|s| matches!(s, Some("Running" | "Stopped"))),
                     "subscription upgrade of {} while it was {:?}: {}",
                     r.instance_id,
                     self.status_at(&r.instance_id, r.time),
