@@ -328,6 +328,22 @@ pub enum PlanError {
          \"Stopped\" (a stop that stays needs no marker)"
     )]
     NoRoomForMarker { tags: usize, max: usize },
+    /// A subscription type order: our pending-type tag must go on first,
+    /// and the instance would have no room for it.
+    #[error(
+        "this update orders a new type for a subscription instance, and until the \
+         restart that puts it in effect the instance carries a tag \
+         (terraform-provider-ecs:type-pending-restart){also} so that an interrupted \
+         apply restarts it; with {tags} tags it would exceed ECS's limit of {max} \
+         tags per instance. Remove at least one tag from tags (for an upgrade, in \
+         an apply before this one: an upgrade is ordered before the apply's tag \
+         changes), or leave instance_type as it is"
+    )]
+    NoRoomForPendingTag {
+        tags: usize,
+        max: usize,
+        also: &'static str,
+    },
     /// ECS accepts this change on pay-as-you-go instances only.
     #[error(
         "{what} can be changed only on a pay-as-you-go (PostPaid) instance; this \
@@ -398,7 +414,7 @@ impl PlanError {
             PlanError::BandwidthOutOfRange { attribute, .. } => attribute,
             PlanError::ChangeStopNotAllowed { attribute, .. } => attribute,
             PlanError::RestartOwed => "allow_stopping_for_update",
-            PlanError::NoRoomForMarker { .. } => "tags",
+            PlanError::NoRoomForMarker { .. } | PlanError::NoRoomForPendingTag { .. } => "tags",
             PlanError::PostPaidOnly { what } | PlanError::PrePaidOnly { what } => what,
             PlanError::DiskShrink { .. } => "system_disk_size",
             PlanError::NoRefundsLeft { attribute, .. } => attribute,

@@ -114,7 +114,7 @@ pub fn plan(
         return Err(problem);
     }
     let steps = sequence(observed, desired, limits);
-    match marker_problem(observed, desired, &steps) {
+    match marker_problem(observed, &steps) {
         Some(problem) => Err(problem),
         None => Ok(steps),
     }
@@ -129,7 +129,7 @@ pub fn validate(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<
     let mut problems = static_problems(observed, desired, limits);
     if problems.is_empty() {
         let steps = sequence(observed, desired, limits);
-        problems.extend(marker_problem(observed, desired, &steps));
+        problems.extend(marker_problem(observed, &steps));
     }
     problems
 }
@@ -310,21 +310,56 @@ pub fn refunds_needed(observed: &Observed, desired: &Desired) -> Vec<&'static st
     out
 }
 
-/// A stop followed by a start needs room for the marker tag, counted with
-/// the tags the instance will have then (tags change before the stop).
-fn marker_problem(observed: &Observed, desired: &Desired, steps: &[Step]) -> Option<PlanError> {
-    let stop = steps.iter().position(|s| *s == Step::Stop)?;
-    if !steps[stop..].contains(&Step::Start) {
-        return None;
-    }
-    let tags = match desired.attrs.get(&Attr::Tags).or(observed.get(Attr::Tags)) {
+/// Our own tags need room among ECS's [`MAX_TAGS`] per instance: the stop
+/// marker while a stop that a start follows keeps the instance down, and a
+/// subscription's pending-type tag from its order until the restart.
+/// Counted step by step with the user's tags as they are then (a tags call
+/// changes them; an upgrade is ordered before it, a downgrade after it).
+fn marker_problem(observed: &Observed, steps: &[Step]) -> Option<PlanError> {
+    let count = |v: Option<&Val>| match v {
         Some(Val::Map(m)) => m.len(),
         _ => 0,
     };
-    (tags >= MAX_TAGS).then_some(PlanError::NoRoomForMarker {
-        tags,
-        max: MAX_TAGS,
-    })
+    let mut user = count(observed.get(Attr::Tags));
+    let mut marker = false;
+    let mut pending = observed.subscription.pending_type.is_some();
+    for (index, step) in steps.iter().enumerate() {
+        match step {
+            Step::Call { set, .. } if set.contains_key(&Attr::Tags) => {
+                user = count(set.get(&Attr::Tags));
+            }
+            Step::Stop if steps[index..].contains(&Step::Start) => {
+                let tags = user + usize::from(pending);
+                if tags >= MAX_TAGS {
+                    return Some(PlanError::NoRoomForMarker {
+                        tags,
+                        max: MAX_TAGS,
+                    });
+                }
+                marker = true;
+            }
+            Step::ModifyPrepayType { .. } if !pending => {
+                if user + usize::from(marker) >= MAX_TAGS {
+                    return Some(PlanError::NoRoomForPendingTag {
+                        tags: user,
+                        max: MAX_TAGS,
+                        also: if marker {
+                            " (besides the stop marker it carries while stopped)"
+                        } else {
+                            ""
+                        },
+                    });
+                }
+                pending = true;
+            }
+            Step::Start | Step::Reboot => {
+                marker = false;
+                pending = false;
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The steps, once every problem has been ruled out.

@@ -115,6 +115,8 @@ pub enum Rule {
     RebootWhileNotRunning(PowerState),
     #[error("a stop followed by a start with {tags} tags: no room for the marker tag")]
     NoRoomForMarker { tags: usize },
+    #[error("a subscription order with {tags} tags: no room for the pending-type tag")]
+    NoRoomForPendingTag { tags: usize },
 }
 
 /// Walk `steps` from `observed` and return the instance they leave behind
@@ -146,6 +148,15 @@ pub fn simulate(
     let mut vpc_since_start = false;
     // A modification made since the last stop.
     let mut modified_while_down = false;
+    // Our own tags on the instance: the stop marker (from a stop that a
+    // start follows until that start), the pending-type tag (from a
+    // subscription order until a start or restart).
+    let mut marker = false;
+    let mut pending_tag = observed.subscription.pending_type.is_some();
+    let user_tags = |state: &Observed| match state.get(Attr::Tags) {
+        Some(Val::Map(m)) => m.len(),
+        _ => 0,
+    };
     for (index, step) in steps.iter().enumerate() {
         let fail = |rule| Err(RuleViolation { index, rule });
         match step {
@@ -155,6 +166,7 @@ pub fn simulate(
                 }
                 state.restart_owed = false;
                 take_effect(&mut state);
+                pending_tag = false;
             }
             Step::Call { call, set } => {
                 if let Err(rule) = make_call(&mut state, *call, set, &mut vpc_since_start) {
@@ -173,15 +185,15 @@ pub fn simulate(
                     });
                 }
                 if to == PowerState::Stopped && steps[index..].contains(&Step::Start) {
-                    let tags = match state.get(Attr::Tags) {
-                        Some(Val::Map(m)) => m.len(),
-                        _ => 0,
-                    };
+                    let tags = user_tags(&state) + usize::from(pending_tag);
                     if tags + 1 > MAX_TAGS {
                         return fail(Rule::NoRoomForMarker { tags });
                     }
+                    marker = true;
                 }
                 if to == PowerState::Running {
+                    marker = false;
+                    pending_tag = false;
                     state.restart_owed = false;
                     vpc_since_start = false;
                     take_effect(&mut state);
@@ -215,6 +227,11 @@ pub fn simulate(
                 modified_while_down |= state.status == PowerState::Stopped;
             }
             Step::ModifyPrepayType { to, direction } => {
+                let tags = user_tags(&state) + usize::from(marker);
+                if !pending_tag && tags + 1 > MAX_TAGS {
+                    return fail(Rule::NoRoomForPendingTag { tags });
+                }
+                pending_tag = true;
                 let done = may_modify_subscription(&state, now, limits.cooldown)
                     .and_then(|()| order_type(&mut state, to, *direction));
                 if let Err(rule) = done {

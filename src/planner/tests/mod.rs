@@ -342,9 +342,18 @@ fn expected_error(o: &Observed, d: &Desired, l: &Limits) -> Option<PlanError> {
             .any(|(a, _)| a.row().stop == StopClass::Stopped);
     let bounced =
         ends_running && window && (o.status == PowerState::Running || o.last_modified.is_some());
-    if tags >= MAX_TAGS && bounced {
-        // Whether the plan really bounces depends on the cooldown; the
-        // judge checks the rest (NoRoomForMarker).
+    // A subscription order carries our pending-type tag until the restart.
+    let ordered = prepaid && type_to.is_some() && o.subscription.pending_type.is_none();
+    let most_tags = tags.max(match o.get(Attr::Tags) {
+        Some(Val::Map(m)) => m.len(),
+        _ => 0,
+    });
+    if (tags >= MAX_TAGS && bounced) || (ordered && most_tags + 1 + usize::from(bounced) > MAX_TAGS)
+    {
+        // Whether the plan really bounces depends on the cooldown, and
+        // which tags count on the order (an upgrade goes before the tags
+        // call); the judge checks the rest (NoRoomForMarker,
+        // NoRoomForPendingTag).
         return plan(o, d, l).err();
     }
     None

@@ -355,3 +355,54 @@ fn auto_renewal_is_one_no_stop_call_on_subscriptions_only() {
     let e = check_invariants(&postpaid.observed, &postpaid.desired, &postpaid.limits).unwrap_err();
     assert_eq!(e.attribute(), "auto_renew", "{e}");
 }
+
+/// A subscription's type order carries our pending-type tag until the
+/// restart, so it needs room among ECS's 20 tags, as the stop marker does,
+/// and both at once when a downgrade's stop window holds the order. An
+/// upgrade is ordered before the apply's tags call: the tags it has then
+/// count.
+#[test]
+fn a_subscription_order_needs_room_for_the_pending_type_tag() {
+    let tags = |n: usize| {
+        Val::Map(
+            (0..n)
+                .map(|i| (format!("k{i}"), "v".to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    };
+    let with = |mut case: Case, n: usize| {
+        case.observed.attrs.insert(Attr::Tags, tags(n));
+        case
+    };
+    let upgrade = || Case::running().prepaid().upgrade_to(BIG);
+    let downgrade = || Case::running().prepaid().downgrade_to(TINY);
+    let room = |case: &Case| check_invariants(&case.observed, &case.desired, &case.limits);
+    // An upgrade restarted by a reboot: only the pending tag.
+    assert!(room(&with(upgrade(), 19)).is_ok());
+    assert!(matches!(
+        room(&with(upgrade(), 20)),
+        Err(PlanError::NoRoomForPendingTag { tags: 20, .. })
+    ));
+    // Removing a tag in the same apply does not help an upgrade: it is
+    // ordered first.
+    assert!(matches!(
+        room(&with(upgrade(), 20).set(Attr::Tags, tags(19))),
+        Err(PlanError::NoRoomForPendingTag { tags: 20, .. })
+    ));
+    // A downgrade is ordered in the stop window: the marker and the pending
+    // tag at once, counted after the tags call.
+    assert!(room(&with(downgrade(), 18)).is_ok());
+    assert!(matches!(
+        room(&with(downgrade(), 19)),
+        Err(PlanError::NoRoomForPendingTag { tags: 19, .. })
+    ));
+    assert!(room(&with(downgrade(), 19).set(Attr::Tags, tags(18))).is_ok());
+    // An upgrade whose restart is a stop window (user data rides in it):
+    // the pending tag is on when the marker goes on.
+    let windowed = |n| with(upgrade(), n).set(Attr::UserData, Val::text("x"));
+    assert!(room(&windowed(18)).is_ok());
+    assert!(matches!(
+        room(&windowed(19)),
+        Err(PlanError::NoRoomForMarker { tags: 20, .. })
+    ));
+}

@@ -451,6 +451,7 @@ fn problem_summary(p: &planner::PlanError) -> &'static str {
             "Stopping Not Allowed"
         }
         planner::PlanError::NoRoomForMarker { .. } => "No Room For The Stop Marker Tag",
+        planner::PlanError::NoRoomForPendingTag { .. } => "No Room For The Pending-Type Tag",
         planner::PlanError::PostPaidOnly { .. } => "Not Changeable On A Subscription Instance",
         planner::PlanError::PrePaidOnly { .. } => "Subscription Instances Only",
         planner::PlanError::DiskShrink { .. } => "System Disk Cannot Shrink",
