@@ -1,6 +1,7 @@
 //! End to end: changes that cannot work are refused by `terraform plan`, pointing at the
-//! attribute, before anything is stopped: PrePaid instances, unknown, sold-out and
-//! unauthorized types, and a stop that `allow_stopping_for_update = false` forbids.
+//! attribute, before anything is stopped: what a subscription (PrePaid) instance cannot
+//! take, unknown, sold-out and unauthorized types, and a stop that
+//! `allow_stopping_for_update = false` forbids.
 
 mod e2e_support;
 mod support;
@@ -46,36 +47,35 @@ fn unusable_instance_types_are_refused_at_plan() {
 }
 
 #[test]
-fn prepaid_instances_refuse_in_place_changes_at_plan() {
+fn prepaid_instances_refuse_what_only_pay_as_you_go_allows_at_plan() {
     let cloud = Cloud::quick();
-    let prepaid = |t: &str, out: u32| {
+    let prepaid = |t: &str, extra: &str| {
         instance_hcl(
             "web",
             t,
-            &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n  internet_max_bandwidth_out = {out}"),
+            &format!("  instance_charge_type = \"PrePaid\"\n  period = 1\n{extra}"),
         )
     };
     // Created pay-as-you-go and converted behind Terraform's back: creating
-    // a subscription needs `period`, which this test is not about.
-    cloud.config(&instance_hcl(
-        "web",
-        "ecs.g6.large",
-        "  internet_max_bandwidth_out = 1",
-    ));
+    // a subscription is e2e_subscription's subject, not this one's.
+    cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.web");
     cloud.drift(&id, serde_json::json!({"InstanceChargeType": "PrePaid"}));
+    // ECS takes deletion protection on pay-as-you-go instances only.
     refused(
         &cloud,
         &id,
-        &prepaid("ecs.g6.xlarge", 1),
-        &["pay-as-you-go instances only", "instance_type"],
+        &prepaid("ecs.g6.large", "  deletion_protection = true"),
+        &["pay-as-you-go (PostPaid) instance", "deletion_protection"],
     );
+    // A subscription upgrade is made in place (e2e_subscription_resize), but
+    // it still needs its restart, which this configuration forbids.
     refused(
         &cloud,
         &id,
-        &prepaid("ecs.g6.large", 2),
-        &["pay-as-you-go instances only", "internet_max_bandwidth_out"],
+        &prepaid("ecs.g6.xlarge", "  allow_stopping_for_update = false"),
+        &["Stopping Not Allowed", "instance_type"],
     );
     cloud.assert_rules_kept();
 }
