@@ -108,6 +108,25 @@ fn policy_file(policy: &Value) -> (tempfile::TempDir, PathBuf) {
     (dir, p)
 }
 
+/// An emulator whose RAM policy is the documented one less `action`.
+fn cloud_without(action: &str) -> (Cloud, tempfile::TempDir) {
+    let mut policy = documented_policy();
+    let actions: Vec<Value> = allowed(&policy)
+        .into_iter()
+        .filter(|a| a != action)
+        .map(Value::String)
+        .collect();
+    policy["Statement"][0]["Action"] = Value::Array(actions);
+    let (keep, path) = policy_file(&policy);
+    let p = path.display().to_string();
+    let cloud = Cloud::start(
+        Duration::from_millis(300),
+        Duration::from_secs(1),
+        &["--ram-policy", &p],
+    );
+    (cloud, keep)
+}
+
 fn forbidden(cloud: &Cloud) -> Vec<String> {
     cloud.emu.get("/_emulator/journal")["requests"]
         .as_array()
@@ -168,20 +187,7 @@ fn the_documented_policy_is_enough_for_create_import_resize_and_destroy() {
 
 #[test]
 fn a_policy_without_the_tag_actions_refuses_the_resize_with_forbidden_ram() {
-    let mut policy = documented_policy();
-    let actions: Vec<Value> = allowed(&policy)
-        .into_iter()
-        .filter(|a| a != "ecs:TagResources")
-        .map(Value::String)
-        .collect();
-    policy["Statement"][0]["Action"] = Value::Array(actions);
-    let (_keep, path) = policy_file(&policy);
-    let p = path.display().to_string();
-    let cloud = Cloud::start(
-        Duration::from_millis(300),
-        Duration::from_secs(1),
-        &["--ram-policy", &p],
-    );
+    let (cloud, _keep) = cloud_without("ecs:TagResources");
     cloud.config(&instance_hcl("web", "ecs.g6.large", ""));
     cloud.apply();
     let id = id_of(&cloud, "ecs_instance.web");
@@ -196,20 +202,7 @@ fn a_policy_without_the_tag_actions_refuses_the_resize_with_forbidden_ram() {
 
 #[test]
 fn without_describe_vswitches_a_vswitch_move_is_planned_in_place_with_a_warning() {
-    let mut policy = documented_policy();
-    let actions: Vec<Value> = allowed(&policy)
-        .into_iter()
-        .filter(|a| a != "ecs:DescribeVSwitches")
-        .map(Value::String)
-        .collect();
-    policy["Statement"][0]["Action"] = Value::Array(actions);
-    let (_keep, path) = policy_file(&policy);
-    let p = path.display().to_string();
-    let cloud = Cloud::start(
-        Duration::from_millis(300),
-        Duration::from_secs(1),
-        &["--ram-policy", &p],
-    );
+    let (cloud, _keep) = cloud_without("ecs:DescribeVSwitches");
     let web = |vsw: &str| instance_hcl("web", "ecs.g6.large", &format!("  vswitch_id = \"{vsw}\""));
     cloud.config(&web("vsw-emu-h1"));
     cloud.apply();

@@ -88,6 +88,17 @@ fn created(cloud: &Cloud) -> String {
     id_of(cloud, "ecs_instance.web")
 }
 
+/// Plan `config` and expect it refused, its text holding each of `wants`.
+fn refused_at_plan(cloud: &Cloud, config: &str, wants: &[&str]) {
+    cloud.config(config);
+    let run = cloud.plan();
+    let text = e2e_support::flat(&run);
+    assert_eq!(run.code, 1, "{text}");
+    for want in wants {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+}
+
 #[test]
 fn everything_at_once_stops_the_instance_once() {
     let cloud = Cloud::quick();
@@ -303,16 +314,16 @@ fn a_private_ip_outside_its_vswitch_and_a_key_on_windows_are_refused_at_plan() {
     let cloud = Cloud::quick();
     let id = created(&cloud);
     let before_calls = calls_after_create(&cloud, &id).len();
-    cloud.config(&before().replace("172.16.1.10", "172.16.9.10"));
-    let run = cloud.plan();
-    let text = e2e_support::flat(&run);
-    assert_eq!(run.code, 1, "{text}");
-    assert!(text.contains("Private IP Outside The vSwitch"), "{text}");
-    cloud.config(&before().replace(IMAGE, "win2022_datacenter_x64_40G_alibase_20240101.vhd"));
-    let run = cloud.plan();
-    let text = e2e_support::flat(&run);
-    assert_eq!(run.code, 1, "{text}");
-    assert!(text.contains("Key Pair On A Windows Image"), "{text}");
+    refused_at_plan(
+        &cloud,
+        &before().replace("172.16.1.10", "172.16.9.10"),
+        &["Private IP Outside The vSwitch"],
+    );
+    refused_at_plan(
+        &cloud,
+        &before().replace(IMAGE, "win2022_datacenter_x64_40G_alibase_20240101.vhd"),
+        &["Key Pair On A Windows Image"],
+    );
     // Nothing was sent to change the instance.
     assert_eq!(calls_after_create(&cloud, &id).len(), before_calls);
 }
@@ -396,12 +407,11 @@ fn a_vswitch_that_does_not_exist_is_an_error_at_plan() {
     let cloud = Cloud::quick();
     let id = created(&cloud);
     let before_calls = calls_after_create(&cloud, &id).len();
-    cloud.config(&before().replace("vsw-emu-h1", "vsw-emu-nope"));
-    let run = cloud.plan();
-    let text = e2e_support::flat(&run);
-    assert_eq!(run.code, 1, "{text}");
-    assert!(text.contains("vSwitch Not Found"), "{text}");
-    assert!(text.contains("vswitch_id"), "{text}");
+    refused_at_plan(
+        &cloud,
+        &before().replace("vsw-emu-h1", "vsw-emu-nope"),
+        &["vSwitch Not Found", "vswitch_id"],
+    );
     assert_eq!(calls_after_create(&cloud, &id).len(), before_calls);
 }
 
