@@ -37,7 +37,21 @@ fn twenty_instances_resize_together_under_throttling() {
         "-var",
         "bandwidth_out=5",
     ];
+    let before_resize = cloud.journal().requests.len();
     run(&resized);
+    // Its refresh reads each system disk by the id the create kept in the private state,
+    // so the 20 reads share DescribeDisks calls instead of making one each.
+    let disk_reads = |since: usize| {
+        cloud.journal().requests[since..]
+            .iter()
+            .filter(|r| r.action == "DescribeDisks" && r.ok())
+            .count()
+    };
+    let resize_disk_reads = disk_reads(before_resize);
+    assert!(
+        (1..=5).contains(&resize_disk_reads),
+        "the resize's refresh of 20 new instances made {resize_disk_reads} DescribeDisks calls"
+    );
 
     let instances = cloud.instances();
     assert_eq!(instances.len(), 20);
@@ -60,12 +74,8 @@ fn twenty_instances_resize_together_under_throttling() {
         "{}\n{}",
         converged.stdout, converged.stderr
     );
-    // The refresh reads each system disk by the id the apply's refresh kept in the private
-    // state, so the 20 reads share DescribeDisks calls instead of making one each.
-    let disk_reads = cloud.journal().requests[before_plan..]
-        .iter()
-        .filter(|r| r.action == "DescribeDisks" && r.ok())
-        .count();
+    // And so does the next plan's, with the ids the resize kept.
+    let disk_reads = disk_reads(before_plan);
     assert!(
         (1..=5).contains(&disk_reads),
         "the plan's refresh of 20 instances made {disk_reads} DescribeDisks calls"

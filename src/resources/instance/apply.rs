@@ -260,18 +260,24 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     }
     .await;
     match result {
-        Ok(inst) => ApplyResourceChangeResponse {
-            new_state: with_extras(ctx, &inst, planned).await,
-            private: Private {
-                stopped_charging: state::stopped_charging(&inst),
-                transitions: created_in.map(Transitions::created).unwrap_or_default(),
-                // Created here: every refund it will use is ours to count.
-                refunds_known: inst.instance_charge_type == "PrePaid",
-                ..Private::default()
+        Ok(inst) => {
+            let mut system_disk_id = None;
+            ApplyResourceChangeResponse {
+                new_state: with_extras(ctx, &inst, planned, &mut system_disk_id).await,
+                private: Private {
+                    stopped_charging: state::stopped_charging(&inst),
+                    transitions: created_in.map(Transitions::created).unwrap_or_default(),
+                    // Created here: every refund it will use is ours to count.
+                    refunds_known: inst.instance_charge_type == "PrePaid",
+                    // Found by the read above: refreshes then read it by
+                    // id, batched with the fleet's.
+                    system_disk_id,
+                    ..Private::default()
+                }
+                .encode(),
+                diagnostics: Vec::new(),
             }
-            .encode(),
-            diagnostics: Vec::new(),
-        },
+        }
         Err(e) => {
             // Terraform records the instance as tainted: it exists, so it
             // must be in state, or it would leak.
@@ -291,8 +297,14 @@ async fn create(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
 
 /// The state of `inst` after a successful apply, with what ECS chose
 /// (planned unknown) among the attributes read by calls of their own; if
-/// those reads fail, null (a refresh reads them again).
-async fn with_extras(ctx: &Context, inst: &crate::ecs::Instance, planned: &Value) -> Value {
+/// those reads fail, null (a refresh reads them again). `system_disk` is
+/// the system disk's id when known, and the one found when the disk is read.
+async fn with_extras(
+    ctx: &Context,
+    inst: &crate::ecs::Instance,
+    planned: &Value,
+    system_disk: &mut Option<String>,
+) -> Value {
     let mut s = state::from_instance(inst, planned);
     let client = ctx.client.uncancellable();
     if let Err(e) = super::read::fill_extras(
@@ -300,7 +312,7 @@ async fn with_extras(ctx: &Context, inst: &crate::ecs::Instance, planned: &Value
         &inst.instance_id,
         &mut s,
         super::read::Extras::Unknown,
-        &mut None,
+        system_disk,
     )
     .await
     {
@@ -423,26 +435,29 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
     }
     .await;
     match result {
-        Ok(inst) => ApplyResourceChangeResponse {
-            new_state: with_extras(ctx, &inst, planned).await,
-            private: {
-                let mut next = Private {
-                    stopped_charging: state::stopped_charging(&inst),
-                    transitions: private
-                        .transitions
-                        .with(progress.stop_took, progress.start_took),
-                    pending_type: pending::pending_type(&inst),
-                    system_disk_id: private.system_disk_id.clone(),
-                    ..Private::with_last_modified(progress.last_modified)
-                };
-                subscription_after(ctx, &id, &private, &progress, &mut next).await;
-                next.open_order = None;
-                next.encode()
-            },
-            diagnostics: cooldown_too_short(ctx, &id, &progress)
-                .into_iter()
-                .collect(),
-        },
+        Ok(inst) => {
+            let mut system_disk_id = private.system_disk_id.clone();
+            ApplyResourceChangeResponse {
+                new_state: with_extras(ctx, &inst, planned, &mut system_disk_id).await,
+                private: {
+                    let mut next = Private {
+                        stopped_charging: state::stopped_charging(&inst),
+                        transitions: private
+                            .transitions
+                            .with(progress.stop_took, progress.start_took),
+                        pending_type: pending::pending_type(&inst),
+                        system_disk_id,
+                        ..Private::with_last_modified(progress.last_modified)
+                    };
+                    subscription_after(ctx, &id, &private, &progress, &mut next).await;
+                    next.open_order = None;
+                    next.encode()
+                },
+                diagnostics: cooldown_too_short(ctx, &id, &progress)
+                    .into_iter()
+                    .collect(),
+            }
+        }
         Err(e) => {
             let ends_running = desired.status == Some(PowerState::Running);
             // What this update observed is kept even when it failed.
