@@ -313,6 +313,9 @@ struct FleetResize {
     calls_per_instance: f64,
     polls_per_instance: f64,
     busiest: (String, usize),
+    /// The bandwidth changes' calls: ModifyInstanceNetworkSpec (a VPC instance's), and
+    /// ModifyInstanceSpec's beyond one type change per instance (a classic instance's).
+    bandwidth_calls: usize,
     wall: Duration,
     most_down: usize,
 }
@@ -396,6 +399,15 @@ fn fleet(max_unavailable: Option<usize>) -> FleetResize {
         polls_per_instance: by_action.get("DescribeInstances").copied().unwrap_or(0) as f64
             / FLEET as f64,
         busiest,
+        bandwidth_calls: by_action
+            .get("ModifyInstanceNetworkSpec")
+            .copied()
+            .unwrap_or(0)
+            + by_action
+                .get("ModifyInstanceSpec")
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(FLEET),
         wall,
         most_down: journal.most_taken_down_since(Some(at)),
     }
@@ -663,10 +675,10 @@ fn main() {
     });
     let limit = secs(s.wall).max(f.busiest.1 as f64 / THROTTLE_QPS);
     let fleet_ratio = secs(f.wall) / limit;
-    // Each instance's two ModifyInstanceSpec calls are a cooldown apart, type first: the
-    // bandwidth calls cannot begin before one instance's wall, and then take their own half
-    // of the busiest action's calls at 20 QPS. The throttle's limit counts that half once.
-    let floor = secs(s.wall) + f.busiest.1 as f64 / 2.0 / THROTTLE_QPS;
+    // Each instance's type and bandwidth calls are a cooldown apart, type first: the
+    // bandwidth calls cannot begin before one instance's wall, and then take their own
+    // time at 20 QPS, which the throttle's limit does not add to that wall.
+    let floor = secs(s.wall) + f.bandwidth_calls as f64 / THROTTLE_QPS;
     rows.push(Row {
         figure: "same: wall / max(one instance's wall, the busiest action's calls ÷ 20 QPS)".into(),
         value: format!(
