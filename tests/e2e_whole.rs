@@ -99,6 +99,24 @@ fn refused_at_plan(cloud: &Cloud, config: &str, wants: &[&str]) {
     }
 }
 
+/// Since the create: one RebootInstance and no stop or start, one
+/// ModifyInstanceAttribute (the password, never sent again), and the guest
+/// running with "New-pass-2". Returns the guest's record.
+fn restarted_once_with_the_new_password(cloud: &Cloud, id: &str) -> serde_json::Value {
+    let calls = calls_after_create(cloud, id);
+    assert_eq!(count(&calls, "RebootInstance"), 1, "{calls:?}");
+    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "StartInstance"), 0, "{calls:?}");
+    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
+    let guest = cloud.guest(id);
+    assert_eq!(
+        guest["Effective"]["PasswordHash"],
+        Cloud::password_hash(id, "New-pass-2"),
+        "{guest}"
+    );
+    guest
+}
+
 #[test]
 fn everything_at_once_stops_the_instance_once() {
     let cloud = Cloud::quick();
@@ -235,16 +253,7 @@ fn a_password_alone_restarts_once() {
     assert!(text.contains("Instance Will Be Restarted"), "{text}");
     assert!(text.contains("password takes effect"), "{text}");
     cloud.apply();
-    let calls = calls_after_create(&cloud, &id);
-    assert_eq!(count(&calls, "RebootInstance"), 1, "{calls:?}");
-    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
-    assert_eq!(count(&calls, "StartInstance"), 0, "{calls:?}");
-    let guest = cloud.guest(&id);
-    assert_eq!(
-        guest["Effective"]["PasswordHash"],
-        Cloud::password_hash(&id, "New-pass-2"),
-        "{guest}"
-    );
+    restarted_once_with_the_new_password(&cloud, &id);
     cloud.assert_converged();
 }
 
@@ -465,18 +474,7 @@ fn a_restart_owed_with_status_running_configured_is_made_by_the_next_apply() {
     assert!(text.contains("restart_required"), "{text}");
     assert!(text.contains("Instance Will Be Restarted"), "{text}");
     cloud.apply();
-    let calls = calls_after_create(&cloud, &id);
-    assert_eq!(count(&calls, "RebootInstance"), 1, "{calls:?}");
-    assert_eq!(count(&calls, "StopInstance"), 0, "{calls:?}");
-    assert_eq!(count(&calls, "StartInstance"), 0, "{calls:?}");
-    // The change itself is not sent again.
-    assert_eq!(count(&calls, "ModifyInstanceAttribute"), 1, "{calls:?}");
-    let guest = cloud.guest(&id);
-    assert_eq!(
-        guest["Effective"]["PasswordHash"],
-        Cloud::password_hash(&id, "New-pass-2"),
-        "{guest}"
-    );
+    let guest = restarted_once_with_the_new_password(&cloud, &id);
     assert_eq!(guest["PendingRestart"], false, "{guest}");
     assert_eq!(
         cloud.state_attr("ecs_instance.web", "restart_required"),
