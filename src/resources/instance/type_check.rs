@@ -30,13 +30,15 @@ use tokio::sync::OnceCell;
 const SUGGESTIONS: usize = 6;
 
 type Answer = Arc<OnceCell<Vec<AvailableType>>>;
+/// Whether a change of type (from, to) is an upgrade, once known.
+type DirectionCell = Arc<OnceCell<Direction>>;
 
 /// The types instances can change to, per (scope, current type), asked once
 /// per provider process (one plan or apply); failures are not kept.
 #[derive(Debug, Default)]
 pub struct Offers {
     answers: Mutex<HashMap<String, Answer>>,
-    directions: Mutex<HashMap<(String, String), Direction>>,
+    directions: Mutex<HashMap<(String, String), DirectionCell>>,
 }
 
 impl Offers {
@@ -80,7 +82,8 @@ impl Offers {
 /// downgrade, the way ECS decides it: at least the vCPUs **and** at least
 /// the memory is an upgrade (the rule of DescribeResourcesModification's
 /// Upgrade list), anything else a downgrade. One DescribeInstanceTypes for
-/// both types, kept for the process (a fleet asks once per pair).
+/// both types, kept for the process (a fleet asks once per pair, even when
+/// its plans ask at the same time; failures are not kept).
 ///
 /// # Errors
 /// The call failed, or ECS does not know one of the types.
@@ -90,38 +93,41 @@ pub async fn direction(
     from: &str,
     to: &str,
 ) -> ecs::Result<Direction> {
-    let key = (from.to_string(), to.to_string());
-    if let Some(d) = offers.directions.lock().expect("offers lock").get(&key) {
-        return Ok(*d);
-    }
-    let filter = InstanceTypeFilter {
-        family: None,
-        instance_type_ids: vec![from.to_string(), to.to_string()],
-    };
-    let types = client.describe_instance_types(&filter).await?;
-    let size = |id: &str| {
-        types
-            .iter()
-            .find(|t| t.instance_type_id == id)
-            .map(|t| (t.cpu_core_count.unwrap_or(0), t.memory_gib.unwrap_or(0.0)))
-    };
-    let (Some(a), Some(b)) = (size(from), size(to)) else {
-        return Err(ecs::Error::local(
-            ErrorKind::InvalidParameter,
-            "DescribeInstanceTypes",
-            "InvalidInstanceType.ValueNotSupported",
-            format!(
-                "ECS does not list {from} or {to}, so whether {to} is an upgrade cannot be told"
-            ),
-        ));
-    };
-    let d = direction_of(a, b);
-    offers
-        .directions
-        .lock()
-        .expect("offers lock")
-        .insert(key, d);
-    Ok(d)
+    // One cell per pair: alike instances planned at once wait on one call.
+    let cell = Arc::clone(
+        offers
+            .directions
+            .lock()
+            .expect("offers lock")
+            .entry((from.to_string(), to.to_string()))
+            .or_default(),
+    );
+    cell.get_or_try_init(|| async {
+        let filter = InstanceTypeFilter {
+            family: None,
+            instance_type_ids: vec![from.to_string(), to.to_string()],
+        };
+        let types = client.describe_instance_types(&filter).await?;
+        let size = |id: &str| {
+            types
+                .iter()
+                .find(|t| t.instance_type_id == id)
+                .map(|t| (t.cpu_core_count.unwrap_or(0), t.memory_gib.unwrap_or(0.0)))
+        };
+        let (Some(a), Some(b)) = (size(from), size(to)) else {
+            return Err(ecs::Error::local(
+                ErrorKind::InvalidParameter,
+                "DescribeInstanceTypes",
+                "InvalidInstanceType.ValueNotSupported",
+                format!(
+                    "ECS does not list {from} or {to}, so whether {to} is an upgrade cannot be told"
+                ),
+            ));
+        };
+        Ok(direction_of(a, b))
+    })
+    .await
+    .copied()
 }
 
 /// ECS's rule on (vCPUs, memory GiB) pairs: see [`direction`].
