@@ -449,7 +449,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
                         system_disk_id,
                         ..Private::with_last_modified(progress.last_modified)
                     };
-                    subscription_after(ctx, &id, &private, &progress, &mut next).await;
+                    subscription_after(ctx, &id, &private, &progress, Some(&inst), &mut next).await;
                     next.open_order = None;
                     next.encode()
                 },
@@ -474,7 +474,7 @@ async fn update(ctx: &Context, req: &ApplyResourceChangeRequest) -> ApplyResourc
             let mut kept = Private::decode(&response.private);
             kept.transitions = transitions;
             kept.system_disk_id = private.system_disk_id.clone();
-            subscription_after(ctx, &id, &private, &progress_after, &mut kept).await;
+            subscription_after(ctx, &id, &private, &progress_after, None, &mut kept).await;
             if let Some(order) = not_paid {
                 kept.open_order = Some(order);
             }
@@ -527,19 +527,26 @@ async fn order_took_effect(
 
 /// The subscription bookkeeping after an update, finished or not: the
 /// refunds it used are added, and a bandwidth decrease locks the bandwidth
-/// until the end of the billing cycle (`ExpiredTime`, one
-/// DescribeInstances).
+/// until the end of the billing cycle (`ExpiredTime`: of `read`, the
+/// instance the apply ended on, or else of one DescribeInstances).
 async fn subscription_after(
     ctx: &Context,
     id: &str,
     before: &Private,
     progress: &Progress,
+    read: Option<&crate::ecs::Instance>,
     next: &mut Private,
 ) {
     before.carry_subscription(next);
     next.refunds_used += progress.refunds;
     if progress.bandwidth_decreased {
-        match ctx.client.describe_instance(id).await {
+        // The instance the apply ended on, else a read of our own, made even
+        // after Ctrl-C: the lock must be remembered either way.
+        let found = match read {
+            Some(i) => Ok(Some(i.clone())),
+            None => ctx.client.uncancellable().describe_instance(id).await,
+        };
+        match found {
             Ok(Some(i)) if !i.expired_time.is_empty() => {
                 next.bandwidth_locked_until = Some(i.expired_time)
             }
