@@ -372,6 +372,8 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
     // runs (the call ECS refuses most often, and where an unpaid order
     // shows), so that no refusal finds it down. On a Stopped instance that
     // is to run, its cooldown is waited out while it runs: start it first.
+    // A subscription upgrade sent while the instance runs owes a restart.
+    let mut upgrade_running = false;
     if let Some(upgrade) = changes.upgrade.clone() {
         if ends_running
             && seq.status == PowerState::Stopped
@@ -380,7 +382,7 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
         {
             seq.start();
         }
-        seq.upgrade_running = seq.status == PowerState::Running;
+        upgrade_running = seq.status == PowerState::Running;
         seq.change(upgrade);
     }
     // No-stop calls first, in the state the instance is in: a failure
@@ -414,7 +416,7 @@ fn sequence(observed: &Observed, desired: &Desired, limits: &Limits) -> Vec<Step
                 window.into_iter().for_each(|s| seq.change(s));
                 seq.start();
             } else if seq.status == PowerState::Running
-                && (calls.restart || observed.owes_restart() || seq.upgrade_running)
+                && (calls.restart || observed.owes_restart() || upgrade_running)
             {
                 seq.steps.push(Step::Reboot);
             }
@@ -644,9 +646,6 @@ struct Sequence {
     /// Earliest time the next modification is allowed.
     ready: Duration,
     cooldown: Duration,
-    /// A subscription upgrade was sent while the instance ran: it owes a
-    /// restart.
-    upgrade_running: bool,
 }
 
 impl Sequence {
@@ -660,7 +659,6 @@ impl Sequence {
             clock: limits.now,
             ready,
             cooldown: limits.cooldown,
-            upgrade_running: false,
         }
     }
 

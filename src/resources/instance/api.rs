@@ -123,7 +123,6 @@ impl InstanceApi for ClientApi {
         change: &Modification,
         token: &str,
     ) -> ecs::Result<Option<String>> {
-        let order = |o: String| Some(o);
         let none = |()| None;
         match change {
             Modification::Type(to) => self
@@ -144,7 +143,7 @@ impl InstanceApi for ClientApi {
                 self.0
                     .modify_prepay_instance_spec(id, &spec, token)
                     .await
-                    .map(order)
+                    .map(Some)
             }
             Modification::Bandwidth {
                 out,
@@ -160,7 +159,7 @@ impl InstanceApi for ClientApi {
                     token,
                 )
                 .await
-                .map(order),
+                .map(Some),
             Modification::Bandwidth {
                 out,
                 inbound,
